@@ -1,0 +1,24 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Integration Core",
+    "summary": "Governed integration backbone: connectors, encrypted secrets, "
+    "outbound queue with retries, dead letters and routed exceptions",
+    "version": "18.0.1.0.0",
+    "category": "Technical/Integration",
+    "author": "Governed Commerce Sync",
+    "website": "https://github.com/governed-commerce-sync/odoo-addons",
+    "license": "LGPL-3",
+    "depends": ["base_setup", "mail", "base_automation"],
+    "external_dependencies": {"python": ["requests", "jsonschema", "cryptography"]},
+    "data": [
+        "security/integration_security.xml",
+        "security/ir.model.access.csv",
+        "views/integration_connector_views.xml",
+        "views/integration_message_views.xml",
+        "views/integration_menus.xml",
+    ],
+    "demo": [],
+    "installable": True,
+    "application": True,
+}

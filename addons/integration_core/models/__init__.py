@@ -1,0 +1,2 @@
+from . import integration_connector
+from . import integration_message

@@ -1,0 +1,2 @@
+from . import price_change
+from . import price_change_line

@@ -1,0 +1,18 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Promotion Sync",
+    "summary": "Promotions under a controlled release, published and traceable on orders",
+    "version": "18.0.1.0.0",
+    "category": "Sales/Sales",
+    "author": "Governed Commerce Sync",
+    "website": "https://github.com/governed-commerce-sync/odoo-addons",
+    "license": "LGPL-3",
+    "depends": ["sale_loyalty", "integration_core"],
+    "external_dependencies": {"python": ["jsonschema"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/loyalty_program_views.xml",
+    ],
+    "installable": True,
+}

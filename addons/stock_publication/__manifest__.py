@@ -1,0 +1,18 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+{
+    "name": "Stock Publication",
+    "summary": "Available-to-promise per channel, event-driven and reconciled",
+    "version": "18.0.1.0.0",
+    "category": "Inventory/Inventory",
+    "author": "Governed Commerce Sync",
+    "website": "https://github.com/governed-commerce-sync/odoo-addons",
+    "license": "LGPL-3",
+    "depends": ["sale_stock", "integration_core"],
+    "external_dependencies": {"python": ["jsonschema"]},
+    "data": [
+        "security/ir.model.access.csv",
+        "views/stock_publication_channel_views.xml",
+    ],
+    "installable": True,
+}

@@ -1,0 +1,252 @@
+# Shared set-up steps of ./suite run and ./suite test (sourced, not run).
+# Every step is idempotent: re-running costs a few checks when nothing changed.
+
+ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
+RUN_DIR="$ROOT/.run"
+VENV=${SUITE_VENV:-$ROOT/.venv}
+PGHOST=${PGHOST:-127.0.0.1}
+PGPORT=${PGPORT:-5432}
+ODOO_DB_USER=${ODOO_DB_USER:-odoo}
+ODOO_DB_PASSWORD=${ODOO_DB_PASSWORD:-}
+PGADMIN_USER=${PGADMIN_USER:-postgres}
+SUITE_ADDONS="integration_core,price_governance,promotion_sync,stock_publication"
+ODOO_CLONE_URL=${ODOO_CLONE_URL:-https://github.com/odoo/odoo.git}
+export PGHOST PGPORT ODOO_DB_USER ODOO_DB_PASSWORD PGADMIN_USER
+
+say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+die() {
+    printf '\033[31mError:\033[0m %s\n' "$*" >&2
+    exit 1
+}
+
+suite_help() {
+    cat <<'EOF'
+Usage:
+  ./suite run     Set up (virtualenv, Odoo, PostgreSQL role), create the demo database
+                  'commerce_sync' with the four addons, and serve Odoo on http://localhost:8069.
+                  Re-running is safe: addons are upgraded only when their files changed.
+  ./suite test    Create a fresh database, install the four addons, run the whole test suite
+                  (addon tests and tests/) with pytest-odoo, drop the database.
+                  Extra arguments go to pytest, e.g. ./suite test -k queue
+  ./suite shell   An Odoo shell on the demo database.
+
+Environment:
+  ODOO_SRC            Odoo 18.0 source tree (folder with odoo-bin); default /opt/odoo/18.0.
+                      When missing, the 18.0 branch is cloned (shallow) into ~/.cache.
+  PGHOST, PGPORT      PostgreSQL server; default 127.0.0.1:5432.
+  ODOO_DB_USER        Role Odoo connects as (created with CREATEDB if missing); default odoo.
+  ODOO_DB_PASSWORD    Its password, if the server asks for one.
+  PGADMIN_USER        Superuser used once to create that role; default postgres.
+  SUITE_DB            Database of ./suite run; default commerce_sync.
+  ODOO_HTTP_PORT      Port of ./suite run; default 8069.
+  INTEGRATION_ENCRYPTION_KEY  Fernet key for connector secrets. ./suite run otherwise
+                      generates one into .run/encryption.key (keep it: secrets need it).
+  SUITE_VENV          Virtualenv to use; default ./.venv.
+EOF
+}
+
+# --- Python and the virtualenv ---------------------------------------------------------------
+
+find_python() {
+    local candidate
+    for candidate in "${PYTHON:-}" python3.12 python3.11 python3.13 python3; do
+        [ -n "$candidate" ] || continue
+        if command -v "$candidate" >/dev/null 2>&1 &&
+            "$candidate" -c 'import sys; sys.exit(not (3, 11) <= sys.version_info[:2] < (3, 14))' 2>/dev/null; then
+            command -v "$candidate"
+            return 0
+        fi
+    done
+    die "Python 3.11, 3.12 or 3.13 is required (Odoo 18.0): install it, or set PYTHON to its path."
+}
+
+requirements_digest() {
+    cat "$ROOT/requirements/odoo.txt" "$ROOT/requirements.txt" "$ROOT/requirements/dev.txt" |
+        sha256sum | cut -d' ' -f1
+}
+
+ensure_venv() {
+    local digest stamp python
+    digest="$(requirements_digest)"
+    stamp="$VENV/.suite-requirements"
+    if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ]; then
+        return 0
+    fi
+    if [ ! -x "$VENV/bin/python" ]; then
+        python=$(find_python)
+        say "Creating the virtualenv $VENV with $python"
+        "$python" -m venv "$VENV" ||
+            die "could not create a virtualenv with $python: install the venv module (Debian: apt-get install python3-venv)."
+    fi
+    say "Installing Python requirements (Odoo's, ours, test tools): about a minute the first time"
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check --upgrade pip wheel >/dev/null 2>&1 ||
+        die "pip could not upgrade itself in $VENV: is a package index reachable?"
+    # (This machine's pip may warn about missing local index folders: noise, filtered.)
+    "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -r "$ROOT/requirements/odoo.txt" -r "$ROOT/requirements.txt" -r "$ROOT/requirements/dev.txt" \
+        2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) ||
+        die "pip could not install the requirements (see above); fix that and re-run."
+    echo "$digest" >"$stamp"
+}
+
+# --- Odoo itself -----------------------------------------------------------------------------
+
+is_odoo18_tree() {
+    [ -f "$1/odoo-bin" ] && [ -f "$1/odoo/release.py" ] &&
+        grep -Eq "^version_info = \(18, 0" "$1/odoo/release.py"
+}
+
+find_odoo() {
+    local default=/opt/odoo/18.0 cache
+    cache="${XDG_CACHE_HOME:-$HOME/.cache}/governed-commerce-sync/odoo-18.0"
+    if [ -n "${ODOO_SRC:-}" ]; then
+        is_odoo18_tree "$ODOO_SRC" ||
+            die "ODOO_SRC=$ODOO_SRC is not an Odoo 18.0 source tree (it needs odoo-bin and odoo/release.py of 18.0): point ODOO_SRC at one."
+    elif is_odoo18_tree "$default"; then
+        ODOO_SRC=$default
+    elif is_odoo18_tree "$cache"; then
+        ODOO_SRC=$cache
+    else
+        command -v git >/dev/null 2>&1 ||
+            die "Odoo 18.0 was not found at $default and git is missing to clone it: set ODOO_SRC to an Odoo 18.0 source tree."
+        say "Odoo 18.0 not found at $default: cloning the official 18.0 branch (shallow) into $cache"
+        mkdir -p "$(dirname "$cache")"
+        rm -rf "$cache.partial"
+        if ! timeout 900 git clone --quiet --depth 1 --branch 18.0 "$ODOO_CLONE_URL" "$cache.partial"; then
+            rm -rf "$cache.partial"
+            die "Odoo 18.0 was not found at $default and cloning $ODOO_CLONE_URL failed: set ODOO_SRC to an Odoo 18.0 source tree."
+        fi
+        mv "$cache.partial" "$cache"
+        ODOO_SRC=$cache
+    fi
+    ODOO_SRC=$(cd "$ODOO_SRC" && pwd)
+    export ODOO_SRC
+    # Official checkouts keep the community addons in ./addons and only base in odoo/addons;
+    # some copies put every addon under odoo/addons (and may carry a stale ./addons).
+    ODOO_ADDONS_PATH="$ROOT/addons,$ODOO_SRC/odoo/addons"
+    if [ ! -d "$ODOO_SRC/odoo/addons/web" ]; then
+        [ -d "$ODOO_SRC/addons/web" ] || die "no 'web' addon in $ODOO_SRC/odoo/addons or $ODOO_SRC/addons: ODOO_SRC is incomplete."
+        ODOO_ADDONS_PATH="$ODOO_ADDONS_PATH,$ODOO_SRC/addons"
+    fi
+    # pytest-odoo imports odoo: put the tree on the virtualenv's path.
+    local site
+    site=$("$VENV/bin/python" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')
+    echo "$ODOO_SRC" >"$site/odoo-src.pth"
+}
+
+# --- PostgreSQL ------------------------------------------------------------------------------
+
+pgtool() { "$VENV/bin/python" "$ROOT/scripts/pgtool.py" "$@"; }
+
+ensure_postgres() {
+    if ! pgtool ping 2>/dev/null; then
+        local versions
+        versions=$(ls /etc/postgresql 2>/dev/null || true)
+        if [ -n "$versions" ] && command -v pg_ctlcluster >/dev/null 2>&1 &&
+            [[ "$PGHOST" == 127.0.0.1 || "$PGHOST" == localhost ]]; then
+            say "PostgreSQL is not answering on $PGHOST:$PGPORT: starting the local cluster"
+            local v
+            for v in $versions; do
+                pg_ctlcluster --skip-systemctl-redirect "$v" main start 2>/dev/null ||
+                    runuser -u postgres -- pg_ctlcluster "$v" main start 2>/dev/null || true
+            done
+            local i
+            for i in $(seq 1 30); do
+                pgtool ping 2>/dev/null && break
+                sleep 1
+            done
+        fi
+        pgtool ping ||
+            die "PostgreSQL does not answer on $PGHOST:$PGPORT: start it, or set PGHOST/PGPORT to a running server."
+    fi
+    pgtool ensure-role
+}
+
+# --- Odoo configuration ----------------------------------------------------------------------
+
+encryption_key() {
+    if [ -n "${INTEGRATION_ENCRYPTION_KEY:-}" ]; then
+        echo "$INTEGRATION_ENCRYPTION_KEY"
+        return
+    fi
+    local keyfile="$RUN_DIR/encryption.key"
+    if [ ! -s "$keyfile" ]; then
+        mkdir -p "$RUN_DIR"
+        (umask 077 && "$VENV/bin/python" -c \
+            'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())' >"$keyfile")
+    fi
+    cat "$keyfile"
+}
+
+# write_config FILE DATA_DIR HTTP_PORT KEY
+write_config() {
+    local file=$1 data_dir=$2 http_port=$3 key=$4
+    mkdir -p "$(dirname "$file")" "$data_dir"
+    (
+        umask 077
+        cat >"$file" <<EOF
+; Written by ./suite: edits are overwritten. See odoo.conf.example for every option.
+[options]
+addons_path = $ODOO_ADDONS_PATH
+data_dir = $data_dir
+db_host = $PGHOST
+db_port = $PGPORT
+db_user = $ODOO_DB_USER
+db_password = $ODOO_DB_PASSWORD
+http_port = $http_port
+max_cron_threads = 2
+list_db = True
+integration_encryption_key = $key
+EOF
+    )
+}
+
+# odoo_bin CONFIG ARGS...
+odoo_bin() {
+    local conf=$1
+    shift
+    "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" "$@"
+}
+
+# install_or_update CONFIG DB MODE(-i|-u) MODULES LOGFILE: runs Odoo once and stops; fails
+# loudly if Odoo logged an error or a module did not end up installed.
+install_or_update() {
+    local conf=$1 db=$2 mode=$3 modules=$4 log=$5 rc
+    mkdir -p "$(dirname "$log")"
+    set +e
+    odoo_bin "$conf" -d "$db" "$mode" "$modules" --stop-after-init --no-http \
+        --log-level=info --logfile="$log"
+    rc=$?
+    set -e
+    if [ $rc -ne 0 ] || grep -Eq '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$log"; then
+        grep -E -A25 '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$log" | head -80 >&2 || tail -40 "$log" >&2
+        die "Odoo failed to $([ "$mode" = -i ] && echo install || echo upgrade) $modules in database $db (full log: $log)."
+    fi
+    pgtool check-installed "$db" "$SUITE_ADDONS" ||
+        die "the addons are not all installed in $db after the run (full log: $log)."
+}
+
+# Per-addon digest of the files that make it, to know which addons changed since last run.
+addon_digest() {
+    (cd "$ROOT/addons/$1" && find . -type f ! -name '*.pyc' ! -path '*/__pycache__/*' -print0 |
+        sort -z | xargs -0 sha256sum | sha256sum | cut -d' ' -f1)
+}
+
+# --- Browser tests ---------------------------------------------------------------------------
+
+# Odoo skips browser tests silently without Chromium: install it (Debian package) when it is
+# missing and we may, otherwise say what to install. websocket-client comes with the venv.
+ensure_browser() {
+    local b
+    for b in chromium chromium-browser google-chrome google-chrome-stable; do
+        command -v "$b" >/dev/null 2>&1 && return 0
+    done
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Chromium for the browser tests (Debian package 'chromium')"
+        (apt-get install -y -qq chromium >/dev/null 2>&1 ||
+            (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) ||
+            die "could not install Chromium with apt-get: browser tests need it (apt-get install chromium)."
+        return 0
+    fi
+    die "Chromium is not installed and browser tests need it: install it (Debian: apt-get install chromium) and re-run."
+}
