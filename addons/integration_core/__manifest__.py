@@ -14,8 +14,13 @@
     "data": [
         "security/integration_security.xml",
         "security/ir.model.access.csv",
+        "data/integration_data_domain_data.xml",
+        "data/integration_schema_data.xml",
+        "data/ir_cron_data.xml",
+        "data/base_automation_data.xml",
         "views/integration_connector_views.xml",
         "views/integration_message_views.xml",
+        "views/res_config_settings_views.xml",
         "views/integration_menus.xml",
     ],
     "demo": [],

@@ -1,6 +1,42 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import base64
+import json
+import logging
+import threading
+from datetime import timedelta
+
+import requests
+
 from odoo import api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.tools import config
+
+from ..tools import circuit, signing, transport
+from ..tools.crypto import SecretBox, SecretKeyError
+from ..tools.ratelimit import TokenBucket
+
+_logger = logging.getLogger(__name__)
+
+# Per-process state shared by the cron threads of one Odoo process: HTTP sessions (keep-alive)
+# and rate-limit buckets, keyed by connector id. Guarded by a lock; small and bounded by the
+# number of connectors.
+_PROCESS_STATE_LOCK = threading.Lock()
+_SESSIONS = {}
+_BUCKETS = {}
+
+AUTH_TYPES = [
+    ("none", "None"),
+    ("api_key", "API key header"),
+    ("bearer", "Bearer token"),
+    ("oauth2", "OAuth2 client credentials"),
+    ("hmac", "HMAC-SHA256 signature"),
+]
+
+
+def secret_box():
+    """The process's SecretBox, built from the config file / environment (never the DB)."""
+    return SecretBox.from_config(config)
 
 
 class IntegrationConnector(models.Model):
@@ -14,6 +50,7 @@ class IntegrationConnector(models.Model):
     name = fields.Char(required=True, tracking=True)
     code = fields.Char(
         required=True,
+        tracking=True,
         help="Short technical name, unique per company, used in URLs and logs (e.g. webshop).",
     )
     sequence = fields.Integer(default=10)
@@ -21,16 +58,100 @@ class IntegrationConnector(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, default=lambda self: self.env.company, index=True
     )
+    kind = fields.Selection(
+        [
+            ("ecommerce", "eCommerce"),
+            ("marketplace", "Marketplace"),
+            ("wms", "Warehouse Management System"),
+            ("pricing", "Pricing engine"),
+            ("promotion", "Promotion engine"),
+            ("middleware", "Middleware"),
+        ],
+        required=True,
+        default="ecommerce",
+        help="What kind of system this is; for reading and filtering.",
+    )
     environment = fields.Selection(
         [("production", "Production"), ("staging", "Staging"), ("test", "Test")],
         required=True,
         default="test",
         tracking=True,
-        help="Which environment of the remote system this connector talks to. "
-        "Production and test data are never mixed.",
+        help="Which environment of the remote system this connector talks to. An Odoo that is "
+        "not itself production (see Settings) never sends to a production connector.",
+    )
+    transport = fields.Selection(
+        [("https_json", "HTTPS JSON")],
+        required=True,
+        default="https_json",
+        help="How messages travel to the remote system.",
     )
     base_url = fields.Char(
         "Base URL", tracking=True, help="Root URL of the remote API, e.g. https://shop.example.com/api"
+    )
+    delivery_path = fields.Char(
+        default="/events",
+        required=True,
+        help="Path, after the base URL, that receives one message per request (POST).",
+    )
+    batch_path = fields.Char(
+        default="/events/batch",
+        help="Path that receives several messages in one request, used when the batch size is "
+        "above 1. Leave the batch size at 1 when the remote has no batch endpoint.",
+    )
+    health_path = fields.Char(
+        default="/health", help="Path that 'Test connection' calls (GET) to check access."
+    )
+    auth_type = fields.Selection(
+        AUTH_TYPES, "Authentication", required=True, default="none", tracking=True
+    )
+    api_key_header = fields.Char(
+        default="X-API-Key", help="Header that carries the API key (API key authentication)."
+    )
+    oauth_token_url = fields.Char(
+        "Token URL", help="OAuth2 token endpoint, e.g. https://auth.example.com/oauth/token"
+    )
+    oauth_client_id = fields.Char("Client ID")
+    oauth_scope = fields.Char("Scope")
+    # The secret: API key, bearer token, OAuth2 client secret or HMAC signing secret. Stored
+    # encrypted; the form shows only whether it is set and lets a manager type a new one.
+    secret_encrypted = fields.Text(groups="integration_core.group_integration_manager", copy=False)
+    secret_input = fields.Char(
+        "Secret",
+        compute="_compute_secret_input",
+        inverse="_inverse_secret_input",
+        groups="integration_core.group_integration_manager",
+        help="API key, bearer token, client secret or signing secret, depending on the "
+        "authentication. Write-only: it is encrypted when saved and never shown again.",
+    )
+    secret_is_set = fields.Boolean(compute="_compute_secret_is_set", string="Secret set")
+    oauth_token_encrypted = fields.Text(groups="base.group_system", copy=False)
+    oauth_token_expires_at = fields.Datetime(copy=False, readonly=True)
+
+    timeout = fields.Float(
+        "Timeout (s)", default=10.0, help="Seconds to wait for the remote before giving up."
+    )
+    rate_limit = fields.Float(
+        "Rate limit (requests/s)",
+        default=0.0,
+        help="At most this many requests per second per Odoo worker; 0 means no limit.",
+    )
+    batch_size = fields.Integer(
+        default=1,
+        help="Messages sent in one request to the batch path; 1 sends one message per request.",
+    )
+    max_attempts = fields.Integer(
+        default=8, help="Attempts before a message becomes a dead letter for someone to handle."
+    )
+    retry_base_delay = fields.Float(
+        "First retry after (s)",
+        default=30.0,
+        help="Delay before the first retry; each further retry waits about twice as long.",
+    )
+    allowed_domain_ids = fields.Many2many(
+        "integration.data.domain",
+        string="Allowed data domains",
+        help="What this connector may receive and send (least privilege). Anything else is "
+        "refused when it is queued.",
     )
     frozen = fields.Boolean(
         tracking=True,
@@ -43,6 +164,45 @@ class IntegrationConnector(models.Model):
         default=lambda self: self.env.user,
         help="Receives an activity when a message to this connector needs attention.",
     )
+    escalation_user_id = fields.Many2one(
+        "res.users",
+        "Escalate to",
+        tracking=True,
+        help="Receives an activity when a dead letter stays unhandled too long.",
+    )
+
+    # Health, maintained by deliveries.
+    last_success_at = fields.Datetime(readonly=True, copy=False)
+    last_failure_at = fields.Datetime(readonly=True, copy=False)
+    last_error = fields.Char(readonly=True, copy=False)
+    consecutive_failures = fields.Integer(readonly=True, copy=False)
+    circuit_state = fields.Selection(
+        [("closed", "Closed (sending)"), ("open", "Open (paused)")],
+        default="closed",
+        required=True,
+        readonly=True,
+        copy=False,
+        tracking=True,
+    )
+    circuit_open_until = fields.Datetime(readonly=True, copy=False)
+    circuit_threshold = fields.Integer(
+        "Open circuit after",
+        default=5,
+        help="Consecutive network, timeout or server failures that pause deliveries.",
+    )
+    circuit_cooldown = fields.Integer(
+        "Pause (s)", default=60, help="Seconds deliveries stay paused once the circuit opens."
+    )
+    paused_until = fields.Datetime(
+        readonly=True, copy=False, help="The remote asked us to wait (429) until then."
+    )
+    queue_depth = fields.Integer(compute="_compute_queue_figures", string="Waiting")
+    dead_count = fields.Integer(compute="_compute_queue_figures", string="Dead letters")
+    oldest_pending_at = fields.Datetime(compute="_compute_queue_figures", string="Oldest waiting")
+    sent_24h = fields.Integer(compute="_compute_queue_figures", string="Sent (24 h)")
+    failed_24h = fields.Integer(compute="_compute_queue_figures", string="Failed (24 h)")
+    latency_p50_ms = fields.Integer(compute="_compute_queue_figures", string="Latency p50 (ms)")
+    latency_p95_ms = fields.Integer(compute="_compute_queue_figures", string="Latency p95 (ms)")
 
     _sql_constraints = [
         (
@@ -50,6 +210,10 @@ class IntegrationConnector(models.Model):
             "unique(code, company_id)",
             "Another connector of this company already uses this code.",
         ),
+        ("timeout_positive", "CHECK(timeout > 0)", "The timeout must be positive."),
+        ("batch_size_positive", "CHECK(batch_size >= 1)", "The batch size must be at least 1."),
+        ("max_attempts_positive", "CHECK(max_attempts >= 1)", "Max attempts must be at least 1."),
+        ("rate_limit_positive", "CHECK(rate_limit >= 0)", "The rate limit cannot be negative."),
     ]
 
     @api.depends("name", "environment")
@@ -60,3 +224,348 @@ class IntegrationConnector(models.Model):
                 connector.display_name = f"{connector.name} ({labels[connector.environment]})"
             else:
                 connector.display_name = connector.name
+
+    @api.constrains("base_url")
+    def _check_base_url(self):
+        for connector in self:
+            url = connector.base_url
+            if url and not url.startswith(("https://", "http://")):
+                raise ValidationError(
+                    self.env._(
+                        "The base URL of %(connector)s must start with https:// (or http:// "
+                        "for a local test system).",
+                        connector=connector.name,
+                    )
+                )
+
+    @api.constrains("auth_type", "oauth_token_url", "oauth_client_id")
+    def _check_oauth(self):
+        for connector in self.filtered(lambda c: c.auth_type == "oauth2"):
+            if not connector.oauth_token_url or not connector.oauth_client_id:
+                raise ValidationError(
+                    self.env._(
+                        "OAuth2 on %(connector)s needs a token URL and a client ID.",
+                        connector=connector.name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ secrets
+
+    def _compute_secret_input(self):
+        for connector in self:
+            connector.secret_input = False
+
+    def _inverse_secret_input(self):
+        for connector in self:
+            if connector.secret_input:
+                connector._set_secret(connector.secret_input)
+
+    def _set_secret(self, plaintext):
+        self.ensure_one()
+        try:
+            token = secret_box().encrypt(plaintext)
+        except SecretKeyError as exc:
+            raise UserError(str(exc)) from exc
+        self.sudo().write(
+            {"secret_encrypted": token, "oauth_token_encrypted": False, "oauth_token_expires_at": False}
+        )
+        self.message_post(body=self.env._("The secret was changed."))
+
+    def _compute_secret_is_set(self):
+        for connector in self:
+            connector.secret_is_set = bool(connector.sudo().secret_encrypted)
+
+    def _get_secret(self):
+        """Decrypted secret, for the transport only; raises UserError on a key problem."""
+        self.ensure_one()
+        token = self.sudo().secret_encrypted
+        if not token:
+            return None
+        try:
+            return secret_box().decrypt(token)
+        except SecretKeyError as exc:
+            raise UserError(str(exc)) from exc
+
+    @api.model
+    def _rotate_encryption_key(self):
+        """Re-encrypt every stored secret with the current primary key (the previous key must
+        be listed as an old key). Returns the number of connectors re-encrypted."""
+        box = secret_box()
+        connectors = self.sudo().with_context(active_test=False).search(
+            ["|", ("secret_encrypted", "!=", False), ("oauth_token_encrypted", "!=", False)]
+        )
+        for connector in connectors:
+            vals = {}
+            if connector.secret_encrypted:
+                vals["secret_encrypted"] = box.rotate(connector.secret_encrypted)
+            if connector.oauth_token_encrypted:
+                vals["oauth_token_encrypted"] = box.rotate(connector.oauth_token_encrypted)
+            connector.write(vals)
+        return len(connectors)
+
+    # ------------------------------------------------------------------ requests
+
+    def _session(self):
+        with _PROCESS_STATE_LOCK:
+            session = _SESSIONS.get(self.id)
+            if session is None:
+                session = _SESSIONS[self.id] = requests.Session()
+            return session
+
+    def _bucket(self):
+        if not self.rate_limit:
+            return None
+        with _PROCESS_STATE_LOCK:
+            bucket = _BUCKETS.get(self.id)
+            if bucket is None or bucket.rate != self.rate_limit:
+                bucket = _BUCKETS[self.id] = TokenBucket(self.rate_limit)
+            return bucket
+
+    def _url(self, path):
+        return (self.base_url or "").rstrip("/") + "/" + (path or "").lstrip("/")
+
+    def _auth_headers(self, body=b"", force_new_token=False):
+        """Headers that authenticate one request with this connector's scheme."""
+        self.ensure_one()
+        if self.auth_type == "none":
+            return {}
+        secret = self._get_secret()
+        if not secret:
+            raise UserError(
+                self.env._("Connector %(connector)s has no secret set.", connector=self.name)
+            )
+        if self.auth_type == "api_key":
+            return {self.api_key_header or "X-API-Key": secret}
+        if self.auth_type == "bearer":
+            return {"Authorization": f"Bearer {secret}"}
+        if self.auth_type == "hmac":
+            return signing.signature_headers(secret, body)
+        return {"Authorization": f"Bearer {self._oauth_token(secret, force_new_token)}"}
+
+    def _oauth_token(self, client_secret, force_new=False):
+        """A cached OAuth2 client-credentials token, fetched again shortly before expiry."""
+        sudo = self.sudo()
+        now = fields.Datetime.now()
+        if (
+            not force_new
+            and sudo.oauth_token_encrypted
+            and sudo.oauth_token_expires_at
+            and sudo.oauth_token_expires_at > now + timedelta(seconds=60)
+        ):
+            try:
+                return secret_box().decrypt(sudo.oauth_token_encrypted)
+            except SecretKeyError:
+                pass  # fetch a new one below
+        basic = base64.b64encode(f"{self.oauth_client_id}:{client_secret}".encode()).decode()
+        data = {"grant_type": "client_credentials"}
+        if self.oauth_scope:
+            data["scope"] = self.oauth_scope
+        try:
+            response = self._session().post(
+                self.oauth_token_url,
+                data=data,
+                headers={"Authorization": f"Basic {basic}"},
+                timeout=self.timeout,
+            )
+        except requests.RequestException as exc:
+            raise TokenError(self.env._("The token endpoint cannot be reached: %s", exc)) from exc
+        if response.status_code != 200:
+            raise TokenError(
+                self.env._(
+                    "The token endpoint refused the client credentials (HTTP %(status)s).",
+                    status=response.status_code,
+                )
+            )
+        try:
+            answer = response.json()
+            token = answer["access_token"]
+            expires_in = int(answer.get("expires_in") or 3600)
+        except (ValueError, KeyError, TypeError) as exc:
+            raise TokenError(self.env._("The token endpoint answered without a token.")) from exc
+        sudo.write(
+            {
+                "oauth_token_encrypted": secret_box().encrypt(token),
+                "oauth_token_expires_at": now + timedelta(seconds=expires_in),
+            }
+        )
+        return token
+
+    def _send(self, path, body, extra_headers):
+        """POST body to path with auth and return a transport Outcome (never raises)."""
+        self.ensure_one()
+        headers = {"Content-Type": "application/json", **extra_headers}
+        outcome = None
+        for force_new in (False, True):
+            try:
+                auth = self._auth_headers(body, force_new_token=force_new)
+            except (UserError, TokenError) as exc:
+                return transport.Outcome(False, category="auth", error=str(exc), permanent=False)
+            bucket = self._bucket()
+            if bucket:
+                bucket.acquire()
+            outcome = transport.post(
+                self._session(), self._url(path), body, {**headers, **auth}, self.timeout
+            )
+            # A revoked or expired OAuth token: fetch a new one once and try again.
+            if not (outcome.status == 401 and self.auth_type == "oauth2" and not force_new):
+                break
+        return outcome
+
+    def action_test_connection(self):
+        self.ensure_one()
+        if not self.base_url:
+            raise UserError(self.env._("Set the base URL of %s first.", self.name))
+        try:
+            headers = self._auth_headers(b"")
+        except TokenError as exc:
+            raise UserError(str(exc)) from exc
+        outcome = transport.get(self._session(), self._url(self.health_path), headers, self.timeout)
+        if outcome.ok:
+            self.sudo().write({"last_success_at": fields.Datetime.now()})
+            message = self.env._(
+                "Connection to %(connector)s works (HTTP %(status)s in %(ms)s ms).",
+                connector=self.name,
+                status=outcome.status,
+                ms=outcome.latency_ms,
+            )
+            kind = "success"
+        else:
+            message = self.env._(
+                "Connection to %(connector)s failed: %(error)s",
+                connector=self.name,
+                error=outcome.error,
+            )
+            kind = "danger"
+        self.message_post(body=message)
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {"title": self.env._("Test connection"), "message": message, "type": kind,
+                       "sticky": kind != "success"},
+        }
+
+    # ------------------------------------------------------------------ health
+
+    def _circuit(self):
+        return circuit.CircuitState(
+            self.circuit_state, self.consecutive_failures, self.circuit_open_until
+        )
+
+    @api.model
+    def _instance_environment(self):
+        return self.env["ir.config_parameter"].sudo().get_param(
+            "integration_core.instance_environment", "production"
+        )
+
+    @api.model
+    def _blocked_connector_ids(self):
+        """Connectors whose messages must not be claimed now: archived, frozen, paused by a
+        429, circuit open during its cool-down, or production while this Odoo is not."""
+        now = fields.Datetime.now()
+        domain = [
+            "|", "|", "|",
+            ("frozen", "=", True),
+            ("paused_until", ">", now),
+            "&", ("circuit_state", "=", "open"), ("circuit_open_until", ">", now),
+            ("active", "=", False),
+        ]
+        if self._instance_environment() != "production":
+            domain = ["|", ("environment", "=", "production"), *domain]
+        return self.sudo().with_context(active_test=False).search(domain).ids
+
+    def _record_results(self, successes, failures):
+        """Update health after a batch: `failures` is a list of Outcome, in order."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        state = self._circuit()
+        vals = {}
+        if successes:
+            state = circuit.after_success(state)
+            vals["last_success_at"] = now
+        for outcome in failures:
+            state = circuit.after_failure(
+                state, outcome.category, now, self.circuit_threshold, self.circuit_cooldown
+            )
+        if failures:
+            vals["last_failure_at"] = now
+            vals["last_error"] = (failures[-1].error or "")[:250]
+        was_open = self.circuit_state == "open"
+        vals.update(
+            circuit_state=state.state,
+            consecutive_failures=state.consecutive_failures,
+            circuit_open_until=state.open_until,
+        )
+        rate_limited = [o.retry_after for o in failures if o.category == "rate_limited"]
+        if rate_limited:
+            vals["paused_until"] = now + timedelta(seconds=max(r or 1.0 for r in rate_limited))
+            bucket = self._bucket()
+            if bucket:
+                bucket.pause(max(r or 1.0 for r in rate_limited))
+        self.sudo().write(vals)
+        if state.state == "open" and not was_open:
+            self._notify_circuit_open()
+
+    def _notify_circuit_open(self):
+        body = self.env._(
+            "Deliveries to %(connector)s are paused for %(seconds)s s after %(count)s failures "
+            "in a row. Last error: %(error)s",
+            connector=self.name,
+            seconds=self.circuit_cooldown,
+            count=self.consecutive_failures,
+            error=self.last_error or "",
+        )
+        self.message_post(body=body)
+        if self.responsible_user_id:
+            self.activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._("Connector %s is failing", self.name),
+                note=body,
+                user_id=self.responsible_user_id.id,
+            )
+
+    def action_close_circuit(self):
+        self.sudo().write(
+            {"circuit_state": "closed", "consecutive_failures": 0, "circuit_open_until": False,
+             "paused_until": False}
+        )
+
+    # ------------------------------------------------------------------ figures
+
+    def _compute_queue_figures(self):
+        Message = self.env["integration.message"]
+        figures = dict.fromkeys(self.ids)
+        if self.ids:
+            figures = Message._connector_figures(self.ids)
+        for connector in self:
+            data = figures.get(connector.id) or {}
+            connector.queue_depth = data.get("waiting", 0)
+            connector.dead_count = data.get("dead", 0)
+            connector.oldest_pending_at = data.get("oldest")
+            connector.sent_24h = data.get("sent_24h", 0)
+            connector.failed_24h = data.get("failed_24h", 0)
+            connector.latency_p50_ms = data.get("p50", 0)
+            connector.latency_p95_ms = data.get("p95", 0)
+
+    def action_open_messages(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "integration_core.integration_message_action"
+        )
+        action["domain"] = [("connector_id", "=", self.id)]
+        action["context"] = {"default_connector_id": self.id, "search_default_group_state": 1}
+        return action
+
+    def action_open_dead_letters(self):
+        action = self.action_open_messages()
+        action["context"] = {"search_default_filter_dead": 1}
+        return action
+
+
+class TokenError(Exception):
+    """The OAuth2 token could not be obtained; the message says why, in words."""
+
+
+def dumps(value):
+    """Compact, stable JSON bytes for bodies and signatures."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str).encode()
+

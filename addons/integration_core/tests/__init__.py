@@ -1,1 +1,5 @@
 from . import test_registry
+from . import test_tools
+from . import test_secrets
+from . import test_enqueue
+from . import test_delivery

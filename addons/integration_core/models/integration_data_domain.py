@@ -1,0 +1,19 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import fields, models
+
+
+class IntegrationDataDomain(models.Model):
+    """A kind of business data exchanged with channels (base price, stock, ...): connectors
+    are allowed domains, and each domain has one system of record."""
+
+    _name = "integration.data.domain"
+    _description = "Integration Data Domain"
+    _order = "sequence, name"
+
+    name = fields.Char(required=True, translate=True)
+    code = fields.Char(required=True, help="Technical code used by the enqueue API, e.g. stock.")
+    sequence = fields.Integer(default=10)
+    description = fields.Text(translate=True)
+
+    _sql_constraints = [("code_uniq", "unique(code)", "A data domain with this code exists.")]

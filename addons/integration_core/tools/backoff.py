@@ -1,0 +1,36 @@
+"""Retry timing: exponential backoff with full jitter, and Retry-After parsing."""
+
+import random
+from email.utils import parsedate_to_datetime
+from datetime import datetime, timezone
+
+
+def retry_delay(attempt, base=10.0, cap=3600.0, rng=random.random):
+    """Seconds to wait before attempt number `attempt` + 1 (attempt >= 1).
+
+    Half fixed, half jitter of an exponential step: retries of many messages spread out
+    instead of hammering the remote at the same instant, yet never come back too early.
+    """
+    step = min(cap, base * (2 ** max(0, attempt - 1)))
+    return step / 2 + rng() * step / 2
+
+
+def parse_retry_after(value, now=None):
+    """Seconds from a Retry-After header (delta-seconds or HTTP date); None if unusable."""
+    if value is None:
+        return None
+    value = str(value).strip()
+    if not value:
+        return None
+    if value.isdigit():
+        return float(value)
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when is None:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=timezone.utc)
+    now = now or datetime.now(timezone.utc)
+    return max(0.0, (when - now).total_seconds())

@@ -1,0 +1,43 @@
+"""Circuit breaker arithmetic for a connector, kept apart from the ORM.
+
+closed: deliveries flow. After `threshold` consecutive failures that say the remote is unwell
+(network, timeout, 5xx), the circuit opens for `cooldown` seconds: nothing is sent. Once the
+cool-down is over one trial delivery is let through (half-open): success closes the circuit,
+failure opens it again for another cool-down.
+"""
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+# Failure categories that count against the remote's health (a 4xx is the payload's fault).
+TRIPPING_CATEGORIES = frozenset({"network", "timeout", "remote_error"})
+
+
+@dataclass
+class CircuitState:
+    state: str  # closed | open
+    consecutive_failures: int
+    open_until: datetime | None
+
+
+def is_blocked(circuit, now):
+    """True while an open circuit's cool-down runs."""
+    return circuit.state == "open" and circuit.open_until is not None and circuit.open_until > now
+
+
+def is_trial(circuit, now):
+    """True when the circuit is open but its cool-down is over: one delivery may probe."""
+    return circuit.state == "open" and not is_blocked(circuit, now)
+
+
+def after_success(circuit):
+    return CircuitState("closed", 0, None)
+
+
+def after_failure(circuit, category, now, threshold, cooldown_seconds):
+    if category not in TRIPPING_CATEGORIES:
+        return circuit
+    failures = circuit.consecutive_failures + 1
+    if circuit.state == "open" or failures >= threshold:
+        return CircuitState("open", failures, now + timedelta(seconds=cooldown_seconds))
+    return CircuitState("closed", failures, None)

@@ -1,0 +1,88 @@
+"""Encryption of connector secrets at rest (Fernet), keys from the config file or environment.
+
+The key never lives in the database: `integration_encryption_key` in the Odoo configuration
+file or the INTEGRATION_ENCRYPTION_KEY environment variable (which wins). Previous keys, listed
+in `integration_encryption_old_keys` / INTEGRATION_ENCRYPTION_OLD_KEYS (comma-separated), still
+decrypt, so a key can be rotated: set the new key, list the old one, re-encrypt, drop the old.
+"""
+
+import os
+
+from cryptography.fernet import Fernet, InvalidToken, MultiFernet
+
+KEY_OPTION = "integration_encryption_key"
+OLD_KEYS_OPTION = "integration_encryption_old_keys"
+KEY_ENV = "INTEGRATION_ENCRYPTION_KEY"
+OLD_KEYS_ENV = "INTEGRATION_ENCRYPTION_OLD_KEYS"
+
+
+class SecretKeyError(Exception):
+    """The encryption key is missing, malformed, or not the one the secret was stored with.
+    Its message is meant for an administrator, in plain words."""
+
+
+def _split(value):
+    return [k.strip() for k in (value or "").split(",") if k.strip()]
+
+
+def keys_from(config, environ=None):
+    """Return [primary, *old] keys from an Odoo config mapping and the environment."""
+    environ = os.environ if environ is None else environ
+    primary = environ.get(KEY_ENV) or config.get(KEY_OPTION) or ""
+    old = _split(environ.get(OLD_KEYS_ENV)) or _split(config.get(OLD_KEYS_OPTION))
+    primary = primary.strip()
+    if not primary:
+        raise SecretKeyError(
+            f"No encryption key for connector secrets: set '{KEY_OPTION}' in the Odoo "
+            f"configuration file or the {KEY_ENV} environment variable "
+            "(generate one with: python3 -c \"from cryptography.fernet import Fernet; "
+            "print(Fernet.generate_key().decode())\")."
+        )
+    return [primary, *[k for k in old if k != primary]]
+
+
+class SecretBox:
+    """Encrypts with the primary key, decrypts with any configured key."""
+
+    def __init__(self, keys):
+        if not keys:
+            raise SecretKeyError("No encryption key configured for connector secrets.")
+        fernets = []
+        for index, key in enumerate(keys):
+            try:
+                fernets.append(Fernet(key.encode() if isinstance(key, str) else key))
+            except (ValueError, TypeError) as exc:
+                which = "the encryption key" if index == 0 else f"old encryption key #{index}"
+                raise SecretKeyError(
+                    f"{which.capitalize()} for connector secrets is not a valid Fernet key "
+                    "(32 url-safe base64-encoded bytes)."
+                ) from exc
+        self._primary = fernets[0]
+        self._all = MultiFernet(fernets)
+
+    @classmethod
+    def from_config(cls, config, environ=None):
+        return cls(keys_from(config, environ))
+
+    def encrypt(self, plaintext):
+        return self._primary.encrypt(plaintext.encode()).decode()
+
+    def decrypt(self, token):
+        try:
+            return self._all.decrypt(token.encode()).decode()
+        except InvalidToken as exc:
+            raise SecretKeyError(
+                "A stored secret cannot be decrypted with the configured encryption key: the "
+                "key changed without rotation. Put the previous key in "
+                f"'{OLD_KEYS_OPTION}' ({OLD_KEYS_ENV}) and rotate, or enter the secret again."
+            ) from exc
+
+    def rotate(self, token):
+        """Re-encrypt a token with the primary key (decrypting with any configured key)."""
+        try:
+            return self._all.rotate(token.encode()).decode()
+        except InvalidToken as exc:
+            raise SecretKeyError(
+                "A stored secret cannot be decrypted with any configured key, so it cannot be "
+                "rotated: enter it again."
+            ) from exc
