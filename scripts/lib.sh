@@ -29,6 +29,8 @@ Usage:
                   (addon tests and tests/) with pytest-odoo, drop the database.
                   Extra arguments go to pytest, e.g. ./suite test -k queue
   ./suite shell   An Odoo shell on the demo database.
+  ./suite bench NAME [ARGS]
+                  Run bench/NAME.py (own database, figures printed beside a bare baseline).
 
 Environment:
   ODOO_SRC            Odoo 18.0 source tree (folder with odoo-bin); default /opt/odoo/18.0.

@@ -501,7 +501,16 @@ class IntegrationConnector(models.Model):
             bucket = self._bucket()
             if bucket:
                 bucket.pause(max(r or 1.0 for r in rate_limited))
-        self.sudo().write(vals)
+        # Write only what changed: every worker reports on the same connector row.
+        if vals.get("last_success_at") and self.last_success_at and (
+            now - self.last_success_at
+        ).total_seconds() < 5:
+            del vals["last_success_at"]
+        changed = {
+            name: value for name, value in vals.items() if self[name] != (value or False)
+        }
+        if changed:
+            self.sudo().write(changed)
         if state.state == "open" and not was_open:
             self._notify_circuit_open()
 

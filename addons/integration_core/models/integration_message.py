@@ -115,7 +115,9 @@ class IntegrationMessage(models.Model):
     )
     last_attempt_at = fields.Datetime(readonly=True, copy=False)
     lease_until = fields.Datetime(readonly=True, copy=False)
-    claimed_by = fields.Char(readonly=True, copy=False)
+    claimed_by = fields.Char(
+        "Worker", readonly=True, copy=False, help="Host, process and thread of the last attempt."
+    )
     error_category = fields.Selection(ERROR_CATEGORIES, readonly=True, copy=False)
     error_message = fields.Text(readonly=True, copy=False)
     error_hint = fields.Char(compute="_compute_error_hint")
@@ -434,12 +436,16 @@ class IntegrationMessage(models.Model):
         }
 
     def _queue_commit(self):
-        """Commit between batches, except inside a test's transaction."""
+        """Commit between batches (except inside a test's transaction) and run the next
+        transaction in READ COMMITTED: several workers claim with FOR UPDATE SKIP LOCKED and
+        touch the same connector rows, which Odoo's default REPEATABLE READ would turn into
+        serialization failures instead of short waits."""
         if getattr(threading.current_thread(), "testing", False) or self.env.context.get(
             "integration_no_commit"
         ):
             return
         self.env.cr.commit()  # pylint: disable=invalid-commit
+        self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
 
     @api.model
     def _cron_deliver(self):
@@ -457,6 +463,7 @@ class IntegrationMessage(models.Model):
         deadline = time.monotonic() + time_budget
         totals = defaultdict(int)
         batches = 0
+        self._queue_commit()  # start from a fresh READ COMMITTED transaction
         while time.monotonic() < deadline and (max_batches is None or batches < max_batches):
             self._reclaim_expired_leases()
             batch = self._claim(batch_size)
@@ -685,7 +692,7 @@ class IntegrationMessage(models.Model):
                     """
                     UPDATE integration_message m
                        SET state = 'sent', sent_at = %(now)s, lease_until = NULL,
-                           claimed_by = NULL, http_status = v.status, latency_ms = v.latency,
+                           http_status = v.status, latency_ms = v.latency,
                            error_category = NULL, error_message = NULL,
                            write_date = %(now)s
                       FROM unnest(%(ids)s::int[], %(status)s::int[], %(latency)s::int[])

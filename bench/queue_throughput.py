@@ -1,0 +1,471 @@
+"""Throughput of integration_core's outbound queue against the local test receiver.
+
+Measures, in one run and against one receiver (a separate process, bodies not recorded):
+
+* a bare loop: one ``requests.Session`` POSTing queue-like JSON envelopes, one per request,
+  each with its own Idempotency-Key: the baseline, in requests/s;
+* ``integration.message.enqueue()`` called once with N messages: messages/s and SQL queries
+  per message;
+* delivery of those N messages by ``_process_queue`` (what the Scheduled Action runs) with
+  batching off (connector batch size 1, one request per message): messages/s, queries per
+  message and the ratio to the bare loop;
+* the same with batching on (N new messages, connector batch size ``--batch-size``, one
+  request per group to the batch endpoint).
+
+Targets (issue): delivery with batching off at least 0.7x the bare loop; with batching on,
+above the bare loop. Each is printed as PASS or MISS; the exit status is 0 either way, and 1
+only when messages were lost or not all sent.
+
+The database is created for the run (integration_core only, no demo data) and dropped at the
+end unless --keep-db. PostgreSQL runs with autovacuum off on CI machines, so the benchmark
+runs VACUUM ANALYZE on the queue table between phases, as autovacuum would, and says so.
+
+Run it with ``./suite bench queue_throughput [--messages N] [--batch-size 50] [--keep-db]``.
+"""
+
+import argparse
+import json
+import os
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from pathlib import Path
+
+import psycopg2
+import requests
+
+ROOT = Path(__file__).resolve().parent.parent
+RECEIVER = ROOT / "addons" / "integration_core" / "tests" / "receiver.py"
+MODULE = "integration_core"
+CLAIM_SIZE = 200  # messages claimed per batch by _process_queue (the cron's default)
+PROGRESS_SECONDS = 5.0  # time budget of one _process_queue call: a progress line each
+TARGET_UNBATCHED = 0.7  # delivery with batching off vs. the bare loop
+TARGET_BATCHED = 1.0  # delivery with batching on vs. the bare loop (strictly above)
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Enqueue and deliver N messages to the local receiver; compare with a "
+        "bare requests.Session loop."
+    )
+    parser.add_argument(
+        "--config",
+        default=os.environ.get("SUITE_BENCH_CONFIG"),
+        help="Odoo configuration file (./suite bench passes a generated one)",
+    )
+    parser.add_argument("--messages", type=int, default=20_000, help="N (default 20000)")
+    parser.add_argument(
+        "--batch-size",
+        type=int,
+        default=50,
+        help="connector batch size of the batched phase (default 50)",
+    )
+    parser.add_argument(
+        "--baseline-requests",
+        type=int,
+        default=None,
+        help="requests of the bare loop (default min(N, 5000))",
+    )
+    parser.add_argument("--db", default=f"bench_queue_{os.getpid()}", help="database name")
+    parser.add_argument("--keep-db", action="store_true", help="do not drop the database")
+    # Later: --nodes N (several delivery processes) and --transport http|amqp.
+    args = parser.parse_args(argv)
+    if not args.config:
+        parser.error("--config is required (or run it with ./suite bench queue_throughput)")
+    if args.messages < 1 or args.batch_size < 2:
+        parser.error("--messages must be at least 1 and --batch-size at least 2")
+    if args.baseline_requests is None:
+        args.baseline_requests = min(args.messages, 5000)
+    return args
+
+
+# ---------------------------------------------------------------------------- database
+
+
+def pg_connect(dbname):
+    from odoo.tools import config
+
+    conn = psycopg2.connect(
+        host=config["db_host"] or None,
+        port=config["db_port"] or None,
+        user=config["db_user"] or None,
+        password=config["db_password"] or None,
+        dbname=dbname,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def create_database(config_path, db):
+    say(f"creating database {db} with {MODULE} only, no demo data (about a minute) ...")
+    start = time.monotonic()
+    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
+    command = [
+        sys.executable, str(odoo_bin), "-c", config_path, "-d", db, "-i", MODULE,
+        "--without-demo=all", "--stop-after-init", "--no-http", "--log-level=warn",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"installing {MODULE} into {db} failed (exit {result.returncode})")
+    say(f"  database ready in {time.monotonic() - start:.0f} s")
+
+
+def drop_database(db):
+    import odoo
+    from odoo.modules.registry import Registry
+
+    say(f"dropping database {db}")
+    Registry.delete(db)
+    odoo.sql_db.close_db(db)
+    conn = pg_connect("postgres")
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db],
+            )
+            cr.execute(f'DROP DATABASE IF EXISTS "{db}"')
+    finally:
+        conn.close()
+
+
+def vacuum_queue(db):
+    start = time.monotonic()
+    conn = pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("VACUUM ANALYZE integration_message")
+    finally:
+        conn.close()
+    say(
+        f"  VACUUM ANALYZE integration_message ({time.monotonic() - start:.1f} s), as "
+        "autovacuum would (it is off on these machines)"
+    )
+
+
+# ---------------------------------------------------------------------------- receiver
+
+
+def free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def start_receiver(log_file):
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, str(RECEIVER), "--port", str(port), "--no-record-bodies"]
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise SystemExit(f"the receiver exited at once (exit {process.returncode})")
+        try:
+            if requests.get(url + "/health", timeout=1).ok:
+                say(f"receiver listening on {url} (separate process, pid {process.pid})")
+                return process, url
+        except requests.RequestException:
+            time.sleep(0.1)
+    process.kill()
+    raise SystemExit(f"the receiver did not answer on {url}/health within 15 s")
+
+
+def stop_receiver(process):
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
+def receiver_counts(log_path, expected, timeout=8.0):
+    """(keys applied, replays) from the receiver's periodic status line, once it shows at
+    least `expected` keys applied or `timeout` passed; None when it printed nothing."""
+    deadline = time.monotonic() + timeout
+    counts = None
+    while True:
+        lines = [line for line in Path(log_path).read_text().splitlines() if "keys applied" in line]
+        if lines:
+            # "<n> requests, <k> keys applied, <r> replays"
+            parts = lines[-1].replace(",", "").split()
+            counts = int(parts[2]), int(parts[5])
+            if counts[0] >= expected:
+                return counts
+        if time.monotonic() >= deadline:
+            return counts
+        time.sleep(0.5)
+
+
+# ---------------------------------------------------------------------------- phases
+
+
+def envelope(key, sku, quantity):
+    """A body like the queue's: compact, sorted-keys JSON of the same envelope."""
+    value = {
+        "idempotency_key": key,
+        "event_type": "stock.level",
+        "domain": "stock",
+        "schema": "stock/v1",
+        "queued_at": time.strftime("%Y-%m-%d %H:%M:%S"),
+        "source": None,
+        "payload": {"sku": sku, "quantity": quantity},
+    }
+    return json.dumps(value, separators=(",", ":"), sort_keys=True).encode()
+
+
+def bare_loop(url, count):
+    """Requests/s of one requests.Session POSTing `count` distinct messages."""
+    say(f"bare loop: {count:,} POSTs with one requests.Session ...")
+    session = requests.Session()
+    failures = 0
+    start = time.monotonic()
+    for i in range(count):
+        key = str(uuid.uuid4())
+        headers = {
+            "Content-Type": "application/json",
+            "Idempotency-Key": key,
+            "X-Event-Type": "stock.level",
+        }
+        response = session.post(
+            url + "/events", data=envelope(key, f"BARE-{i}", i % 97), headers=headers, timeout=10
+        )
+        failures += not response.ok
+    elapsed = time.monotonic() - start
+    session.close()
+    if failures:
+        say(f"  warning: {failures} baseline requests were not answered 2xx")
+    rate = count / elapsed
+    say(f"  {rate:,.0f} req/s ({elapsed:.1f} s)")
+    return rate
+
+
+def setup_connector(registry, url):
+    import odoo
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
+        connector = env["integration.connector"].create(
+            {
+                "name": "Bench",
+                "code": "bench",
+                "base_url": url,
+                "environment": "test",
+                "allowed_domain_ids": [(6, 0, [env.ref("integration_core.domain_stock").id])],
+                "batch_size": 1,
+                "max_attempts": 3,
+            }
+        )
+        cr.commit()
+        return connector.id
+
+
+def set_batch_size(registry, connector_id, size):
+    import odoo
+
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["integration.connector"].browse(connector_id).batch_size = size
+        cr.commit()
+
+
+def enqueue(registry, connector_id, first, count):
+    """Enqueue `count` messages in one call; returns (ids, msg/s, queries per message)."""
+    import odoo
+
+    say(f"enqueue: {count:,} messages in one call ...")
+    messages = [
+        {
+            "connector": connector_id,
+            "domain": "stock",
+            "event_type": "stock.level",
+            "payload": {"sku": f"SKU-{i}", "quantity": i % 97},
+            "schema": "stock",
+            "priority": "batch",
+            "coalescing_key": f"stock:SKU-{i}",
+        }
+        for i in range(first, first + count)
+    ]
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        queries = odoo.sql_db.sql_counter
+        start = time.monotonic()
+        ids = env["integration.message"].enqueue(messages).ids
+        cr.commit()
+        elapsed = time.monotonic() - start
+        queries = odoo.sql_db.sql_counter - queries
+    rate = count / elapsed
+    say(f"  {len(ids):,} queued in {elapsed:.2f} s: {rate:,.0f} msg/s, {queries} queries")
+    return ids, rate, queries / count
+
+
+def deliver(registry, count):
+    """Run _process_queue (fresh cursor per call) until nothing is due; returns
+    (msg/s, queries per message, counts by outcome)."""
+    import odoo
+
+    totals = {}
+    queries = odoo.sql_db.sql_counter
+    start = time.monotonic()
+    while True:
+        with registry.cursor() as cr:
+            env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+            counts = env["integration.message"]._process_queue(
+                batch_size=CLAIM_SIZE, time_budget=PROGRESS_SECONDS
+            )
+        if not counts:
+            break
+        for key, value in counts.items():
+            totals[key] = totals.get(key, 0) + value
+        elapsed = time.monotonic() - start
+        sent = totals.get("sent", 0)
+        say(f"  {sent:,}/{count:,} sent, {sent / elapsed:,.0f} msg/s so far{_others(totals)}")
+    elapsed = time.monotonic() - start
+    queries = odoo.sql_db.sql_counter - queries
+    rate = totals.get("sent", 0) / elapsed
+    per_message = queries / count
+    say(f"  done in {elapsed:.1f} s: {rate:,.0f} msg/s, {queries} queries ({per_message:.2g}/msg)")
+    return rate, per_message, totals
+
+
+def _others(totals):
+    others = {k: v for k, v in totals.items() if k != "sent" and v}
+    return f" (also {others})" if others else ""
+
+
+def states_of(registry, ids):
+    with registry.cursor() as cr:
+        cr.execute(
+            "SELECT state, count(*) FROM integration_message WHERE id = ANY(%s) GROUP BY state",
+            [ids],
+        )
+        return dict(cr.fetchall())
+
+
+def check_all_sent(registry, ids, expected, label):
+    """True when `expected` messages were queued and every one is 'sent'."""
+    states = states_of(registry, ids)
+    if len(ids) == expected and states == {"sent": expected}:
+        say(f"  verified: all {expected:,} messages of {label} are 'sent'")
+        return True
+    say(f"  LOST OR NOT SENT ({label}): {len(ids):,} of {expected:,} queued; by state: {states}")
+    return False
+
+
+# ---------------------------------------------------------------------------- report
+
+
+def report(args, results):
+    bare = results["bare"]
+    width = 34
+
+    def line(label, rate, unit, queries=None, ratio=None):
+        text = f"  {label:<{width}}{rate:>9,.0f} {unit}"
+        if queries is not None:
+            text += f"   {queries:>8.2g} queries/msg"
+        if ratio is not None:
+            text += f"   {ratio:5.2f}x bare"
+        return text
+
+    unbatched = results["unbatched"][0] / bare
+    batched = results["batched"][0] / bare
+    say("")
+    say(
+        f"queue_throughput: N={args.messages:,} (receiver: separate process, bodies not "
+        "recorded; VACUUM ANALYZE between phases)"
+    )
+    say(line("bare requests.Session loop", bare, "req/s"))
+    say(line("enqueue (one call)", results["enqueue"][0], "msg/s", results["enqueue"][1]))
+    say(line("deliver, batching off", results["unbatched"][0], "msg/s",
+             results["unbatched"][1], unbatched))  # fmt: skip
+    say(line(f"deliver, batch size {args.batch_size}", results["batched"][0], "msg/s",
+             results["batched"][1], batched))  # fmt: skip
+    say("targets:")
+    verdict = "PASS" if unbatched >= TARGET_UNBATCHED else "MISS"
+    say(f"  {verdict}  batching off >= {TARGET_UNBATCHED}x bare   ({unbatched:.2f}x)")
+    verdict = "PASS" if batched > TARGET_BATCHED else "MISS"
+    say(f"  {verdict}  batching on  >  {TARGET_BATCHED:.0f}x bare     ({batched:.2f}x)")
+
+
+# ---------------------------------------------------------------------------- main
+
+
+def run(args, registry, url):
+    n = args.messages
+    connector_id = setup_connector(registry, url)
+    say(f"connector 'bench' -> {url} (batch size 1, instance environment 'test')")
+    results = {"bare": bare_loop(url, args.baseline_requests)}
+    ok = True
+
+    ids, rate, queries = enqueue(registry, connector_id, 0, n)
+    results["enqueue"] = (rate, queries)
+    vacuum_queue(args.db)
+    say(f"deliver, batching off: {n:,} messages, one request each ...")
+    rate, queries, _totals = deliver(registry, n)
+    results["unbatched"] = (rate, queries)
+    ok &= check_all_sent(registry, ids, n, "batching off")
+
+    ids, _rate, _queries = enqueue(registry, connector_id, n, n)
+    vacuum_queue(args.db)
+    set_batch_size(registry, connector_id, args.batch_size)
+    say(f"deliver, batch size {args.batch_size}: {n:,} messages ...")
+    rate, queries, _totals = deliver(registry, n)
+    results["batched"] = (rate, queries)
+    ok &= check_all_sent(registry, ids, n, f"batch size {args.batch_size}")
+    return results, ok
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    import odoo
+    from odoo.modules.registry import Registry
+
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "-d", args.db, "--log-level=warn"], setup_logging=True
+    )
+    ok = False
+    receiver = None
+    with tempfile.NamedTemporaryFile("w+", prefix="receiver-", suffix=".log") as log_file:
+        try:
+            create_database(args.config, args.db)
+            receiver, url = start_receiver(log_file)
+            registry = Registry(args.db)
+            results, ok = run(args, registry, url)
+            expected = args.baseline_requests + 2 * args.messages
+            counts = receiver_counts(log_file.name, expected)
+            if counts is None:
+                say("receiver: no status line to cross-check (it prints one every 5 s)")
+            else:
+                applied, replays = counts
+                say(
+                    f"receiver: {applied:,} keys applied (expected {expected:,}), {replays} replays"
+                )
+                ok &= applied >= expected
+            report(args, results)
+        finally:
+            if receiver is not None:
+                stop_receiver(receiver)
+            if args.keep_db:
+                say(f"database {args.db} kept (--keep-db)")
+            else:
+                drop_database(args.db)
+    if not ok:
+        say("FAILED: messages were lost or not sent (see above)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,162 @@
+"""Reliability of the outbound queue with real worker processes on committed data.
+
+Workers are separate OS processes (scripts/queue_worker.py, the same delivery loop as the
+Scheduled Action) on a copy of the test database; the remote is a real local HTTP receiver
+that applies each idempotency key once and records every delivery.
+"""
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+import psycopg2
+
+from odoo.addons.integration_core.tests.receiver import TestReceiver
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+WORKER = os.path.join(ROOT, "scripts", "queue_worker.py")
+
+
+# Committed set-up runs in a process of its own: loading a second registry inside the test
+# process would run Odoo's at-install tests of every module.
+RUNNER = """
+import json, sys
+import odoo
+from odoo.modules.registry import Registry
+odoo.tools.config.parse_config(["-c", sys.argv[1], "-d", sys.argv[2], "--log-level=warn"])
+with Registry(sys.argv[2]).cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    scope = {"env": env, "args": json.loads(sys.argv[3])}
+    exec(sys.stdin.read(), scope)
+print("RESULT " + json.dumps(scope.get("result")))
+"""
+
+SETUP = """
+env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
+# Demo messages must not get in the way of the counts below.
+env.cr.execute(
+    "UPDATE integration_message SET state = 'cancelled' "
+    "WHERE state IN ('pending', 'failed', 'sending')"
+)
+connector = env["integration.connector"].create({
+    "name": args["code"], "code": args["code"], "base_url": args["url"],
+    "environment": "test", "max_attempts": 5,
+    "allowed_domain_ids": [(6, 0, [env.ref("integration_core.domain_stock").id])],
+})
+messages = env["integration.message"].enqueue([
+    {"connector": connector, "domain": "stock", "event_type": "stock.level",
+     "payload": {"sku": f"{args['code']}-{i}", "quantity": i}, "schema": "stock"}
+    for i in range(args["count"])
+])
+result = [connector.id, messages.mapped("idempotency_key")]
+"""
+
+
+def _db():
+    return os.environ["SUITE_WORKERS_DB"]
+
+
+def _setup(suite_env, code, url, count):
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, suite_env["config"], _db(),
+         json.dumps({"code": code, "url": url, "count": count})],
+        input=SETUP, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-4000:]
+    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
+    return json.loads(line[len("RESULT "):])
+
+
+def _sql(query, params=()):
+    conn = psycopg2.connect(
+        host=os.environ.get("PGHOST", "127.0.0.1"),
+        port=os.environ.get("PGPORT", "5432"),
+        user=os.environ.get("ODOO_DB_USER", "odoo"),
+        password=os.environ.get("ODOO_DB_PASSWORD") or None,
+        dbname=_db(),
+    )
+    try:
+        with conn.cursor() as cr:
+            cr.execute(query, params)
+            return cr.fetchall()
+    finally:
+        conn.close()
+
+
+def _states(connector_id):
+    return dict(
+        _sql(
+            "SELECT state, count(*) FROM integration_message WHERE connector_id = %s "
+            "GROUP BY state",
+            [connector_id],
+        )
+    )
+
+
+def _worker(suite_env, *args):
+    return subprocess.Popen(
+        [sys.executable, WORKER, "-c", suite_env["config"], "-d", _db(), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def _wait(proc, timeout=180):
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-4000:]}"
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return lines[-1] if lines else {}
+
+
+def test_three_workers_send_each_message_once(suite_env):
+    with TestReceiver(record_bodies=False, delay=0.002) as receiver:
+        connector_id, keys = _setup(suite_env, "three", receiver.url, 900)
+        workers = [_worker(suite_env, "--until-done", "--batch-size", "40") for _ in range(3)]
+        totals = [_wait(w) for w in workers]
+        assert _states(connector_id) == {"sent": 900}
+        assert receiver.keys_sent_more_than_once() == []
+        assert sorted(receiver.applied) == sorted(keys)
+        assert set(receiver.applied.values()) == {1}
+        assert sum(t.get("sent", 0) for t in totals) == 900
+        workers_seen = _sql(
+            "SELECT count(DISTINCT claimed_by) FROM integration_message WHERE connector_id = %s",
+            [connector_id],
+        )[0][0]
+        assert workers_seen == 3, "all three workers took part"
+
+
+def test_worker_killed_mid_batch_loses_nothing_and_applies_nothing_twice(suite_env):
+    # A slow remote (10 ms a request) so the kill lands in the middle of the first batch.
+    with TestReceiver(record_bodies=False, delay=0.01) as receiver:
+        connector_id, keys = _setup(suite_env, "killed", receiver.url, 300)
+        victim = _worker(suite_env, "--batch-size", "100", "--lease-seconds", "3")
+        assert receiver.wait_for(lambda: len(receiver.applied) >= 40, timeout=60)
+        os.kill(victim.pid, signal.SIGKILL)
+        victim.wait(timeout=30)
+        delivered_before_kill = set(receiver.applied)
+        in_flight = _states(connector_id).get("sending", 0)
+        assert in_flight > 0, "the kill should leave messages leased to the dead worker"
+
+        started = time.monotonic()
+        survivor = _worker(suite_env, "--until-done", "--batch-size", "100", "--lease-seconds", "3")
+        _wait(survivor)
+        assert time.monotonic() - started >= 2, "leased messages wait for their lease to expire"
+
+        assert _states(connector_id) == {"sent": 300}, "nothing lost"
+        assert sorted(receiver.applied) == sorted(keys)
+        assert set(receiver.applied.values()) == {1}, "no idempotency key applied twice"
+        resent = set(receiver.keys_sent_more_than_once())
+        # Only what the dead worker had sent without recording it is sent again.
+        assert resent <= delivered_before_kill
+        assert resent, "the test must exercise a delivery the dead worker never recorded"
+        assert len(resent) <= 100
+        assert receiver.replays == len(resent)
+        retried = _sql(
+            "SELECT count(*) FROM integration_message WHERE connector_id = %s AND attempts = 2",
+            [connector_id],
+        )[0][0]
+        assert retried == in_flight, "reclaimed messages count their lost attempt"
