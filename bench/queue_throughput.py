@@ -37,6 +37,9 @@ from pathlib import Path
 import psycopg2
 import requests
 
+import odoo
+from odoo.modules.registry import Registry
+
 ROOT = Path(__file__).resolve().parent.parent
 RECEIVER = ROOT / "addons" / "integration_core" / "tests" / "receiver.py"
 MODULE = "integration_core"
@@ -90,8 +93,7 @@ def parse_args(argv=None):
 
 
 def pg_connect(dbname):
-    from odoo.tools import config
-
+    config = odoo.tools.config
     conn = psycopg2.connect(
         host=config["db_host"] or None,
         port=config["db_port"] or None,
@@ -119,9 +121,6 @@ def create_database(config_path, db):
 
 
 def drop_database(db):
-    import odoo
-    from odoo.modules.registry import Registry
-
     say(f"dropping database {db}")
     Registry.delete(db)
     odoo.sql_db.close_db(db)
@@ -252,8 +251,6 @@ def bare_loop(url, count):
 
 
 def setup_connector(registry, url):
-    import odoo
-
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
@@ -273,8 +270,6 @@ def setup_connector(registry, url):
 
 
 def set_batch_size(registry, connector_id, size):
-    import odoo
-
     with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         env["integration.connector"].browse(connector_id).batch_size = size
@@ -283,8 +278,6 @@ def set_batch_size(registry, connector_id, size):
 
 def enqueue(registry, connector_id, first, count):
     """Enqueue `count` messages in one call; returns (ids, msg/s, queries per message)."""
-    import odoo
-
     say(f"enqueue: {count:,} messages in one call ...")
     messages = [
         {
@@ -314,8 +307,6 @@ def enqueue(registry, connector_id, first, count):
 def deliver(registry, count):
     """Run _process_queue (fresh cursor per call) until nothing is due; returns
     (msg/s, queries per message, counts by outcome)."""
-    import odoo
-
     totals = {}
     queries = odoo.sql_db.sql_counter
     start = time.monotonic()
@@ -336,7 +327,7 @@ def deliver(registry, count):
     queries = odoo.sql_db.sql_counter - queries
     rate = totals.get("sent", 0) / elapsed
     per_message = queries / count
-    say(f"  done in {elapsed:.1f} s: {rate:,.0f} msg/s, {queries} queries ({per_message:.2g}/msg)")
+    say(f"  done in {elapsed:.1f} s: {rate:,.0f} msg/s, {queries} queries ({per_message:#.2g}/msg)")
     return rate, per_message, totals
 
 
@@ -368,30 +359,31 @@ def check_all_sent(registry, ids, expected, label):
 
 
 def report(args, results):
+    """The summary table and the verdict on each target."""
     bare = results["bare"]
-    width = 34
-
-    def line(label, rate, unit, queries=None, ratio=None):
-        text = f"  {label:<{width}}{rate:>9,.0f} {unit}"
-        if queries is not None:
-            text += f"   {queries:>8.2g} queries/msg"
-        if ratio is not None:
-            text += f"   {ratio:5.2f}x bare"
-        return text
-
-    unbatched = results["unbatched"][0] / bare
-    batched = results["batched"][0] / bare
+    enqueue_rate, enqueue_queries = results["enqueue"]
+    unbatched_rate, unbatched_queries = results["unbatched"]
+    batched_rate, batched_queries = results["batched"]
+    unbatched = unbatched_rate / bare
+    batched = batched_rate / bare
+    rows = [  # label, rate, unit, queries per message, ratio to the bare loop
+        ("bare requests.Session loop", bare, "req/s", None, None),
+        ("enqueue (one call)", enqueue_rate, "msg/s", enqueue_queries, None),
+        ("deliver, batching off", unbatched_rate, "msg/s", unbatched_queries, unbatched),
+        (f"deliver, batch size {args.batch_size}", batched_rate, "msg/s", batched_queries, batched),
+    ]
     say("")
     say(
         f"queue_throughput: N={args.messages:,} (receiver: separate process, bodies not "
         "recorded; VACUUM ANALYZE between phases)"
     )
-    say(line("bare requests.Session loop", bare, "req/s"))
-    say(line("enqueue (one call)", results["enqueue"][0], "msg/s", results["enqueue"][1]))
-    say(line("deliver, batching off", results["unbatched"][0], "msg/s",
-             results["unbatched"][1], unbatched))  # fmt: skip
-    say(line(f"deliver, batch size {args.batch_size}", results["batched"][0], "msg/s",
-             results["batched"][1], batched))  # fmt: skip
+    for label, rate, unit, queries, ratio in rows:
+        text = f"  {label:<34}{rate:>9,.0f} {unit}"
+        if queries is not None:
+            text += f"   {queries:>#8.2g} queries/msg"
+        if ratio is not None:
+            text += f"   {ratio:5.2f}x bare"
+        say(text)
     say("targets:")
     verdict = "PASS" if unbatched >= TARGET_UNBATCHED else "MISS"
     say(f"  {verdict}  batching off >= {TARGET_UNBATCHED}x bare   ({unbatched:.2f}x)")
@@ -429,9 +421,6 @@ def run(args, registry, url):
 
 def main(argv=None):
     args = parse_args(argv)
-    import odoo
-    from odoo.modules.registry import Registry
-
     odoo.tools.config.parse_config(
         ["-c", args.config, "-d", args.db, "--log-level=warn"], setup_logging=True
     )

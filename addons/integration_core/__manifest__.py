@@ -23,7 +23,7 @@
         "views/res_config_settings_views.xml",
         "views/integration_menus.xml",
     ],
-    "demo": [],
+    "demo": ["demo/integration_demo.xml"],
     "installable": True,
     "application": True,
 }

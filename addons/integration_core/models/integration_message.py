@@ -913,3 +913,59 @@ class IntegrationMessage(models.Model):
         for cid, count in cr.fetchall():
             figures[cid]["failed_24h"] = count
         return figures
+
+    # ------------------------------------------------------------------ demo
+
+    @api.model
+    def _demo_populate(self):
+        """Demo data: a queue with messages in every state, with the errors people meet."""
+        webshop = self.env.ref("integration_core.demo_connector_webshop")
+        marketplace = self.env.ref("integration_core.demo_connector_marketplace")
+        wms = self.env.ref("integration_core.demo_connector_wms")
+        now = fields.Datetime.now()
+
+        def stock(connector, sku, qty, **extra):
+            return {"connector": connector, "domain": "stock", "event_type": "stock.level",
+                    "payload": {"sku": sku, "quantity": qty}, "schema": "stock",
+                    "coalescing_key": f"stock:{sku}", **extra}
+
+        def price(connector, sku, amount):
+            return {"connector": connector, "domain": "base_price", "event_type": "price.updated",
+                    "payload": {"sku": sku, "pricelist": "Public", "currency": "EUR",
+                                "price": amount}, "schema": "price"}
+
+        messages = self.enqueue([
+            stock(webshop, "FURN_0096", 14, priority="realtime"),
+            stock(webshop, "FURN_8888", 3),
+            price(webshop, "FURN_0269", 149.0),
+            stock(marketplace, "FURN_0096", 9),
+            stock(wms, "FURN_7800", 40),
+            price(webshop, "FURN_6666", 89.5),
+            stock(wms, "E-COM11", 0),
+            price(webshop, "FURN_0789", 320.0),
+        ])
+        _pending, _superseded, sent, _frozen, failed, dead, dead_rejected, cancelled = messages
+        sent.write({"state": "sent", "attempts": 1, "sent_at": now, "http_status": 200,
+                    "latency_ms": 42, "last_attempt_at": now})
+        failed.write({
+            "state": "failed", "attempts": 2, "last_attempt_at": now,
+            "next_attempt_at": now + timedelta(minutes=4), "error_category": "network",
+            "error_message": "Could not reach the remote: ConnectionError: connection refused "
+            "by 127.0.0.1:8097 (the WMS gateway is down for maintenance).",
+        })
+        dead.write({
+            "state": "dead", "attempts": 8, "last_attempt_at": now, "dead_at": now,
+            "http_status": 401, "error_category": "auth",
+            "error_message": "The remote refused our credentials (HTTP 401).",
+            "response_excerpt": '{"error": "unauthorized", "reason": "API key expired on 2026-11-01"}',
+        })
+        dead_rejected.write({
+            "state": "dead", "attempts": 1, "last_attempt_at": now, "dead_at": now,
+            "http_status": 422, "error_category": "rejected",
+            "error_message": "The remote rejected the message (HTTP 422): unknown SKU E-COM11",
+            "response_excerpt": '{"error": "unknown sku", "sku": "E-COM11"}',
+        })
+        cancelled.write({"state": "cancelled"})
+        self.enqueue([stock(webshop, "FURN_8888", 2)])  # supersedes the older waiting one
+        return messages
+

@@ -19,6 +19,10 @@ class IntegrationCase(TransactionCase):
             "integration_core.instance_environment", "test"
         )
         cls.Message = cls.env["integration.message"]
+        # Demo messages waiting in the queue would be delivered by the tests' runs.
+        cls.Message.search([("state", "in", ("pending", "failed", "sending"))]).write(
+            {"state": "cancelled"}
+        )
         cls.domain_stock = cls.env.ref("integration_core.domain_stock")
         cls.domain_price = cls.env.ref("integration_core.domain_base_price")
         cls.responsible = cls.env["res.users"].create(
@@ -40,7 +44,7 @@ class IntegrationCase(TransactionCase):
     def make_connector(cls, code, **vals):
         values = {
             "name": code.title(),
-            "code": code,
+            "code": f"t-{code}",  # demo connectors own the plain codes
             "base_url": cls.receiver.url,
             "environment": "test",
             "allowed_domain_ids": [(6, 0, [cls.domain_stock.id, cls.domain_price.id])],

@@ -1,0 +1,1 @@
+from . import integration_rotate_key

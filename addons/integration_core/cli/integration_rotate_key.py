@@ -1,0 +1,43 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+"""odoo-bin integration_rotate_key -c odoo.conf -d DB
+
+Re-encrypts every connector secret with the current key. Rotation, step by step:
+1. generate a new key; set it as integration_encryption_key (or INTEGRATION_ENCRYPTION_KEY)
+   and move the previous one to integration_encryption_old_keys;
+2. run this command on each database;
+3. remove the old key from the configuration.
+"""
+
+import logging
+import sys
+from pathlib import Path
+
+import odoo
+from odoo.cli import Command
+
+from ..tools.crypto import SecretKeyError
+
+_logger = logging.getLogger(__name__)
+
+
+class IntegrationRotateKey(Command):
+    """Re-encrypt connector secrets with the current integration encryption key"""
+
+    name = "integration_rotate_key"
+
+    def run(self, args):
+        parser = odoo.tools.config.parser
+        parser.prog = f"{Path(sys.argv[0]).name} {self.name}"
+        odoo.tools.config.parse_config(args, setup_logging=True)
+        dbname = odoo.tools.config["db_name"]
+        if not dbname:
+            sys.exit("integration_rotate_key needs a database: use -d DB.")
+        registry = odoo.modules.registry.Registry(dbname)
+        try:
+            with registry.cursor() as cr:
+                env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+                count = env["integration.connector"]._rotate_encryption_key()
+        except SecretKeyError as exc:
+            sys.exit(f"Nothing was changed: {exc}")
+        print(f"Re-encrypted the secrets of {count} connector(s) with the current key.")  # noqa: T201
