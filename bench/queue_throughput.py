@@ -106,7 +106,7 @@ def pg_connect(dbname):
 
 
 def create_database(config_path, db):
-    say(f"creating database {db} with {MODULE} only, no demo data (about a minute) ...")
+    say(f"creating database {db} with {MODULE} only, no demo data (about 30 s) ...")
     start = time.monotonic()
     odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
     command = [

@@ -68,6 +68,16 @@ ERROR_HINTS = {
 }
 
 
+class _Where:
+    """'Message 3 of 20' for error messages, translated only when an error is raised."""
+
+    def __init__(self, env, index, count):
+        self.env, self.index, self.count = env, index, count
+
+    def __str__(self):
+        return self.env._("Message %(index)s of %(count)s", index=self.index, count=self.count)
+
+
 def _worker_id():
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
@@ -332,7 +342,7 @@ class IntegrationMessage(models.Model):
         schemas = {}
         rows = []
         for index, message in enumerate(messages, start=1):
-            where = self.env._("Message %(index)s of %(count)s", index=index, count=len(messages))
+            where = _Where(self.env, index, len(messages))
             connector = message.get("connector")
             connector_id = connector.id if isinstance(connector, models.BaseModel) else connector
             connector = connectors.get(connector_id)

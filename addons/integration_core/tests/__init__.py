@@ -3,3 +3,4 @@ from . import test_tools
 from . import test_secrets
 from . import test_enqueue
 from . import test_delivery
+from . import test_routing_and_settings

@@ -1,0 +1,83 @@
+from datetime import timedelta
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import IntegrationCase
+from .receiver import Fault
+
+
+@tagged("post_install", "-at_install")
+class TestRoutingAndSettings(IntegrationCase):
+    def test_unhandled_dead_letter_is_escalated_by_the_time_rule(self):
+        boss = self.env["res.users"].create({"name": "Bea Boss", "login": "bea.boss@example.com"})
+        self.connector.escalation_user_id = boss
+        self.receiver.add_faults(Fault.status(400))
+        message = self.enqueue(self.stock_message("OLD"))
+        self.process()
+        self.assertEqual(message.state, "dead")
+        rule = self.env.ref("integration_core.automation_dead_letter_escalation")
+        now = fields.Datetime.now()
+        rule.last_run = now - timedelta(days=2)
+        message.sudo().dead_at = now - timedelta(hours=25)
+        self.env["base.automation"]._check()
+        escalations = message.activity_ids.filtered(lambda a: a.user_id == boss)
+        self.assertEqual(len(escalations), 1)
+        self.assertIn("Escalated", escalations.summary)
+        # A replayed (handled) message is not escalated.
+        handled = self.enqueue(self.stock_message("HANDLED"))
+        self.receiver.add_faults(Fault.status(400))
+        self.process()
+        handled.action_replay()
+        handled.sudo().dead_at = now - timedelta(hours=25)
+        rule.last_run = now - timedelta(days=2)
+        self.env["base.automation"]._check()
+        self.assertFalse(handled.activity_ids.filtered(lambda a: a.user_id == boss))
+
+    def test_settings_open_connectors_and_set_escalation(self):
+        settings = self.env["res.config.settings"].create({"integration_escalation_hours": 6})
+        settings.execute()
+        rule = self.env.ref("integration_core.automation_dead_letter_escalation")
+        self.assertEqual((rule.trg_date_range, rule.trg_date_range_type), (6, "hour"))
+        action = settings.action_open_integration_connectors()
+        self.assertEqual(action["res_model"], "integration.connector")
+        settings = self.env["res.config.settings"].create(
+            {"integration_instance_environment": "staging"}
+        )
+        settings.execute()
+        self.assertEqual(self.env["integration.connector"]._instance_environment(), "staging")
+
+    def test_connectors_and_messages_of_other_companies_are_invisible(self):
+        other = self.env["res.company"].create({"name": "Other Co"})
+        theirs = self.make_connector("theirs", company_id=other.id)
+        self.enqueue(self.stock_message("X", connector=theirs))
+        user = self.env["res.users"].create(
+            {
+                "name": "Uma User",
+                "login": "uma@example.com",
+                "company_id": self.env.company.id,
+                "company_ids": [(6, 0, [self.env.company.id])],
+                "groups_id": [(6, 0, [self.env.ref("integration_core.group_integration_user").id])],
+            }
+        )
+        Connector = self.env["integration.connector"].with_user(user)
+        self.assertNotIn(theirs, Connector.search([]))
+        self.assertIn(self.connector, Connector.search([]))
+        self.assertFalse(
+            self.env["integration.message"].with_user(user).search([("connector_id", "=", theirs.id)])
+        )
+
+    def test_users_cannot_configure_connectors(self):
+        from odoo.exceptions import AccessError
+
+        with self.assertRaises(AccessError):
+            self.connector.with_user(self.responsible).write({"base_url": "https://evil.example"})
+
+    def test_rate_limit_spaces_requests(self):
+        self.connector.rate_limit = 20  # burst of 20, then one every 50 ms
+        self.enqueue(*[self.stock_message(f"R{i}") for i in range(30)])
+        self.process()
+        times = [r.received_at for r in self.receiver.deliveries()]
+        self.assertEqual(len(times), 30)
+        # Ten requests beyond the burst at 20/s take at least half a second.
+        self.assertGreaterEqual(times[-1] - times[0], 0.45)
