@@ -1,6 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""odoo-bin integration_rotate_key -c odoo.conf -d DB
+"""odoo-bin --addons-path=<your addons path> integration_rotate_key -c odoo.conf -d DB
 
 Re-encrypts every connector secret with the current key. Rotation, step by step:
 1. generate a new key; set it as integration_encryption_key (or INTEGRATION_ENCRYPTION_KEY)
