@@ -15,5 +15,17 @@ class IntegrationDataDomain(models.Model):
     code = fields.Char(required=True, help="Technical code used by the enqueue API, e.g. stock.")
     sequence = fields.Integer(default=10)
     description = fields.Text(translate=True)
+    owner_connector_id = fields.Many2one(
+        "integration.connector",
+        "System of record",
+        ondelete="restrict",
+        help="The external system that owns this data. Empty: Odoo owns it. Inbound events "
+        "of this domain are accepted only from its owner, and Odoo never publishes the domain "
+        "back to the system that owns it.",
+    )
 
     _sql_constraints = [("code_uniq", "unique(code)", "A data domain with this code exists.")]
+
+    def _odoo_owns(self):
+        self.ensure_one()
+        return not self.owner_connector_id

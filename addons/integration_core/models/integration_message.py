@@ -372,6 +372,16 @@ class IntegrationMessage(models.Model):
                         domain=domain.name,
                     )
                 )
+            if domain.owner_connector_id == connector:
+                raise ValidationError(
+                    self.env._(
+                        "%(where)s: %(c)s is the system of record for %(domain)s data; Odoo "
+                        "does not publish that data back to it.",
+                        where=where,
+                        c=connector.name,
+                        domain=domain.name,
+                    )
+                )
             event_type = message.get("event_type")
             if not event_type or not isinstance(event_type, str):
                 raise ValidationError(self.env._("%(where)s: the event type is missing.", where=where))
