@@ -13,7 +13,17 @@ import psycopg2
 ADDONS = ["integration_core", "price_governance", "promotion_sync", "stock_publication"]
 # Models each addon must register; the lifecycle test checks them before and after.
 OUR_MODELS = {
-    "integration_core": ["integration.connector", "integration.message"],
+    "integration_core": [
+        "integration.connector",
+        "integration.message",
+        "integration.inbound.event",
+        "integration.event.type",
+        "integration.data.domain",
+        "integration.schema",
+        "integration.product.mapping",
+        "integration.uom.mapping",
+        "integration.approval.decision",
+    ],
     "price_governance": ["price.change", "price.change.line"],
     "promotion_sync": ["promotion.snapshot"],
     "stock_publication": ["stock.publication.channel"],

@@ -9,7 +9,7 @@
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",
     "license": "LGPL-3",
-    "depends": ["base_setup", "mail", "base_automation"],
+    "depends": ["base_setup", "mail", "base_automation", "product"],
     "external_dependencies": {"python": ["requests", "jsonschema", "cryptography"]},
     "data": [
         "security/integration_security.xml",
@@ -21,6 +21,7 @@
         "views/integration_connector_views.xml",
         "views/integration_message_views.xml",
         "views/integration_approval_views.xml",
+        "views/integration_mapping_views.xml",
         "views/res_config_settings_views.xml",
         "views/integration_menus.xml",
     ],

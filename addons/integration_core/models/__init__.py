@@ -1,5 +1,7 @@
 from . import integration_data_domain
 from . import integration_schema
+from . import integration_event_type
+from . import integration_product_mapping
 from . import integration_connector
 from . import integration_message
 from . import integration_inbound_event

@@ -10,7 +10,7 @@ import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import config
+from odoo.tools import SQL, config
 
 from ..tools import circuit, signing, transport
 from ..tools.crypto import SecretBox, SecretKeyError
@@ -126,6 +126,38 @@ class IntegrationConnector(models.Model):
     secret_is_set = fields.Boolean(compute="_compute_secret_is_set", string="Secret set")
     oauth_token_encrypted = fields.Text(groups="base.group_system", copy=False)
     oauth_token_expires_at = fields.Datetime(copy=False, readonly=True)
+
+    # Inbound: what this system may push to Odoo (POST /integration/<code>/events).
+    inbound_enabled = fields.Boolean(
+        "Accept inbound events",
+        tracking=True,
+        help="Let this system send events to Odoo at /integration/<code>/events.",
+    )
+    inbound_auth = fields.Selection(
+        [("hmac", "HMAC-SHA256 signature"), ("token", "Bearer token")],
+        "Inbound authentication",
+        default="hmac",
+        required=True,
+        help="How the sender proves it is this system: an X-Signature over X-Timestamp and "
+        "the body, or an Authorization: Bearer token.",
+    )
+    inbound_secret_encrypted = fields.Text(groups="integration_core.group_integration_manager", copy=False)
+    inbound_secret_input = fields.Char(
+        "Inbound secret",
+        compute="_compute_secret_input",
+        inverse="_inverse_inbound_secret_input",
+        groups="integration_core.group_integration_manager",
+        help="Signing secret or token the sender uses. Write-only: encrypted when saved.",
+    )
+    inbound_secret_is_set = fields.Boolean(compute="_compute_secret_is_set", string="Inbound secret set")
+    inbound_url = fields.Char(compute="_compute_inbound_url", string="Inbound URL")
+    mapping_required = fields.Boolean(
+        "Products must be mapped",
+        help="Send and accept only products with a mapping for this connector. Otherwise a "
+        "product without mapping goes by its internal reference.",
+    )
+    product_mapping_ids = fields.One2many("integration.product.mapping", "connector_id")
+    uom_mapping_ids = fields.One2many("integration.uom.mapping", "connector_id")
 
     timeout = fields.Float(
         "Timeout (s)", default=10.0, help="Seconds to wait for the remote before giving up."
@@ -254,6 +286,28 @@ class IntegrationConnector(models.Model):
     def _compute_secret_input(self):
         for connector in self:
             connector.secret_input = False
+            connector.inbound_secret_input = False
+
+    def _inverse_inbound_secret_input(self):
+        for connector in self:
+            if connector.inbound_secret_input:
+                try:
+                    token = secret_box().encrypt(connector.inbound_secret_input)
+                except SecretKeyError as exc:
+                    raise UserError(str(exc)) from exc
+                connector.sudo().inbound_secret_encrypted = token
+                connector.message_post(body=self.env._("The inbound secret was changed."))
+
+    def _get_inbound_secret(self):
+        """Decrypted inbound secret; raises SecretKeyError on a key problem."""
+        self.ensure_one()
+        token = self.sudo().inbound_secret_encrypted
+        return secret_box().decrypt(token) if token else None
+
+    def _compute_inbound_url(self):
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
+        for connector in self:
+            connector.inbound_url = f"{base}/integration/{connector.code}/events" if connector.code else False
 
     def _inverse_secret_input(self):
         for connector in self:
@@ -274,6 +328,7 @@ class IntegrationConnector(models.Model):
     def _compute_secret_is_set(self):
         for connector in self:
             connector.secret_is_set = bool(connector.sudo().secret_encrypted)
+            connector.inbound_secret_is_set = bool(connector.sudo().inbound_secret_encrypted)
 
     def _get_secret(self):
         """Decrypted secret, for the transport only; raises UserError on a key problem."""
@@ -563,6 +618,66 @@ class IntegrationConnector(models.Model):
         action["domain"] = [("connector_id", "=", self.id)]
         action["context"] = {"default_connector_id": self.id, "search_default_group_state": 1}
         return action
+
+    # ------------------------------------------------------------------ mapping
+
+    def _external_skus(self, skus):
+        """{internal sku: external sku} for this connector, for the given internal references
+        (default_code); one query. Unmapped ones are absent."""
+        self.ensure_one()
+        if not skus:
+            return {}
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.default_code, m.external_sku
+                  FROM integration_product_mapping m
+                  JOIN product_product p ON p.id = m.product_id
+                 WHERE m.connector_id = %(connector)s AND p.default_code = ANY(%(skus)s)
+                """,
+                connector=self.id,
+                skus=list(skus),
+            )
+        )
+        return dict(self.env.cr.fetchall())
+
+    def _product_for_external_sku(self, external_sku):
+        """The product this connector calls `external_sku`: by mapping, or by internal
+        reference when the connector does not require mappings; empty when unknown."""
+        self.ensure_one()
+        mapping = self.env["integration.product.mapping"].sudo().search(
+            [("connector_id", "=", self.id), ("external_sku", "=", external_sku)], limit=1
+        )
+        if mapping:
+            return mapping.product_id
+        if self.mapping_required:
+            return self.env["product.product"]
+        return self.env["product.product"].sudo().search(
+            [("default_code", "=", external_sku)], limit=1
+        )
+
+    def action_open_unmapped_products(self):
+        self.ensure_one()
+        mapped = self.product_mapping_ids.product_id
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Products without mapping for %s", self.name),
+            "res_model": "product.product",
+            "view_mode": "list,form",
+            "domain": [("id", "not in", mapped.ids), ("sale_ok", "=", True)],
+            "help": self.env._("<p>Every product you sell has a mapping for this connector.</p>"),
+        }
+
+    def action_import_mappings(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._("Import product mappings"),
+            "res_model": "integration.mapping.import.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"default_connector_id": self.id},
+        }
 
     def action_open_dead_letters(self):
         action = self.action_open_messages()

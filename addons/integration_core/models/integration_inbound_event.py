@@ -1,10 +1,11 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import json
 import logging
 import traceback
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
@@ -96,6 +97,178 @@ class IntegrationInboundEvent(models.Model):
     def _compute_display_name(self):
         for event in self:
             event.display_name = f"{event.connector_id.name or ''} → {event.event_type or ''}"
+
+    # ------------------------------------------------------------------ receiving
+
+    @api.model
+    def _store(self, connector, event_type, envelope):
+        """Store an accepted event once per (connector, sender's event id), even when the
+        same event arrives on several connections at once. Returns (status, body)."""
+        registry = self.env.registry
+        if registry.in_test_mode():
+            return self._store_in(self.env.cr, connector, event_type, envelope)
+        # Its own short transaction, in READ COMMITTED: a concurrent insert of the same event
+        # id makes ours do nothing, and we must then see the row the other one committed.
+        with registry.cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            return self._store_in(cr, connector, event_type, envelope)
+
+    @api.model
+    def _store_in(self, cr, connector, event_type, envelope):
+        now = fields.Datetime.now()
+        cr.execute(
+            SQL(
+                """
+                INSERT INTO integration_inbound_event (
+                    connector_id, company_id, domain_id, event_type, external_id, payload,
+                    schema_id, state, attempts, next_attempt_at,
+                    create_uid, create_date, write_uid, write_date)
+                VALUES (%(connector)s, %(company)s, %(domain)s, %(type)s, %(external)s,
+                        %(payload)s::jsonb, %(schema)s, 'received', 0, %(now)s,
+                        %(uid)s, %(now)s, %(uid)s, %(now)s)
+                ON CONFLICT (connector_id, external_id) DO NOTHING
+                RETURNING id
+                """,
+                connector=connector.id,
+                company=connector.company_id.id,
+                domain=event_type.domain_id.id,
+                type=event_type.code,
+                external=envelope["event_id"],
+                payload=json.dumps(envelope["payload"]),
+                schema=event_type.schema_id.id,
+                now=now,
+                uid=self.env.uid or SUPERUSER_ID,
+            )
+        )
+        row = cr.fetchone()
+        if row:
+            cron = self.env.ref("integration_core.ir_cron_integration_inbound", raise_if_not_found=False)
+            if cron:
+                cron.with_env(cron.env(cr=cr)).sudo()._trigger()
+            return 202, {"status": "accepted", "id": row[0]}
+        cr.execute(
+            SQL(
+                "SELECT id, state FROM integration_inbound_event "
+                "WHERE connector_id = %(connector)s AND external_id = %(external)s",
+                connector=connector.id,
+                external=envelope["event_id"],
+            )
+        )
+        event_id, state = cr.fetchone()
+        return 200, {"status": "accepted", "id": event_id, "duplicate": True, "state": state}
+
+    @api.model
+    def _openapi_document(self):
+        """OpenAPI 3.1 description of the inbound API, built from the installed envelope
+        schema and event types, so it always says what the endpoint really accepts."""
+        Schema = self.env["integration.schema"].sudo()
+        envelope = json.loads(Schema._lookup("inbound_envelope").content)
+        envelope.pop("$schema", None)
+        components = {"InboundEnvelope": envelope}
+        variants = []
+        for event_type in self.env["integration.event.type"].sudo().search([], order="code"):
+            payload = json.loads(event_type.schema_id.content)
+            payload.pop("$schema", None)
+            name = "".join(part.title() for part in event_type.code.replace("_", ".").split("."))
+            components[name + "Payload"] = payload
+            variants.append(
+                {
+                    "title": event_type.code,
+                    "description": event_type.description or event_type.name,
+                    "properties": {
+                        "event_type": {"const": event_type.code},
+                        "domain": {"const": event_type.domain_id.code},
+                        "payload": {"$ref": f"#/components/schemas/{name}Payload"},
+                    },
+                }
+            )
+        components["InboundEvent"] = {
+            "allOf": [{"$ref": "#/components/schemas/InboundEnvelope"}],
+            "oneOf": variants,
+        }
+        components["Error"] = {
+            "type": "object",
+            "required": ["error", "message"],
+            "properties": {
+                "error": {"type": "string"},
+                "message": {"type": "string"},
+                "details": {"type": "array", "items": {"type": "string"}},
+            },
+        }
+
+        def error(description):
+            return {
+                "description": description,
+                "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}},
+            }
+
+        accepted = {
+            "type": "object",
+            "required": ["status", "id"],
+            "properties": {
+                "status": {"const": "accepted"},
+                "id": {"type": "integer"},
+                "duplicate": {"type": "boolean"},
+                "state": {"type": "string"},
+            },
+        }
+        return {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "Governed commerce sync: inbound events",
+                "version": "1.0.0",
+                "description": "External systems (WMS, pricing and promotion engines) push "
+                "events to Odoo. Events are stored, then processed by a Scheduled Action. "
+                "HMAC: X-Signature = 'sha256=' + hex(HMAC-SHA256(secret, X-Timestamp + '.' + "
+                "body)), X-Timestamp = Unix seconds within the configured tolerance.",
+            },
+            "paths": {
+                "/integration/{code}/events": {
+                    "post": {
+                        "summary": "Send one event",
+                        "parameters": [
+                            {"name": "code", "in": "path", "required": True,
+                             "description": "The connector's code in Odoo",
+                             "schema": {"type": "string"}},
+                        ],
+                        "security": [{"hmacSignature": [], "hmacTimestamp": []}, {"bearer": []}],
+                        "requestBody": {
+                            "required": True,
+                            "content": {"application/json": {
+                                "schema": {"$ref": "#/components/schemas/InboundEvent"}}},
+                        },
+                        "responses": {
+                            "202": {"description": "Accepted and stored",
+                                    "content": {"application/json": {"schema": accepted}}},
+                            "200": {"description": "The same event id was already accepted: "
+                                    "the original outcome, nothing changed",
+                                    "content": {"application/json": {"schema": accepted}}},
+                            "400": error("The body is not JSON"),
+                            "401": error("Missing or wrong signature, token or timestamp"),
+                            "403": error("The connector may not send this data domain, or is "
+                                         "not its system of record"),
+                            "404": error("No connector with this code accepts inbound events"),
+                            "413": error("The body is too large"),
+                            "422": error("Invalid envelope, unknown event type or invalid "
+                                         "payload"),
+                            "423": error("The connector is frozen"),
+                        },
+                    }
+                },
+                "/integration/openapi.json": {
+                    "get": {"summary": "This document",
+                            "responses": {"200": {"description": "OpenAPI document"}}}
+                },
+            },
+            "components": {
+                "schemas": components,
+                "securitySchemes": {
+                    "hmacSignature": {"type": "apiKey", "in": "header", "name": "X-Signature"},
+                    "hmacTimestamp": {"type": "apiKey", "in": "header", "name": "X-Timestamp"},
+                    "bearer": {"type": "http", "scheme": "bearer"},
+                },
+            },
+        }
 
     # ------------------------------------------------------------------ processing
 

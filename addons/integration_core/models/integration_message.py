@@ -16,6 +16,7 @@ from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
 from ..tools import backoff
+from ..tools.transport import Outcome, classify
 from .integration_connector import dumps
 
 _logger = logging.getLogger(__name__)
@@ -558,8 +559,19 @@ class IntegrationMessage(models.Model):
         self.invalidate_model()
         return self.browse([r[0] for r in rows])
 
-    def _envelope(self):
+    def _envelope(self, maps=None):
+        """The JSON body of one delivery; `maps` translate our SKUs and units into the
+        connector's (see _connector_maps)."""
         self.ensure_one()
+        payload = self.payload
+        if maps and isinstance(payload, dict):
+            skus, uoms = maps
+            if payload.get("sku") in skus or payload.get("uom") in uoms:
+                payload = dict(payload)
+                if payload.get("sku") in skus:
+                    payload["sku"] = skus[payload["sku"]]
+                if payload.get("uom") in uoms:
+                    payload["uom"] = uoms[payload["uom"]]
         return {
             "idempotency_key": self.idempotency_key,
             "event_type": self.event_type,
@@ -573,8 +585,27 @@ class IntegrationMessage(models.Model):
             }
             if self.res_model
             else None,
-            "payload": self.payload,
+            "payload": payload,
         }
+
+    def _connector_maps(self, connector):
+        """(sku map, unit map) of the connector for these messages, in two queries, and the
+        messages that cannot go because their product has no mapping where one is required."""
+        skus = {
+            m.payload.get("sku")
+            for m in self
+            if isinstance(m.payload, dict) and isinstance(m.payload.get("sku"), str)
+        }
+        sku_map = connector._external_skus(skus)
+        uom_map = {m.uom_id.name: m.external_code for m in connector.uom_mapping_ids}
+        unmapped = self.browse()
+        if connector.mapping_required:
+            unmapped = self.filtered(
+                lambda m: isinstance(m.payload, dict)
+                and m.payload.get("sku")
+                and m.payload["sku"] not in sku_map
+            )
+        return (sku_map, uom_map), unmapped
 
     def _deliver(self):
         """Deliver claimed messages (state 'sending'), connector by connector, and record
@@ -586,12 +617,22 @@ class IntegrationMessage(models.Model):
         now = fields.Datetime.now()
         for connector, messages in by_connector.items():
             results = []  # (message, Outcome)
-            pending = list(messages)
-            if connector.circuit_state == "open":
+            maps, unmapped = self.browse([m.id for m in messages])._connector_maps(connector)
+            for message in unmapped:
+                results.append((message, Outcome(
+                    False, category="mapping", permanent=True,
+                    error=self.env._(
+                        "Product %(sku)s has no mapping for %(connector)s, which requires one. "
+                        "Add it (connector > Inbound > products), then replay.",
+                        sku=message.payload.get("sku"), connector=connector.name),
+                )))
+            pending = [m for m in messages if m not in unmapped]
+            if connector.circuit_state == "open" and pending:
                 # Cool-down over: one trial delivery decides whether the circuit closes.
                 trial, pending = pending[:1], pending[1:]
-                results += self.browse([m.id for m in trial])._send_each(connector)
-                if not results[-1][1].ok:
+                trial_results = self.browse([m.id for m in trial])._send_each(connector, maps)
+                results += trial_results
+                if not trial_results[-1][1].ok:
                     self._apply_results(connector, results, now, counts)
                     self.browse([m.id for m in pending])._release()
                     counts["released"] += len(pending)
@@ -600,9 +641,9 @@ class IntegrationMessage(models.Model):
             for start in range(0, len(pending), chunk):
                 group = self.browse([m.id for m in pending[start : start + chunk]])
                 if chunk > 1 and connector.batch_path:
-                    results += group._send_batch(connector)
+                    results += group._send_batch(connector, maps)
                 else:
-                    results += group._send_each(connector)
+                    results += group._send_each(connector, maps)
                 # Stop early on a connector that just asked us to wait or went unwell.
                 last = results[-1][1]
                 if not last.ok and last.category in ("rate_limited", "network", "timeout"):
@@ -614,10 +655,10 @@ class IntegrationMessage(models.Model):
             self._apply_results(connector, results, now, counts)
         return counts
 
-    def _send_each(self, connector):
+    def _send_each(self, connector, maps=None):
         results = []
         for message in self:
-            body = dumps(message._envelope())
+            body = dumps(message._envelope(maps))
             headers = {
                 "Idempotency-Key": message.idempotency_key,
                 "X-Event-Type": message.event_type,
@@ -631,11 +672,9 @@ class IntegrationMessage(models.Model):
                 break
         return results
 
-    def _send_batch(self, connector):
+    def _send_batch(self, connector, maps=None):
         """One request for the group; per-message results from the remote's answer."""
-        from ..tools.transport import Outcome  # local: keeps the model module light
-
-        body = dumps({"messages": [m._envelope() for m in self]})
+        body = dumps({"messages": [m._envelope(maps) for m in self]})
         batch_key = "batch-" + uuid.uuid5(
             uuid.NAMESPACE_URL, ",".join(self.mapped("idempotency_key"))
         ).hex
@@ -663,8 +702,6 @@ class IntegrationMessage(models.Model):
                     (message, Outcome(True, status=status, latency_ms=outcome.latency_ms))
                 )
             else:
-                from ..tools.transport import classify
-
                 category, permanent, text = classify(status, str(item.get("error") or ""))
                 results.append(
                     (message, Outcome(False, status=status, category=category, error=text,

@@ -1,0 +1,1 @@
+from . import integration_mapping_import_wizard

@@ -1,0 +1,98 @@
+"""The same inbound event posted by several clients at once is stored (applied) once.
+
+A real Odoo HTTP server process (threaded: concurrent requests, concurrent transactions) on a
+copy of the test database, hit by several client threads released at the same instant.
+"""
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+
+import requests
+
+from odoo.addons.integration_core.tools import signing
+
+from test_queue_workers import RUNNER, _db, _sql
+
+SETUP = """
+stock = env.ref("integration_core.domain_stock")
+connector = env["integration.connector"].create({
+    "name": "Concurrent WMS", "code": "concurrent-wms", "kind": "wms",
+    "inbound_enabled": True, "inbound_auth": "hmac",
+    "allowed_domain_ids": [(6, 0, [stock.id])],
+})
+connector.inbound_secret_input = "c0ncurrent"
+stock.owner_connector_id = connector
+result = connector.id
+"""
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_same_event_posted_concurrently_is_stored_once(suite_env):
+    proc = subprocess.run(
+        [sys.executable, "-c", RUNNER, suite_env["config"], _db(), "{}"],
+        input=SETUP, capture_output=True, text=True, timeout=300, check=False,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    connector_id = json.loads(proc.stdout.splitlines()[-1][len("RESULT "):])
+
+    port = _free_port()
+    server = subprocess.Popen(
+        [sys.executable, os.path.join(suite_env["odoo_src"], "odoo-bin"), "-c", suite_env["config"],
+         "-d", _db(), f"--db-filter=^{_db()}$", "--http-port", str(port), "--max-cron-threads=0",
+         "--log-level=warn"],
+        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+    )
+    url = f"http://127.0.0.1:{port}/integration/concurrent-wms/events"
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.5)
+        else:
+            raise AssertionError("the Odoo server did not start")
+
+        body = json.dumps({
+            "event_id": "wms-evt-42", "event_type": "stock.adjusted",
+            "payload": {"sku": "FURN_0096", "warehouse": "WH", "quantity": 3},
+        }).encode()
+        clients = 8
+        barrier = threading.Barrier(clients)
+        answers = [None] * clients
+
+        def post(index):
+            headers = {"Content-Type": "application/json", **signing.signature_headers("c0ncurrent", body)}
+            session = requests.Session()
+            barrier.wait()
+            answers[index] = session.post(url, data=body, headers=headers, timeout=60)
+
+        threads = [threading.Thread(target=post, args=(i,)) for i in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join(timeout=120)
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
+
+    statuses = sorted(a.status_code for a in answers)
+    assert statuses == [200] * (clients - 1) + [202], [a.text for a in answers]
+    ids = {a.json()["id"] for a in answers}
+    assert len(ids) == 1, "every client is told about the same event"
+    rows = _sql(
+        "SELECT count(*) FROM integration_inbound_event WHERE connector_id = %s AND external_id = %s",
+        [connector_id, "wms-evt-42"],
+    )
+    assert rows == [(1,)]
