@@ -26,7 +26,11 @@ def main(argv=None):
         document = env["integration.inbound.event"]._openapi_document()
     path = os.path.join(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
-        "addons", "integration_core", "static", "openapi", "inbound.json",
+        "addons",
+        "integration_core",
+        "static",
+        "openapi",
+        "inbound.json",
     )
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=2, sort_keys=True)

@@ -1,11 +1,11 @@
 """Small PostgreSQL chores of ./suite, with psycopg2 so no client binaries are needed.
 
-    pgtool.py ping                         exit 0 when the server answers
-    pgtool.py ensure-role                  create ODOO_DB_USER (LOGIN CREATEDB) when missing
-    pgtool.py exists DB                    exit 0 when DB exists
-    pgtool.py copy SOURCE TARGET           CREATE DATABASE TARGET TEMPLATE SOURCE
-    pgtool.py drop DB                      drop DB (and its connections) if it exists
-    pgtool.py check-installed DB A,B,C     exit 0 when every module listed is installed
+pgtool.py ping                         exit 0 when the server answers
+pgtool.py ensure-role                  create ODOO_DB_USER (LOGIN CREATEDB) when missing
+pgtool.py exists DB                    exit 0 when DB exists
+pgtool.py copy SOURCE TARGET           CREATE DATABASE TARGET TEMPLATE SOURCE
+pgtool.py drop DB                      drop DB (and its connections) if it exists
+pgtool.py check-installed DB A,B,C     exit 0 when every module listed is installed
 """
 
 import os

@@ -40,40 +40,62 @@ def _free_port():
 def test_same_event_posted_concurrently_is_stored_once(suite_env):
     proc = subprocess.run(
         [sys.executable, "-c", RUNNER, suite_env["config"], _db(), "{}"],
-        input=SETUP, capture_output=True, text=True, timeout=300, check=False,
+        input=SETUP,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
-    connector_id = json.loads(proc.stdout.splitlines()[-1][len("RESULT "):])
+    connector_id = json.loads(proc.stdout.splitlines()[-1][len("RESULT ") :])
 
     port = _free_port()
     server = subprocess.Popen(
-        [sys.executable, os.path.join(suite_env["odoo_src"], "odoo-bin"), "-c", suite_env["config"],
-         "-d", _db(), f"--db-filter=^{_db()}$", "--http-port", str(port), "--max-cron-threads=0",
-         "--log-level=warn"],
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        [
+            sys.executable,
+            os.path.join(suite_env["odoo_src"], "odoo-bin"),
+            "-c",
+            suite_env["config"],
+            "-d",
+            _db(),
+            f"--db-filter=^{_db()}$",
+            "--http-port",
+            str(port),
+            "--max-cron-threads=0",
+            "--log-level=warn",
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     url = f"http://127.0.0.1:{port}/integration/concurrent-wms/events"
     try:
         deadline = time.monotonic() + 120
         while time.monotonic() < deadline:
             try:
-                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=2).ok:
+                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=30).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:
                 time.sleep(0.5)
         else:
             raise AssertionError("the Odoo server did not start")
 
-        body = json.dumps({
-            "event_id": "wms-evt-42", "event_type": "stock.adjusted",
-            "payload": {"sku": "FURN_0096", "warehouse": "WH", "quantity": 3},
-        }).encode()
+        body = json.dumps(
+            {
+                "event_id": "wms-evt-42",
+                "event_type": "stock.adjusted",
+                "payload": {"sku": "FURN_0096", "warehouse": "WH", "quantity": 3},
+            }
+        ).encode()
         clients = 8
         barrier = threading.Barrier(clients)
         answers = [None] * clients
 
         def post(index):
-            headers = {"Content-Type": "application/json", **signing.signature_headers("c0ncurrent", body)}
+            headers = {
+                "Content-Type": "application/json",
+                **signing.signature_headers("c0ncurrent", body),
+            }
             session = requests.Session()
             barrier.wait()
             answers[index] = session.post(url, data=body, headers=headers, timeout=60)

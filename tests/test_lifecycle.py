@@ -10,6 +10,7 @@ import subprocess
 import sys
 
 import psycopg2
+
 ADDONS = ["integration_core", "price_governance", "promotion_sync", "stock_publication"]
 # Models each addon must register; the lifecycle test checks them before and after.
 OUR_MODELS = {
@@ -80,10 +81,14 @@ def _footprint(db):
 
 def test_upgrade_is_idempotent_then_uninstall_is_clean(suite_env):
     db, conf = suite_env["lifecycle_db"], suite_env["config"]
-    states = dict(_query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,)))
+    states = dict(
+        _query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,))
+    )
     assert states == dict.fromkeys(ADDONS, "installed")
     all_models = [m for models in OUR_MODELS.values() for m in models]
-    registered = {r[0] for r in _query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,))}
+    registered = {
+        r[0] for r in _query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,))
+    }
     assert registered == set(all_models), f"missing models: {set(all_models) - registered}"
 
     before = _footprint(db)
@@ -101,7 +106,9 @@ def test_upgrade_is_idempotent_then_uninstall_is_clean(suite_env):
     )
     _odoo(suite_env, "shell", "-c", conf, "-d", db, "--no-http", stdin=script)
 
-    states = dict(_query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,)))
+    states = dict(
+        _query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,))
+    )
     assert states == dict.fromkeys(ADDONS, "uninstalled"), states
     assert _query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,)) == []
     assert _footprint(db) == {}

@@ -61,13 +61,23 @@ def _db():
 
 def _setup(suite_env, code, url, count):
     proc = subprocess.run(
-        [sys.executable, "-c", RUNNER, suite_env["config"], _db(),
-         json.dumps({"code": code, "url": url, "count": count})],
-        input=SETUP, capture_output=True, text=True, timeout=300, check=False,
+        [
+            sys.executable,
+            "-c",
+            RUNNER,
+            suite_env["config"],
+            _db(),
+            json.dumps({"code": code, "url": url, "count": count}),
+        ],
+        input=SETUP,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
     )
     assert proc.returncode == 0, proc.stderr[-4000:]
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def _sql(query, params=()):

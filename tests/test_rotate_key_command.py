@@ -28,7 +28,12 @@ def _run(suite_env, script, args, env):
 
     return subprocess.run(
         [sys.executable, "-c", RUNNER, suite_env["config"], _db(), json.dumps(args)],
-        input=script, capture_output=True, text=True, env=env, timeout=300, check=False,
+        input=script,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
 
 
@@ -37,7 +42,7 @@ def _result(proc):
 
     assert proc.returncode == 0, proc.stderr[-3000:]
     line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT "):])
+    return json.loads(line[len("RESULT ") :])
 
 
 def _addons_path(config_file):
@@ -51,10 +56,22 @@ def _addons_path(config_file):
 def _rotate(suite_env, env):
     # Odoo finds commands of addons only with --addons-path given first.
     return subprocess.run(
-        [sys.executable, os.path.join(suite_env["odoo_src"], "odoo-bin"),
-         "--addons-path=" + _addons_path(suite_env["config"]), "integration_rotate_key",
-         "-c", suite_env["config"], "-d", _db(), "--log-level=warn"],
-        capture_output=True, text=True, env=env, timeout=300, check=False,
+        [
+            sys.executable,
+            os.path.join(suite_env["odoo_src"], "odoo-bin"),
+            "--addons-path=" + _addons_path(suite_env["config"]),
+            "integration_rotate_key",
+            "-c",
+            suite_env["config"],
+            "-d",
+            _db(),
+            "--log-level=warn",
+        ],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=300,
+        check=False,
     )
 
 
@@ -70,9 +87,17 @@ def test_rotate_key_command(suite_env):
     refused = _rotate(suite_env, {**base, "INTEGRATION_ENCRYPTION_KEY": new_key})
     assert refused.returncode != 0
     assert "Nothing was changed" in refused.stderr + refused.stdout
-    assert _result(
-        _run(suite_env, READ_SECRET, {"id": connector_id}, {**base, "INTEGRATION_ENCRYPTION_KEY": old_key})
-    ) == "the-api-key"
+    assert (
+        _result(
+            _run(
+                suite_env,
+                READ_SECRET,
+                {"id": connector_id},
+                {**base, "INTEGRATION_ENCRYPTION_KEY": old_key},
+            )
+        )
+        == "the-api-key"
+    )
 
     rotated = _rotate(
         suite_env,
@@ -81,8 +106,21 @@ def test_rotate_key_command(suite_env):
     assert rotated.returncode == 0, rotated.stderr[-3000:]
     assert "Re-encrypted the secrets of" in rotated.stdout
     # The new key alone now reads it; the old one no longer does.
-    assert _result(
-        _run(suite_env, READ_SECRET, {"id": connector_id}, {**base, "INTEGRATION_ENCRYPTION_KEY": new_key})
-    ) == "the-api-key"
-    stale = _run(suite_env, READ_SECRET, {"id": connector_id}, {**base, "INTEGRATION_ENCRYPTION_KEY": old_key})
+    assert (
+        _result(
+            _run(
+                suite_env,
+                READ_SECRET,
+                {"id": connector_id},
+                {**base, "INTEGRATION_ENCRYPTION_KEY": new_key},
+            )
+        )
+        == "the-api-key"
+    )
+    stale = _run(
+        suite_env,
+        READ_SECRET,
+        {"id": connector_id},
+        {**base, "INTEGRATION_ENCRYPTION_KEY": old_key},
+    )
     assert stale.returncode != 0 and "cannot be decrypted" in stale.stderr

@@ -10,9 +10,7 @@ from test_lifecycle import ADDONS, OUR_MODELS
 class TestSuiteRegistry(TransactionCase):
     def test_all_addons_installed(self):
         modules = self.env["ir.module.module"].search([("name", "in", ADDONS)])
-        self.assertEqual(
-            {m.name: m.state for m in modules}, dict.fromkeys(ADDONS, "installed")
-        )
+        self.assertEqual({m.name: m.state for m in modules}, dict.fromkeys(ADDONS, "installed"))
 
     def test_registry_has_our_models(self):
         for addon, models in OUR_MODELS.items():

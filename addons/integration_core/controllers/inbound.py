@@ -91,11 +91,15 @@ class IntegrationInboundController(http.Controller):
         except (ValueError, UnicodeDecodeError) as exc:
             raise InboundRefusal(400, "invalid_json", f"The body is not valid JSON: {exc}") from exc
         Schema = env["integration.schema"]
-        errors = Schema._lookup("inbound_envelope")._errors(envelope) if isinstance(envelope, dict) else [
-            "the body must be a JSON object"
-        ]
+        errors = (
+            Schema._lookup("inbound_envelope")._errors(envelope)
+            if isinstance(envelope, dict)
+            else ["the body must be a JSON object"]
+        )
         if errors:
-            raise InboundRefusal(422, "invalid_envelope", "The envelope is invalid.", details=errors)
+            raise InboundRefusal(
+                422, "invalid_envelope", "The envelope is invalid.", details=errors
+            )
         event_type = env["integration.event.type"]._by_code(envelope["event_type"])
         if not event_type:
             raise InboundRefusal(
@@ -194,4 +198,3 @@ class IntegrationInboundController(http.Controller):
         )
         if reason:
             raise InboundRefusal(401, "unauthorized", f"Signature check failed: {reason}.")
-

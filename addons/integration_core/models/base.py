@@ -29,7 +29,10 @@ class Base(models.AbstractModel):
         Connector = self.env["integration.connector"].sudo()
         if connectors is None:
             connectors = Connector.search(
-                [("allowed_domain_ids.code", "=", domain), ("company_id", "in", self.env.companies.ids)]
+                [
+                    ("allowed_domain_ids.code", "=", domain),
+                    ("company_id", "in", self.env.companies.ids),
+                ]
             )
         messages = []
         for index, record in enumerate(self):

@@ -94,9 +94,16 @@ class IntegrationApprovalMixin(models.AbstractModel):
                 raise AccessError(refusal)
 
     def _approval_submit(self):
-        self.write({"requested_by_id": self.env.uid, "requested_at": fields.Datetime.now(),
-                    "approved_by_id": False, "approved_at": False, "rejected_by_id": False,
-                    "reject_reason": False})
+        self.write(
+            {
+                "requested_by_id": self.env.uid,
+                "requested_at": fields.Datetime.now(),
+                "approved_by_id": False,
+                "approved_at": False,
+                "rejected_by_id": False,
+                "reject_reason": False,
+            }
+        )
         self._approval_record("submit")
 
     def _approval_approve(self):
@@ -117,15 +124,21 @@ class IntegrationApprovalMixin(models.AbstractModel):
         labels = dict(Decision._fields["decision"]._description_selection(self.env))
         Decision.create(
             [
-                {"res_model": record._name, "res_id": record.id, "decision": decision,
-                 "user_id": self.env.uid, "reason": reason}
+                {
+                    "res_model": record._name,
+                    "res_id": record.id,
+                    "decision": decision,
+                    "user_id": self.env.uid,
+                    "reason": reason,
+                }
                 for record in self
             ]
         )
         for record in self:
             if hasattr(record, "message_post"):
-                body = self.env._("%(decision)s by %(user)s.", decision=labels[decision],
-                                  user=self.env.user.name)
+                body = self.env._(
+                    "%(decision)s by %(user)s.", decision=labels[decision], user=self.env.user.name
+                )
                 if reason:
                     body += " " + self.env._("Reason: %s", reason)
                 record.message_post(body=body)
@@ -150,10 +163,16 @@ class IntegrationApprovalDecision(models.Model):
     _order = "id desc"
 
     res_model = fields.Char(required=True, index=True, readonly=True)
-    res_id = fields.Many2oneReference(required=True, index=True, model_field="res_model", readonly=True)
+    res_id = fields.Many2oneReference(
+        required=True, index=True, model_field="res_model", readonly=True
+    )
     decision = fields.Selection(
-        [("submit", "Submitted for approval"), ("approve", "Approved"), ("reject", "Rejected"),
-         ("cancel", "Cancelled")],
+        [
+            ("submit", "Submitted for approval"),
+            ("approve", "Approved"),
+            ("reject", "Rejected"),
+            ("cancel", "Cancelled"),
+        ],
         required=True,
         readonly=True,
     )
@@ -162,10 +181,14 @@ class IntegrationApprovalDecision(models.Model):
     create_date = fields.Datetime("Decided at", readonly=True)
 
     def write(self, vals):
-        raise UserError(self.env._("Approval decisions cannot be changed: they are the audit trail."))
+        raise UserError(
+            self.env._("Approval decisions cannot be changed: they are the audit trail.")
+        )
 
     def unlink(self):
-        raise UserError(self.env._("Approval decisions cannot be deleted: they are the audit trail."))
+        raise UserError(
+            self.env._("Approval decisions cannot be deleted: they are the audit trail.")
+        )
 
 
 class IntegrationApprovalRejectWizard(models.TransientModel):

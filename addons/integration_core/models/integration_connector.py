@@ -86,7 +86,9 @@ class IntegrationConnector(models.Model):
         help="How messages travel to the remote system.",
     )
     base_url = fields.Char(
-        "Base URL", tracking=True, help="Root URL of the remote API, e.g. https://shop.example.com/api"
+        "Base URL",
+        tracking=True,
+        help="Root URL of the remote API, e.g. https://shop.example.com/api",
     )
     delivery_path = fields.Char(
         default="/events",
@@ -141,7 +143,9 @@ class IntegrationConnector(models.Model):
         help="How the sender proves it is this system: an X-Signature over X-Timestamp and "
         "the body, or an Authorization: Bearer token.",
     )
-    inbound_secret_encrypted = fields.Text(groups="integration_core.group_integration_manager", copy=False)
+    inbound_secret_encrypted = fields.Text(
+        groups="integration_core.group_integration_manager", copy=False
+    )
     inbound_secret_input = fields.Char(
         "Inbound secret",
         compute="_compute_secret_input",
@@ -149,7 +153,9 @@ class IntegrationConnector(models.Model):
         groups="integration_core.group_integration_manager",
         help="Signing secret or token the sender uses. Write-only: encrypted when saved.",
     )
-    inbound_secret_is_set = fields.Boolean(compute="_compute_secret_is_set", string="Inbound secret set")
+    inbound_secret_is_set = fields.Boolean(
+        compute="_compute_secret_is_set", string="Inbound secret set"
+    )
     inbound_url = fields.Char(compute="_compute_inbound_url", string="Inbound URL")
     mapping_required = fields.Boolean(
         "Products must be mapped",
@@ -307,7 +313,9 @@ class IntegrationConnector(models.Model):
     def _compute_inbound_url(self):
         base = self.env["ir.config_parameter"].sudo().get_param("web.base.url", "")
         for connector in self:
-            connector.inbound_url = f"{base}/integration/{connector.code}/events" if connector.code else False
+            connector.inbound_url = (
+                f"{base}/integration/{connector.code}/events" if connector.code else False
+            )
 
     def _inverse_secret_input(self):
         for connector in self:
@@ -321,7 +329,11 @@ class IntegrationConnector(models.Model):
         except SecretKeyError as exc:
             raise UserError(str(exc)) from exc
         self.sudo().write(
-            {"secret_encrypted": token, "oauth_token_encrypted": False, "oauth_token_expires_at": False}
+            {
+                "secret_encrypted": token,
+                "oauth_token_encrypted": False,
+                "oauth_token_expires_at": False,
+            }
         )
         self.message_post(body=self.env._("The secret was changed."))
 
@@ -346,8 +358,12 @@ class IntegrationConnector(models.Model):
         """Re-encrypt every stored secret with the current primary key (the previous key must
         be listed as an old key). Returns the number of connectors re-encrypted."""
         box = secret_box()
-        connectors = self.sudo().with_context(active_test=False).search(
-            ["|", ("secret_encrypted", "!=", False), ("oauth_token_encrypted", "!=", False)]
+        connectors = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                ["|", ("secret_encrypted", "!=", False), ("oauth_token_encrypted", "!=", False)]
+            )
         )
         for connector in connectors:
             vals = {}
@@ -495,8 +511,12 @@ class IntegrationConnector(models.Model):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {"title": self.env._("Test connection"), "message": message, "type": kind,
-                       "sticky": kind != "success"},
+            "params": {
+                "title": self.env._("Test connection"),
+                "message": message,
+                "type": kind,
+                "sticky": kind != "success",
+            },
         }
 
     # ------------------------------------------------------------------ health
@@ -508,8 +528,10 @@ class IntegrationConnector(models.Model):
 
     @api.model
     def _instance_environment(self):
-        return self.env["ir.config_parameter"].sudo().get_param(
-            "integration_core.instance_environment", "production"
+        return (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("integration_core.instance_environment", "production")
         )
 
     @api.model
@@ -518,10 +540,14 @@ class IntegrationConnector(models.Model):
         429, circuit open during its cool-down, or production while this Odoo is not."""
         now = fields.Datetime.now()
         domain = [
-            "|", "|", "|",
+            "|",
+            "|",
+            "|",
             ("frozen", "=", True),
             ("paused_until", ">", now),
-            "&", ("circuit_state", "=", "open"), ("circuit_open_until", ">", now),
+            "&",
+            ("circuit_state", "=", "open"),
+            ("circuit_open_until", ">", now),
             ("active", "=", False),
         ]
         if self._instance_environment() != "production":
@@ -557,13 +583,13 @@ class IntegrationConnector(models.Model):
             if bucket:
                 bucket.pause(max(r or 1.0 for r in rate_limited))
         # Write only what changed: every worker reports on the same connector row.
-        if vals.get("last_success_at") and self.last_success_at and (
-            now - self.last_success_at
-        ).total_seconds() < 5:
+        if (
+            vals.get("last_success_at")
+            and self.last_success_at
+            and (now - self.last_success_at).total_seconds() < 5
+        ):
             del vals["last_success_at"]
-        changed = {
-            name: value for name, value in vals.items() if self[name] != (value or False)
-        }
+        changed = {name: value for name, value in vals.items() if self[name] != (value or False)}
         if changed:
             self.sudo().write(changed)
         if state.state == "open" and not was_open:
@@ -589,8 +615,12 @@ class IntegrationConnector(models.Model):
 
     def action_close_circuit(self):
         self.sudo().write(
-            {"circuit_state": "closed", "consecutive_failures": 0, "circuit_open_until": False,
-             "paused_until": False}
+            {
+                "circuit_state": "closed",
+                "consecutive_failures": 0,
+                "circuit_open_until": False,
+                "paused_until": False,
+            }
         )
 
     # ------------------------------------------------------------------ figures
@@ -645,15 +675,19 @@ class IntegrationConnector(models.Model):
         """The product this connector calls `external_sku`: by mapping, or by internal
         reference when the connector does not require mappings; empty when unknown."""
         self.ensure_one()
-        mapping = self.env["integration.product.mapping"].sudo().search(
-            [("connector_id", "=", self.id), ("external_sku", "=", external_sku)], limit=1
+        mapping = (
+            self.env["integration.product.mapping"]
+            .sudo()
+            .search([("connector_id", "=", self.id), ("external_sku", "=", external_sku)], limit=1)
         )
         if mapping:
             return mapping.product_id
         if self.mapping_required:
             return self.env["product.product"]
-        return self.env["product.product"].sudo().search(
-            [("default_code", "=", external_sku)], limit=1
+        return (
+            self.env["product.product"]
+            .sudo()
+            .search([("default_code", "=", external_sku)], limit=1)
         )
 
     def action_open_unmapped_products(self):
@@ -692,4 +726,3 @@ class TokenError(Exception):
 def dumps(value):
     """Compact, stable JSON bytes for bodies and signatures."""
     return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str).encode()
-

@@ -142,7 +142,9 @@ class IntegrationInboundEvent(models.Model):
         )
         row = cr.fetchone()
         if row:
-            cron = self.env.ref("integration_core.ir_cron_integration_inbound", raise_if_not_found=False)
+            cron = self.env.ref(
+                "integration_core.ir_cron_integration_inbound", raise_if_not_found=False
+            )
             if cron:
                 cron.with_env(cron.env(cr=cr)).sudo()._trigger()
             return 202, {"status": "accepted", "id": row[0]}
@@ -227,37 +229,51 @@ class IntegrationInboundEvent(models.Model):
                     "post": {
                         "summary": "Send one event",
                         "parameters": [
-                            {"name": "code", "in": "path", "required": True,
-                             "description": "The connector's code in Odoo",
-                             "schema": {"type": "string"}},
+                            {
+                                "name": "code",
+                                "in": "path",
+                                "required": True,
+                                "description": "The connector's code in Odoo",
+                                "schema": {"type": "string"},
+                            },
                         ],
                         "security": [{"hmacSignature": [], "hmacTimestamp": []}, {"bearer": []}],
                         "requestBody": {
                             "required": True,
-                            "content": {"application/json": {
-                                "schema": {"$ref": "#/components/schemas/InboundEvent"}}},
+                            "content": {
+                                "application/json": {
+                                    "schema": {"$ref": "#/components/schemas/InboundEvent"}
+                                }
+                            },
                         },
                         "responses": {
-                            "202": {"description": "Accepted and stored",
-                                    "content": {"application/json": {"schema": accepted}}},
-                            "200": {"description": "The same event id was already accepted: "
-                                    "the original outcome, nothing changed",
-                                    "content": {"application/json": {"schema": accepted}}},
+                            "202": {
+                                "description": "Accepted and stored",
+                                "content": {"application/json": {"schema": accepted}},
+                            },
+                            "200": {
+                                "description": "The same event id was already accepted: "
+                                "the original outcome, nothing changed",
+                                "content": {"application/json": {"schema": accepted}},
+                            },
                             "400": error("The body is not JSON"),
                             "401": error("Missing or wrong signature, token or timestamp"),
-                            "403": error("The connector may not send this data domain, or is "
-                                         "not its system of record"),
+                            "403": error(
+                                "The connector may not send this data domain, or is "
+                                "not its system of record"
+                            ),
                             "404": error("No connector with this code accepts inbound events"),
                             "413": error("The body is too large"),
-                            "422": error("Invalid envelope, unknown event type or invalid "
-                                         "payload"),
+                            "422": error("Invalid envelope, unknown event type or invalid payload"),
                             "423": error("The connector is frozen"),
                         },
                     }
                 },
                 "/integration/openapi.json": {
-                    "get": {"summary": "This document",
-                            "responses": {"200": {"description": "OpenAPI document"}}}
+                    "get": {
+                        "summary": "This document",
+                        "responses": {"200": {"description": "OpenAPI document"}},
+                    }
                 },
             },
             "components": {
@@ -321,7 +337,9 @@ class IntegrationInboundEvent(models.Model):
                 if event.attempts >= event.connector_id.max_attempts:
                     event._die("processing", message)
                 else:
-                    delay = backoff.retry_delay(event.attempts, base=event.connector_id.retry_base_delay)
+                    delay = backoff.retry_delay(
+                        event.attempts, base=event.connector_id.retry_base_delay
+                    )
                     event.write(
                         {
                             "state": "failed",
@@ -361,8 +379,12 @@ class IntegrationInboundEvent(models.Model):
 
     def action_retry(self):
         self.filtered(lambda e: e.state in ("dead", "failed")).write(
-            {"state": "received", "attempts": 0, "next_attempt_at": fields.Datetime.now(),
-             "dead_at": False}
+            {
+                "state": "received",
+                "attempts": 0,
+                "next_attempt_at": fields.Datetime.now(),
+                "dead_at": False,
+            }
         )
         self.activity_ids.action_feedback(feedback=self.env._("Retried"))
         return True

@@ -329,14 +329,17 @@ class IntegrationMessage(models.Model):
         """Check and normalise enqueue input; raise ValidationError naming the bad message."""
         Connector = self.env["integration.connector"]
         connector_ids = {
-            m.get("connector").id if isinstance(m.get("connector"), models.BaseModel) else m.get("connector")
+            m.get("connector").id
+            if isinstance(m.get("connector"), models.BaseModel)
+            else m.get("connector")
             for m in messages
         }
         connectors = {
             c.id: c
-            for c in Connector.sudo().with_context(active_test=False).browse(
-                [cid for cid in connector_ids if isinstance(cid, int)]
-            ).exists()
+            for c in Connector.sudo()
+            .with_context(active_test=False)
+            .browse([cid for cid in connector_ids if isinstance(cid, int)])
+            .exists()
         }
         domains = {d.code: d for d in self.env["integration.data.domain"].sudo().search([])}
         Schema = self.env["integration.schema"]
@@ -351,7 +354,9 @@ class IntegrationMessage(models.Model):
                 raise ValidationError(self.env._("%(where)s: no such connector.", where=where))
             if not connector.active:
                 raise ValidationError(
-                    self.env._("%(where)s: connector %(c)s is archived.", where=where, c=connector.name)
+                    self.env._(
+                        "%(where)s: connector %(c)s is archived.", where=where, c=connector.name
+                    )
                 )
             domain = domains.get(message.get("domain"))
             if not domain:
@@ -385,7 +390,9 @@ class IntegrationMessage(models.Model):
                 )
             event_type = message.get("event_type")
             if not event_type or not isinstance(event_type, str):
-                raise ValidationError(self.env._("%(where)s: the event type is missing.", where=where))
+                raise ValidationError(
+                    self.env._("%(where)s: the event type is missing.", where=where)
+                )
             payload = message.get("payload")
             if not isinstance(payload, dict):
                 raise ValidationError(
@@ -442,7 +449,9 @@ class IntegrationMessage(models.Model):
 
     @api.model
     def _trigger_delivery(self):
-        cron = self.env.ref("integration_core.ir_cron_integration_deliver", raise_if_not_found=False)
+        cron = self.env.ref(
+            "integration_core.ir_cron_integration_deliver", raise_if_not_found=False
+        )
         if cron:
             cron.sudo()._trigger()
 
@@ -601,9 +610,11 @@ class IntegrationMessage(models.Model):
         unmapped = self.browse()
         if connector.mapping_required:
             unmapped = self.filtered(
-                lambda m: isinstance(m.payload, dict)
-                and m.payload.get("sku")
-                and m.payload["sku"] not in sku_map
+                lambda m: (
+                    isinstance(m.payload, dict)
+                    and m.payload.get("sku")
+                    and m.payload["sku"] not in sku_map
+                )
             )
         return (sku_map, uom_map), unmapped
 
@@ -619,13 +630,22 @@ class IntegrationMessage(models.Model):
             results = []  # (message, Outcome)
             maps, unmapped = self.browse([m.id for m in messages])._connector_maps(connector)
             for message in unmapped:
-                results.append((message, Outcome(
-                    False, category="mapping", permanent=True,
-                    error=self.env._(
-                        "Product %(sku)s has no mapping for %(connector)s, which requires one. "
-                        "Add it (connector > Inbound > products), then replay.",
-                        sku=message.payload.get("sku"), connector=connector.name),
-                )))
+                results.append(
+                    (
+                        message,
+                        Outcome(
+                            False,
+                            category="mapping",
+                            permanent=True,
+                            error=self.env._(
+                                "Product %(sku)s has no mapping for %(connector)s, which requires one. "
+                                "Add it (connector > Inbound > products), then replay.",
+                                sku=message.payload.get("sku"),
+                                connector=connector.name,
+                            ),
+                        ),
+                    )
+                )
             pending = [m for m in messages if m not in unmapped]
             if connector.circuit_state == "open" and pending:
                 # Cool-down over: one trial delivery decides whether the circuit closes.
@@ -675,9 +695,9 @@ class IntegrationMessage(models.Model):
     def _send_batch(self, connector, maps=None):
         """One request for the group; per-message results from the remote's answer."""
         body = dumps({"messages": [m._envelope(maps) for m in self]})
-        batch_key = "batch-" + uuid.uuid5(
-            uuid.NAMESPACE_URL, ",".join(self.mapped("idempotency_key"))
-        ).hex
+        batch_key = (
+            "batch-" + uuid.uuid5(uuid.NAMESPACE_URL, ",".join(self.mapped("idempotency_key"))).hex
+        )
         outcome = connector._send(connector.batch_path, body, {"Idempotency-Key": batch_key})
         if not outcome.ok:
             return [(message, outcome) for message in self]
@@ -691,9 +711,16 @@ class IntegrationMessage(models.Model):
             item = by_key.get(message.idempotency_key)
             if item is None:
                 results.append(
-                    (message, Outcome(False, status=outcome.status, category="remote_error",
-                                      error=self.env._("The batch answer did not mention this message."),
-                                      latency_ms=outcome.latency_ms))
+                    (
+                        message,
+                        Outcome(
+                            False,
+                            status=outcome.status,
+                            category="remote_error",
+                            error=self.env._("The batch answer did not mention this message."),
+                            latency_ms=outcome.latency_ms,
+                        ),
+                    )
                 )
                 continue
             status = int(item.get("status") or 200)
@@ -704,9 +731,18 @@ class IntegrationMessage(models.Model):
             else:
                 category, permanent, text = classify(status, str(item.get("error") or ""))
                 results.append(
-                    (message, Outcome(False, status=status, category=category, error=text,
-                                      permanent=permanent, latency_ms=outcome.latency_ms,
-                                      excerpt=str(item.get("error") or "")[:500]))
+                    (
+                        message,
+                        Outcome(
+                            False,
+                            status=status,
+                            category=category,
+                            error=text,
+                            permanent=permanent,
+                            latency_ms=outcome.latency_ms,
+                            excerpt=str(item.get("error") or "")[:500],
+                        ),
+                    )
                 )
         return results
 
@@ -811,9 +847,7 @@ class IntegrationMessage(models.Model):
         counts["sent"] += len(sent)
         counts["failed"] += len(failed)
         counts["dead"] += len(dead)
-        connector._record_results(
-            bool(sent), [o for _m, o in failed] + [o for _m, o in dead]
-        )
+        connector._record_results(bool(sent), [o for _m, o in failed] + [o for _m, o in dead])
 
     # ------------------------------------------------------------------ exception routing
 
@@ -823,7 +857,8 @@ class IntegrationMessage(models.Model):
         for connector in self.connector_id:
             messages = self.filtered(lambda m, c=connector: m.connector_id == c)
             lines = "; ".join(
-                f"{m.event_type} #{m.id}: {m.error_message or m.error_category}" for m in messages[:5]
+                f"{m.event_type} #{m.id}: {m.error_message or m.error_category}"
+                for m in messages[:5]
             )
             body = self.env._(
                 "%(count)s message(s) to %(connector)s became dead letters and need someone: "
@@ -888,9 +923,7 @@ class IntegrationMessage(models.Model):
     def action_cancel(self):
         cancellable = self.filtered(lambda m: m.state in ("pending", "failed", "dead"))
         if not cancellable:
-            raise UserError(
-                self.env._("Only waiting, failed or dead messages can be cancelled.")
-            )
+            raise UserError(self.env._("Only waiting, failed or dead messages can be cancelled."))
         cancellable.write({"state": "cancelled", "dead_at": False})
         cancellable.activity_ids.action_feedback(feedback=self.env._("Cancelled"))
         for message in cancellable:
@@ -982,47 +1015,83 @@ class IntegrationMessage(models.Model):
         now = fields.Datetime.now()
 
         def stock(connector, sku, qty, **extra):
-            return {"connector": connector, "domain": "stock", "event_type": "stock.level",
-                    "payload": {"sku": sku, "quantity": qty}, "schema": "stock",
-                    "coalescing_key": f"stock:{sku}", **extra}
+            return {
+                "connector": connector,
+                "domain": "stock",
+                "event_type": "stock.level",
+                "payload": {"sku": sku, "quantity": qty},
+                "schema": "stock",
+                "coalescing_key": f"stock:{sku}",
+                **extra,
+            }
 
         def price(connector, sku, amount):
-            return {"connector": connector, "domain": "base_price", "event_type": "price.updated",
-                    "payload": {"sku": sku, "pricelist": "Public", "currency": "EUR",
-                                "price": amount}, "schema": "price"}
+            return {
+                "connector": connector,
+                "domain": "base_price",
+                "event_type": "price.updated",
+                "payload": {"sku": sku, "pricelist": "Public", "currency": "EUR", "price": amount},
+                "schema": "price",
+            }
 
-        messages = self.enqueue([
-            stock(webshop, "FURN_0096", 14, priority="realtime"),
-            stock(webshop, "FURN_8888", 3),
-            price(webshop, "FURN_0269", 149.0),
-            stock(marketplace, "FURN_0096", 9),
-            stock(wms, "FURN_7800", 40),
-            price(webshop, "FURN_6666", 89.5),
-            stock(wms, "E-COM11", 0),
-            price(webshop, "FURN_0789", 320.0),
-        ])
+        messages = self.enqueue(
+            [
+                stock(webshop, "FURN_0096", 14, priority="realtime"),
+                stock(webshop, "FURN_8888", 3),
+                price(webshop, "FURN_0269", 149.0),
+                stock(marketplace, "FURN_0096", 9),
+                stock(wms, "FURN_7800", 40),
+                price(webshop, "FURN_6666", 89.5),
+                stock(wms, "E-COM11", 0),
+                price(webshop, "FURN_0789", 320.0),
+            ]
+        )
         _pending, _superseded, sent, _frozen, failed, dead, dead_rejected, cancelled = messages
-        sent.write({"state": "sent", "attempts": 1, "sent_at": now, "http_status": 200,
-                    "latency_ms": 42, "last_attempt_at": now})
-        failed.write({
-            "state": "failed", "attempts": 2, "last_attempt_at": now,
-            "next_attempt_at": now + timedelta(minutes=4), "error_category": "network",
-            "error_message": "Could not reach the remote: ConnectionError: connection refused "
-            "by 127.0.0.1:8097 (the WMS gateway is down for maintenance).",
-        })
-        dead.write({
-            "state": "dead", "attempts": 8, "last_attempt_at": now, "dead_at": now,
-            "http_status": 401, "error_category": "auth",
-            "error_message": "The remote refused our credentials (HTTP 401).",
-            "response_excerpt": '{"error": "unauthorized", "reason": "API key expired on 2026-11-01"}',
-        })
-        dead_rejected.write({
-            "state": "dead", "attempts": 1, "last_attempt_at": now, "dead_at": now,
-            "http_status": 422, "error_category": "rejected",
-            "error_message": "The remote rejected the message (HTTP 422): unknown SKU E-COM11",
-            "response_excerpt": '{"error": "unknown sku", "sku": "E-COM11"}',
-        })
+        sent.write(
+            {
+                "state": "sent",
+                "attempts": 1,
+                "sent_at": now,
+                "http_status": 200,
+                "latency_ms": 42,
+                "last_attempt_at": now,
+            }
+        )
+        failed.write(
+            {
+                "state": "failed",
+                "attempts": 2,
+                "last_attempt_at": now,
+                "next_attempt_at": now + timedelta(minutes=4),
+                "error_category": "network",
+                "error_message": "Could not reach the remote: ConnectionError: connection refused "
+                "by 127.0.0.1:8097 (the WMS gateway is down for maintenance).",
+            }
+        )
+        dead.write(
+            {
+                "state": "dead",
+                "attempts": 8,
+                "last_attempt_at": now,
+                "dead_at": now,
+                "http_status": 401,
+                "error_category": "auth",
+                "error_message": "The remote refused our credentials (HTTP 401).",
+                "response_excerpt": '{"error": "unauthorized", "reason": "API key expired on 2026-11-01"}',
+            }
+        )
+        dead_rejected.write(
+            {
+                "state": "dead",
+                "attempts": 1,
+                "last_attempt_at": now,
+                "dead_at": now,
+                "http_status": 422,
+                "error_category": "rejected",
+                "error_message": "The remote rejected the message (HTTP 422): unknown SKU E-COM11",
+                "response_excerpt": '{"error": "unknown sku", "sku": "E-COM11"}',
+            }
+        )
         cancelled.write({"state": "cancelled"})
         self.enqueue([stock(webshop, "FURN_8888", 2)])  # supersedes the older waiting one
         return messages
-

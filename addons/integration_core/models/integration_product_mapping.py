@@ -20,11 +20,21 @@ class IntegrationProductMapping(models.Model):
     external_sku = fields.Char(
         "External SKU", required=True, help="The product's SKU in the external system."
     )
-    external_id = fields.Char("External ID", help="The product's id in the external system, if any.")
+    external_id = fields.Char(
+        "External ID", help="The product's id in the external system, if any."
+    )
 
     _sql_constraints = [
-        ("product_uniq", "unique(connector_id, product_id)", "This product is already mapped for this connector."),
-        ("sku_uniq", "unique(connector_id, external_sku)", "This external SKU is already mapped for this connector."),
+        (
+            "product_uniq",
+            "unique(connector_id, product_id)",
+            "This product is already mapped for this connector.",
+        ),
+        (
+            "sku_uniq",
+            "unique(connector_id, external_sku)",
+            "This external SKU is already mapped for this connector.",
+        ),
     ]
 
 
@@ -35,11 +45,21 @@ class IntegrationUomMapping(models.Model):
     _description = "Integration Unit of Measure Mapping"
     _rec_name = "external_code"
 
-    connector_id = fields.Many2one("integration.connector", required=True, ondelete="cascade", index=True)
+    connector_id = fields.Many2one(
+        "integration.connector", required=True, ondelete="cascade", index=True
+    )
     uom_id = fields.Many2one("uom.uom", "Unit", required=True, ondelete="cascade")
     external_code = fields.Char(required=True, help="e.g. EA, PCE, KGM")
 
     _sql_constraints = [
-        ("uom_uniq", "unique(connector_id, uom_id)", "This unit is already mapped for this connector."),
-        ("code_uniq", "unique(connector_id, external_code)", "This code is already mapped for this connector."),
+        (
+            "uom_uniq",
+            "unique(connector_id, uom_id)",
+            "This unit is already mapped for this connector.",
+        ),
+        (
+            "code_uniq",
+            "unique(connector_id, external_code)",
+            "This code is already mapped for this connector.",
+        ),
     ]

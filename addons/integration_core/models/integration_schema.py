@@ -64,9 +64,7 @@ class IntegrationSchema(models.Model):
         domain = [("name", "=", name)] + ([("version", "=", version)] if version else [])
         schema = self.sudo().search(domain, limit=1)
         if not schema:
-            raise ValidationError(
-                self.env._("No payload schema %(ref)s is installed.", ref=ref)
-            )
+            raise ValidationError(self.env._("No payload schema %(ref)s is installed.", ref=ref))
         return schema
 
     def _errors(self, payload):

@@ -38,8 +38,10 @@ class ResConfigSettings(models.TransientModel):
         for settings in self:
             if rule and settings.integration_escalation_hours > 0:
                 rule.sudo().write(
-                    {"trg_date_range": settings.integration_escalation_hours,
-                     "trg_date_range_type": "hour"}
+                    {
+                        "trg_date_range": settings.integration_escalation_hours,
+                        "trg_date_range_type": "hour",
+                    }
                 )
 
     def _compute_integration_connector_count(self):

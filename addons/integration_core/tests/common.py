@@ -29,9 +29,7 @@ class IntegrationCase(TransactionCase):
             {
                 "name": "Rita Responsible",
                 "login": "rita.responsible@example.com",
-                "groups_id": [
-                    (6, 0, [cls.env.ref("integration_core.group_integration_user").id])
-                ],
+                "groups_id": [(6, 0, [cls.env.ref("integration_core.group_integration_user").id])],
             }
         )
         cls.connector = cls.make_connector("webshop")

@@ -127,7 +127,8 @@ class TestEnqueue(IntegrationCase):
         )
         self.assertEqual(messages.connector_id, self.connector | marketplace)
         self.assertEqual(
-            sorted(messages.mapped("idempotency_key")), ["stock-A-1:t-marketplace", "stock-A-1:t-webshop"]
+            sorted(messages.mapped("idempotency_key")),
+            ["stock-A-1:t-marketplace", "stock-A-1:t-webshop"],
         )
         self.assertEqual(set(messages.mapped("res_model")), {"res.partner"})
         self.assertEqual(set(messages.mapped("res_id")), {partner.id})

@@ -42,9 +42,7 @@ class TestInboundEndpoint(HttpCase):
         raw = body if isinstance(body, bytes) else json.dumps(body).encode()
         all_headers = {"Content-Type": "application/json"}
         if secret:
-            all_headers.update(
-                signing.signature_headers(secret, raw, now=timestamp or time.time())
-            )
+            all_headers.update(signing.signature_headers(secret, raw, now=timestamp or time.time()))
         all_headers.update(headers or {})
         return self.url_open(f"/integration/{code}/events", data=raw, headers=all_headers)
 
@@ -82,15 +80,45 @@ class TestInboundEndpoint(HttpCase):
     def test_refusals_write_nothing_but_a_security_log_line(self):
         before = self.count()
         cases = [
-            ("bad signature", lambda: self.post(self.envelope(), secret="wrong"), 401, "unauthorized"),
+            (
+                "bad signature",
+                lambda: self.post(self.envelope(), secret="wrong"),
+                401,
+                "unauthorized",
+            ),
             ("no signature", lambda: self.post(self.envelope(), secret=None), 401, "unauthorized"),
-            ("stale timestamp", lambda: self.post(self.envelope(), timestamp=time.time() - 3600), 401, "unauthorized"),
-            ("unknown connector", lambda: self.post(self.envelope(), code="nobody"), 404, "unknown_connector"),
+            (
+                "stale timestamp",
+                lambda: self.post(self.envelope(), timestamp=time.time() - 3600),
+                401,
+                "unauthorized",
+            ),
+            (
+                "unknown connector",
+                lambda: self.post(self.envelope(), code="nobody"),
+                404,
+                "unknown_connector",
+            ),
             ("not json", lambda: self.post(b"{nope"), 400, "invalid_json"),
-            ("envelope", lambda: self.post({"event_type": "stock.adjusted", "payload": {}}), 422, "invalid_envelope"),
-            ("unknown type", lambda: self.post({**self.envelope(), "event_type": "weather.changed"}), 422, "unknown_event_type"),
+            (
+                "envelope",
+                lambda: self.post({"event_type": "stock.adjusted", "payload": {}}),
+                422,
+                "invalid_envelope",
+            ),
+            (
+                "unknown type",
+                lambda: self.post({**self.envelope(), "event_type": "weather.changed"}),
+                422,
+                "unknown_event_type",
+            ),
             ("payload", lambda: self.post(self.envelope(quantity=-5)), 422, "invalid_payload"),
-            ("domain mismatch", lambda: self.post({**self.envelope(), "domain": "base_price"}), 422, "invalid_envelope"),
+            (
+                "domain mismatch",
+                lambda: self.post({**self.envelope(), "domain": "base_price"}),
+                422,
+                "invalid_envelope",
+            ),
         ]
         with self.assertLogs(SECURITY_LOGGER, level="WARNING") as logs:
             for name, call, status, error in cases:
@@ -101,7 +129,9 @@ class TestInboundEndpoint(HttpCase):
 
     def test_invalid_payload_lists_what_is_wrong(self):
         with mute_logger(SECURITY_LOGGER):
-            body = self.assertRefused(self.post(self.envelope(quantity="lots")), 422, "invalid_payload")
+            body = self.assertRefused(
+                self.post(self.envelope(quantity="lots")), 422, "invalid_payload"
+            )
         self.assertTrue(any("quantity" in d for d in body["details"]))
 
     def test_oversized_body(self):
@@ -126,7 +156,9 @@ class TestInboundEndpoint(HttpCase):
         self.stock.owner_connector_id = False  # Odoo owns stock
         with mute_logger(SECURITY_LOGGER):
             body = self.assertRefused(self.post(self.envelope()), 403, "not_system_of_record")
-        self.assertIn("Test WMS is not the system of record for Stock data (Odoo is)", body["message"])
+        self.assertIn(
+            "Test WMS is not the system of record for Stock data (Odoo is)", body["message"]
+        )
         self.assertEqual(self.count(), 0)
 
     def test_domain_not_allowed(self):
@@ -137,11 +169,15 @@ class TestInboundEndpoint(HttpCase):
     def test_token_authentication(self):
         self.wms.inbound_auth = "token"
         self.wms.inbound_secret_input = "t0ken"
-        ok = self.post(self.envelope("evt-tok"), secret=None, headers={"Authorization": "Bearer t0ken"})
+        ok = self.post(
+            self.envelope("evt-tok"), secret=None, headers={"Authorization": "Bearer t0ken"}
+        )
         self.assertEqual(ok.status_code, 202, ok.text)
         with mute_logger(SECURITY_LOGGER):
             self.assertRefused(
-                self.post(self.envelope("evt-tok2"), secret=None, headers={"Authorization": "Bearer nope"}),
+                self.post(
+                    self.envelope("evt-tok2"), secret=None, headers={"Authorization": "Bearer nope"}
+                ),
                 401,
                 "unauthorized",
             )
@@ -173,3 +209,27 @@ class TestInboundEndpoint(HttpCase):
         event._process()
         self.assertEqual(event.state, "dead")
         self.assertEqual(event.error_category, "unknown_event")
+
+    def test_cron_processes_due_events_and_routes_dead_ones(self):
+        self.wms.responsible_user_id = self.env.ref("base.user_admin")
+        due, later = self.Event.create(
+            [
+                {
+                    "connector_id": self.wms.id,
+                    "domain_id": self.stock.id,
+                    "external_id": ref,
+                    "event_type": "nobody.handles.this",
+                    "payload": {},
+                }
+                for ref in ("evt-due", "evt-later")
+            ]
+        )
+        later.next_attempt_at = "2999-01-01 00:00:00"
+        self.Event._cron_process()
+        self.assertEqual((due.state, due.attempts), ("dead", 1))
+        self.assertEqual(due.error_category, "unknown_event")
+        self.assertEqual(due.activity_ids.user_id, self.env.ref("base.user_admin"))
+        self.assertEqual((later.state, later.attempts), ("received", 0), "not due yet")
+        due.action_retry()
+        self.assertEqual((due.state, due.attempts), ("received", 0))
+        self.assertFalse(due.activity_ids)

@@ -11,13 +11,19 @@ class TestMapping(IntegrationCase):
     def setUpClass(cls):
         super().setUpClass()
         Product = cls.env["product.product"]
-        cls.desk = Product.create({"name": "Map Desk", "default_code": "MAP-DESK", "barcode": "4006381333931"})
+        cls.desk = Product.create(
+            {"name": "Map Desk", "default_code": "MAP-DESK", "barcode": "4006381333931"}
+        )
         cls.chair = Product.create({"name": "Map Chair", "default_code": "MAP-CHAIR"})
         cls.unit = cls.env.ref("uom.product_uom_unit")
 
     def test_outbound_translates_skus_and_units(self):
         self.env["integration.product.mapping"].create(
-            {"connector_id": self.connector.id, "product_id": self.desk.id, "external_sku": "SHOP-777"}
+            {
+                "connector_id": self.connector.id,
+                "product_id": self.desk.id,
+                "external_sku": "SHOP-777",
+            }
         )
         self.env["integration.uom.mapping"].create(
             {"connector_id": self.connector.id, "uom_id": self.unit.id, "external_code": "EA"}
@@ -47,7 +53,11 @@ class TestMapping(IntegrationCase):
         self.assertEqual(self.connector.circuit_state, "closed", "a mapping gap is not an outage")
         # Add the mapping, replay: it goes under the external SKU.
         self.env["integration.product.mapping"].create(
-            {"connector_id": self.connector.id, "product_id": self.chair.id, "external_sku": "SHOP-CH"}
+            {
+                "connector_id": self.connector.id,
+                "product_id": self.chair.id,
+                "external_sku": "SHOP-CH",
+            }
         )
         message.action_replay()
         self.process()
@@ -56,7 +66,11 @@ class TestMapping(IntegrationCase):
 
     def test_unmapped_products_view(self):
         self.env["integration.product.mapping"].create(
-            {"connector_id": self.connector.id, "product_id": self.desk.id, "external_sku": "SHOP-777"}
+            {
+                "connector_id": self.connector.id,
+                "product_id": self.desk.id,
+                "external_sku": "SHOP-777",
+            }
         )
         action = self.connector.action_open_unmapped_products()
         unmapped = self.env["product.product"].search(action["domain"])
@@ -65,7 +79,11 @@ class TestMapping(IntegrationCase):
 
     def test_inbound_lookup_by_mapping_or_reference(self):
         self.env["integration.product.mapping"].create(
-            {"connector_id": self.connector.id, "product_id": self.desk.id, "external_sku": "SHOP-777"}
+            {
+                "connector_id": self.connector.id,
+                "product_id": self.desk.id,
+                "external_sku": "SHOP-777",
+            }
         )
         self.assertEqual(self.connector._product_for_external_sku("SHOP-777"), self.desk)
         self.assertEqual(self.connector._product_for_external_sku("MAP-CHAIR"), self.chair)
@@ -74,7 +92,11 @@ class TestMapping(IntegrationCase):
 
     def _import(self, text):
         wizard = self.env["integration.mapping.import.wizard"].create(
-            {"connector_id": self.connector.id, "file": base64.b64encode(text.encode()), "filename": "m.csv"}
+            {
+                "connector_id": self.connector.id,
+                "file": base64.b64encode(text.encode()),
+                "filename": "m.csv",
+            }
         )
         wizard.action_import()
         return wizard
@@ -89,9 +111,13 @@ class TestMapping(IntegrationCase):
         )
         self.assertFalse(self.connector.product_mapping_ids, "nothing imported on any error")
         self.assertIn("Line 3: no product", bad.error_report)
-        self.assertIn("Line 4: product [MAP-DESK] Map Desk appears twice (line 2)", bad.error_report)
+        self.assertIn(
+            "Line 4: product [MAP-DESK] Map Desk appears twice (line 2)", bad.error_report
+        )
         self.assertIn("Line 5: external SKU S-1 is used twice", bad.error_report)
-        good = self._import("internal_reference,barcode,external_sku,external_id\nMAP-DESK,,S-1,99\n,,,\n"[:-5])
+        good = self._import(
+            "internal_reference,barcode,external_sku,external_id\nMAP-DESK,,S-1,99\n,,,\n"[:-5]
+        )
         self.assertFalse(good.error_report)
         self.assertEqual(good.imported_count, 1)
         self.assertEqual(self.connector.product_mapping_ids.external_sku, "S-1")

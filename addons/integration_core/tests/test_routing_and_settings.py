@@ -64,7 +64,9 @@ class TestRoutingAndSettings(IntegrationCase):
         self.assertNotIn(theirs, Connector.search([]))
         self.assertIn(self.connector, Connector.search([]))
         self.assertFalse(
-            self.env["integration.message"].with_user(user).search([("connector_id", "=", theirs.id)])
+            self.env["integration.message"]
+            .with_user(user)
+            .search([("connector_id", "=", theirs.id)])
         )
 
     def test_users_cannot_configure_connectors(self):

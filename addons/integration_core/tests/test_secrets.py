@@ -79,7 +79,9 @@ class TestSecrets(IntegrationCase):
 class TestSecretBox(IntegrationCase):
     def test_env_wins_over_config(self):
         env_key, conf_key = Fernet.generate_key().decode(), Fernet.generate_key().decode()
-        keys = keys_from({"integration_encryption_key": conf_key}, {"INTEGRATION_ENCRYPTION_KEY": env_key})
+        keys = keys_from(
+            {"integration_encryption_key": conf_key}, {"INTEGRATION_ENCRYPTION_KEY": env_key}
+        )
         self.assertEqual(keys, [env_key])
 
     def test_roundtrip_and_rotation(self):

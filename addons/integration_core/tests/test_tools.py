@@ -1,7 +1,7 @@
 """The plain-Python mechanics, tested without the ORM."""
 
 import unittest
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from ..tools import backoff, circuit, signing
 from ..tools.ratelimit import TokenBucket
@@ -18,7 +18,7 @@ class TestBackoff(unittest.TestCase):
 
     def test_retry_after_seconds_and_date(self):
         self.assertEqual(backoff.parse_retry_after("120"), 120.0)
-        now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=timezone.utc)
+        now = datetime(2026, 1, 1, 12, 0, 0, tzinfo=UTC)
         self.assertEqual(backoff.parse_retry_after("Thu, 01 Jan 2026 12:01:00 GMT", now=now), 60.0)
         self.assertIsNone(backoff.parse_retry_after("soon"))
         self.assertIsNone(backoff.parse_retry_after(None))
@@ -30,10 +30,18 @@ class TestSigning(unittest.TestCase):
         headers = signing.signature_headers("s3", body, now=1_700_000_000)
         self.assertEqual(headers["X-Signature"], receiver_sign("s3", 1_700_000_000, body))
         self.assertIsNone(
-            signing.verify("s3", headers["X-Timestamp"], headers["X-Signature"], body, now=1_700_000_010)
+            signing.verify(
+                "s3", headers["X-Timestamp"], headers["X-Signature"], body, now=1_700_000_010
+            )
         )
-        self.assertIn("does not match", signing.verify("s3", "1700000000", headers["X-Signature"], b"{}", now=1_700_000_000))
-        self.assertIn("away from", signing.verify("s3", "1700000000", headers["X-Signature"], body, now=1_700_009_000))
+        self.assertIn(
+            "does not match",
+            signing.verify("s3", "1700000000", headers["X-Signature"], b"{}", now=1_700_000_000),
+        )
+        self.assertIn(
+            "away from",
+            signing.verify("s3", "1700000000", headers["X-Signature"], body, now=1_700_009_000),
+        )
         self.assertIn("missing", signing.verify("s3", None, None, body))
 
 
@@ -44,7 +52,9 @@ class TestCircuit(unittest.TestCase):
         state = circuit.after_failure(state, "timeout", now, threshold=2, cooldown_seconds=60)
         self.assertEqual(state.state, "closed")
         state = circuit.after_failure(state, "rejected", now, threshold=2, cooldown_seconds=60)
-        self.assertEqual(state.consecutive_failures, 1, "a rejected payload is not the remote's health")
+        self.assertEqual(
+            state.consecutive_failures, 1, "a rejected payload is not the remote's health"
+        )
         state = circuit.after_failure(state, "network", now, threshold=2, cooldown_seconds=60)
         self.assertEqual(state.state, "open")
         self.assertTrue(circuit.is_blocked(state, now + timedelta(seconds=59)))
@@ -69,7 +79,9 @@ class TestTokenBucket(unittest.TestCase):
 
     def test_pause_empties_the_bucket(self):
         clock = [0.0]
-        bucket = TokenBucket(10, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s))
+        bucket = TokenBucket(
+            10, clock=lambda: clock[0], sleep=lambda s: clock.__setitem__(0, clock[0] + s)
+        )
         bucket.pause(3)
         waited = bucket.acquire()
         self.assertAlmostEqual(waited, 3.1, places=6)

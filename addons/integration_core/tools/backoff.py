@@ -1,8 +1,8 @@
 """Retry timing: exponential backoff with full jitter, and Retry-After parsing."""
 
 import random
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from datetime import datetime, timezone
 
 
 def retry_delay(attempt, base=10.0, cap=3600.0, rng=random.random):
@@ -31,6 +31,6 @@ def parse_retry_after(value, now=None):
     if when is None:
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    now = now or datetime.now(timezone.utc)
+        when = when.replace(tzinfo=UTC)
+    now = now or datetime.now(UTC)
     return max(0.0, (when - now).total_seconds())

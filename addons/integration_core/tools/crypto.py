@@ -35,8 +35,8 @@ def keys_from(config, environ=None):
         raise SecretKeyError(
             f"No encryption key for connector secrets: set '{KEY_OPTION}' in the Odoo "
             f"configuration file or the {KEY_ENV} environment variable "
-            "(generate one with: python3 -c \"from cryptography.fernet import Fernet; "
-            "print(Fernet.generate_key().decode())\")."
+            '(generate one with: python3 -c "from cryptography.fernet import Fernet; '
+            'print(Fernet.generate_key().decode())").'
         )
     return [primary, *[k for k in old if k != primary]]
 

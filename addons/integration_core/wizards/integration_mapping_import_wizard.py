@@ -38,7 +38,9 @@ class IntegrationMappingImportWizard(models.TransientModel):
                     "The CSV needs a header with external_sku and internal_reference (or barcode)."
                 )
             )
-        return [{(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader]
+        return [
+            {(k or "").strip().lower(): (v or "").strip() for k, v in row.items()} for row in reader
+        ]
 
     def action_import(self):
         self.ensure_one()
@@ -53,26 +55,48 @@ class IntegrationMappingImportWizard(models.TransientModel):
         taken_products = {m.product_id.id: m for m in existing}
         errors, vals_list, seen_skus, seen_products = [], [], {}, {}
         for line, row in enumerate(rows, start=2):
-            product = by_ref.get(row.get("internal_reference")) or by_barcode.get(row.get("barcode"))
+            product = by_ref.get(row.get("internal_reference")) or by_barcode.get(
+                row.get("barcode")
+            )
             sku = row.get("external_sku")
             if not product:
-                errors.append(self.env._("Line %(line)s: no product with reference or barcode %(ref)s.",
-                                         line=line, ref=row.get("internal_reference") or row.get("barcode") or "''"))
+                errors.append(
+                    self.env._(
+                        "Line %(line)s: no product with reference or barcode %(ref)s.",
+                        line=line,
+                        ref=row.get("internal_reference") or row.get("barcode") or "''",
+                    )
+                )
                 continue
             if not sku:
                 errors.append(self.env._("Line %s: external_sku is empty.", line))
                 continue
             if sku in seen_skus or (sku in taken_skus and taken_skus[sku] != product):
-                errors.append(self.env._("Line %(line)s: external SKU %(sku)s is used twice.", line=line, sku=sku))
+                errors.append(
+                    self.env._(
+                        "Line %(line)s: external SKU %(sku)s is used twice.", line=line, sku=sku
+                    )
+                )
                 continue
             if product.id in seen_products:
-                errors.append(self.env._("Line %(line)s: product %(p)s appears twice (line %(other)s).",
-                                         line=line, p=product.display_name, other=seen_products[product.id]))
+                errors.append(
+                    self.env._(
+                        "Line %(line)s: product %(p)s appears twice (line %(other)s).",
+                        line=line,
+                        p=product.display_name,
+                        other=seen_products[product.id],
+                    )
+                )
                 continue
             seen_skus[sku] = line
             seen_products[product.id] = line
-            vals_list.append({"product_id": product.id, "external_sku": sku,
-                              "external_id": row.get("external_id") or False})
+            vals_list.append(
+                {
+                    "product_id": product.id,
+                    "external_sku": sku,
+                    "external_id": row.get("external_id") or False,
+                }
+            )
         if errors:
             self.error_report = "\n".join(errors)
             self.imported_count = 0
@@ -81,17 +105,32 @@ class IntegrationMappingImportWizard(models.TransientModel):
         for vals in vals_list:
             current = taken_products.get(vals["product_id"])
             if current:
-                current.write({"external_sku": vals["external_sku"], "external_id": vals["external_id"]})
-        Mapping.create([{**v, "connector_id": self.connector_id.id} for v in vals_list
-                        if v["product_id"] not in taken_products])
+                current.write(
+                    {"external_sku": vals["external_sku"], "external_id": vals["external_id"]}
+                )
+        Mapping.create(
+            [
+                {**v, "connector_id": self.connector_id.id}
+                for v in vals_list
+                if v["product_id"] not in taken_products
+            ]
+        )
         self.error_report = False
         self.imported_count = len(vals_list)
         self.connector_id.message_post(
-            body=self.env._("%(count)s product mappings imported from %(file)s.",
-                            count=len(vals_list), file=self.filename or "CSV")
+            body=self.env._(
+                "%(count)s product mappings imported from %(file)s.",
+                count=len(vals_list),
+                file=self.filename or "CSV",
+            )
         )
         return self._reopen()
 
     def _reopen(self):
-        return {"type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-                "view_mode": "form", "target": "new"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+        }
