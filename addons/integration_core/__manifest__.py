@@ -26,6 +26,9 @@
         "views/integration_menus.xml",
     ],
     "demo": ["demo/integration_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["integration_core/static/tests/tours/*.js"],
+    },
     "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,

@@ -6,3 +6,4 @@ from . import test_delivery
 from . import test_routing_and_settings
 from . import test_inbound
 from . import test_mapping
+from . import test_tours
