@@ -184,6 +184,13 @@ class IntegrationMessage(models.Model):
         )
         create_index(
             self.env.cr,
+            "integration_message_finished_idx",
+            self._table,
+            ["write_date", "id"],
+            where="state IN ('sent', 'superseded', 'cancelled')",
+        )
+        create_index(
+            self.env.cr,
             "integration_message_sent_at_idx",
             self._table,
             ["connector_id", "sent_at"],
@@ -848,6 +855,70 @@ class IntegrationMessage(models.Model):
         counts["failed"] += len(failed)
         counts["dead"] += len(dead)
         connector._record_results(bool(sent), [o for _m, o in failed] + [o for _m, o in dead])
+
+    # ------------------------------------------------------------------ retention
+
+    @api.model
+    def _cron_cleanup(self, batch_size=5000, time_budget=300.0):
+        """Scheduled Action: remove sent, superseded and cancelled messages older than the
+        retention period (Settings), in bounded batches each committed on its own, so that
+        delivery is never blocked for long. Dead letters stay until someone handles them.
+        Returns the number of messages removed."""
+        days = int(
+            self.env["ir.config_parameter"].sudo().get_param("integration_core.retention_days", 30)
+        )
+        if days <= 0:
+            return 0
+        cutoff = fields.Datetime.now() - timedelta(days=days)
+        deadline = time.monotonic() + time_budget
+        removed = 0
+        self._queue_commit()
+        while time.monotonic() < deadline:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    WITH old AS (
+                        SELECT id FROM integration_message
+                         WHERE state IN ('sent', 'superseded', 'cancelled')
+                           AND write_date < %(cutoff)s
+                         ORDER BY write_date, id
+                         LIMIT %(limit)s
+                           FOR UPDATE SKIP LOCKED
+                    )
+                    DELETE FROM integration_message m USING old
+                     WHERE m.id = old.id
+                 RETURNING m.id
+                    """,
+                    cutoff=cutoff,
+                    limit=batch_size,
+                )
+            )
+            ids = [row[0] for row in self.env.cr.fetchall()]
+            if ids:
+                # Their chatter goes with them (no foreign key ties it to the message).
+                self.env.cr.execute(
+                    SQL(
+                        "DELETE FROM mail_message WHERE model = 'integration.message' "
+                        "AND res_id = ANY(%(ids)s)",
+                        ids=ids,
+                    )
+                )
+                self.env.cr.execute(
+                    SQL(
+                        "DELETE FROM mail_followers WHERE res_model = 'integration.message' "
+                        "AND res_id = ANY(%(ids)s)",
+                        ids=ids,
+                    )
+                )
+            batch = len(ids)
+            removed += batch
+            self._queue_commit()
+            if batch < batch_size:
+                break
+        if removed:
+            _logger.info("Integration queue retention: removed %s messages", removed)
+        self.invalidate_model()
+        return removed
 
     # ------------------------------------------------------------------ exception routing
 

@@ -21,6 +21,13 @@ class ResConfigSettings(models.TransientModel):
         readonly=False,
         help="Sets the delay of the shipped automation rule that escalates dead letters.",
     )
+    integration_retention_days = fields.Integer(
+        "Keep sent messages (days)",
+        config_parameter="integration_core.retention_days",
+        default=30,
+        help="Sent, superseded and cancelled messages older than this are removed every "
+        "night. Dead letters stay until someone handles them. 0 keeps everything.",
+    )
     integration_connector_count = fields.Integer(compute="_compute_integration_connector_count")
 
     def _escalation_rule(self):

@@ -83,3 +83,38 @@ class TestRoutingAndSettings(IntegrationCase):
         self.assertEqual(len(times), 30)
         # Ten requests beyond the burst at 20/s take at least half a second.
         self.assertGreaterEqual(times[-1] - times[0], 0.45)
+
+
+@tagged("post_install", "-at_install")
+class TestRetention(IntegrationCase):
+    def test_old_finished_messages_are_removed_in_batches_dead_letters_stay(self):
+        self.env["ir.config_parameter"].sudo().set_param("integration_core.retention_days", 30)
+        messages = self.enqueue(*[self.stock_message(f"RET-{i}") for i in range(7)])
+        sent_old, sent_old2, superseded_old, cancelled_old, dead_old, pending_old, sent_new = (
+            messages
+        )
+        (sent_old | sent_old2 | sent_new).write({"state": "sent"})
+        superseded_old.write({"state": "superseded"})
+        cancelled_old.write({"state": "cancelled"})
+        dead_old.write({"state": "dead"})
+        sent_old.message_post(body="a note that goes with it")
+        old = messages - sent_new
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE integration_message SET write_date = now() - interval '40 days' WHERE id = ANY(%s)",
+            [old.ids],
+        )
+        removed = self.Message._cron_cleanup(batch_size=2)
+        self.assertEqual(removed, 4)
+        self.assertEqual(
+            self.Message.search([("id", "in", messages.ids)]), dead_old | pending_old | sent_new
+        )
+        self.assertFalse(
+            self.env["mail.message"].search(
+                [("model", "=", "integration.message"), ("res_id", "=", sent_old.id)]
+            )
+        )
+
+    def test_retention_zero_keeps_everything(self):
+        self.env["ir.config_parameter"].sudo().set_param("integration_core.retention_days", 0)
+        self.assertEqual(self.Message._cron_cleanup(), 0)
