@@ -24,6 +24,7 @@ OUR_MODELS = {
         "integration.product.mapping",
         "integration.uom.mapping",
         "integration.approval.decision",
+        "integration.metric",
     ],
     "price_governance": ["price.change", "price.change.line"],
     "promotion_sync": ["promotion.snapshot"],

@@ -851,6 +851,11 @@ class IntegrationMessage(models.Model):
                     "response_excerpt": outcome.excerpt,
                 }
             )
+        self.env["integration.metric"]._increment(
+            connector.id,
+            [o.latency_ms for _m, o in sent],
+            [o.category for _m, o in failed + dead],
+        )
         counts["sent"] += len(sent)
         counts["failed"] += len(failed)
         counts["dead"] += len(dead)

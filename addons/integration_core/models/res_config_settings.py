@@ -28,6 +28,12 @@ class ResConfigSettings(models.TransientModel):
         help="Sent, superseded and cancelled messages older than this are removed every "
         "night. Dead letters stay until someone handles them. 0 keeps everything.",
     )
+    integration_metrics_token = fields.Char(
+        "Metrics token",
+        config_parameter="integration_core.metrics_token",
+        help="Prometheus scrapes /integration/metrics with Authorization: Bearer <this token>. "
+        "Empty: the endpoint is disabled.",
+    )
     integration_connector_count = fields.Integer(compute="_compute_integration_connector_count")
 
     def _escalation_rule(self):

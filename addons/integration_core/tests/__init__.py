@@ -7,3 +7,4 @@ from . import test_routing_and_settings
 from . import test_inbound
 from . import test_mapping
 from . import test_tours
+from . import test_metrics

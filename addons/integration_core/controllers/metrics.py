@@ -1,0 +1,38 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hmac
+import logging
+
+from odoo import http
+from odoo.http import request
+
+_logger = logging.getLogger("odoo.addons.integration_core.inbound.security")
+
+
+class IntegrationMetricsController(http.Controller):
+    @http.route(
+        "/integration/metrics", type="http", auth="none", methods=["GET"], save_session=False
+    )
+    def metrics(self):
+        """Prometheus text format; needs `Authorization: Bearer <token>` (token in Settings)."""
+        env = request.env(su=True)
+        token = env["ir.config_parameter"].get_param("integration_core.metrics_token")
+        if not token:
+            return self._plain(
+                403, "Metrics are disabled: set a metrics token in Settings > Integration.\n"
+            )
+        given = request.httprequest.headers.get("Authorization", "")
+        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+            _logger.warning(
+                "Metrics scrape refused from %s: missing or wrong token",
+                request.httprequest.remote_addr,
+            )
+            return self._plain(401, "Missing or wrong token: send Authorization: Bearer <token>.\n")
+        return self._plain(
+            200,
+            env["integration.metric"]._prometheus_text(),
+            "text/plain; version=0.0.4; charset=utf-8",
+        )
+
+    def _plain(self, status, text, content_type="text/plain; charset=utf-8"):
+        return request.make_response(text, headers=[("Content-Type", content_type)], status=status)
