@@ -70,8 +70,8 @@ class TestMetrics(HttpCase):
         self.assertIn('integration_queue_depth{connector="metrics-shop",state="pending"} 3', lines)
         self.assertTrue(
             any(
-                l.startswith('integration_oldest_pending_age_seconds{connector="metrics-shop"}')
-                for l in lines
+                line.startswith('integration_oldest_pending_age_seconds{connector="metrics-shop"}')
+                for line in lines
             )
         )
         self.assertIn("# TYPE integration_delivery_latency_ms histogram", lines)
