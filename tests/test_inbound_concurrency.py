@@ -16,7 +16,7 @@ import requests
 
 from odoo.addons.integration_core.tools import signing
 
-from test_queue_workers import RUNNER, _db, _sql
+from suite_helpers import query, result_of, run_in_odoo
 
 SETUP = """
 stock = env.ref("integration_core.domain_stock")
@@ -38,16 +38,8 @@ def _free_port():
 
 
 def test_same_event_posted_concurrently_is_stored_once(suite_env):
-    proc = subprocess.run(
-        [sys.executable, "-c", RUNNER, suite_env["config"], _db(), "{}"],
-        input=SETUP,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
-    )
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    connector_id = json.loads(proc.stdout.splitlines()[-1][len("RESULT ") :])
+    db = os.environ["SUITE_WORKERS_DB"]
+    connector_id = result_of(run_in_odoo(suite_env["config"], db, SETUP))
 
     port = _free_port()
     server = subprocess.Popen(
@@ -57,8 +49,8 @@ def test_same_event_posted_concurrently_is_stored_once(suite_env):
             "-c",
             suite_env["config"],
             "-d",
-            _db(),
-            f"--db-filter=^{_db()}$",
+            db,
+            f"--db-filter=^{db}$",
             "--http-port",
             str(port),
             "--max-cron-threads=0",
@@ -113,7 +105,8 @@ def test_same_event_posted_concurrently_is_stored_once(suite_env):
     assert statuses == [200] * (clients - 1) + [202], [a.text for a in answers]
     ids = {a.json()["id"] for a in answers}
     assert len(ids) == 1, "every client is told about the same event"
-    rows = _sql(
+    rows = query(
+        db,
         "SELECT count(*) FROM integration_inbound_event WHERE connector_id = %s AND external_id = %s",
         [connector_id, "wms-evt-42"],
     )

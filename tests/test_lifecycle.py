@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 
-import psycopg2
+from suite_helpers import query
 
 ADDONS = ["integration_core", "price_governance", "promotion_sync", "stock_publication"]
 # Models each addon must register; the lifecycle test checks them before and after.
@@ -33,28 +33,6 @@ OUR_MODELS = {
 ERROR_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", re.MULTILINE)
 
 
-def _connect(db):
-    conn = psycopg2.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("ODOO_DB_USER", "odoo"),
-        password=os.environ.get("ODOO_DB_PASSWORD") or None,
-        dbname=db,
-    )
-    conn.autocommit = True
-    return conn
-
-
-def _query(db, query, params=None):
-    conn = _connect(db)
-    try:
-        with conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall()
-    finally:
-        conn.close()
-
-
 def _odoo(env, *args, stdin=None):
     cmd = [sys.executable, os.path.join(env["odoo_src"], "odoo-bin"), *args]
     result = subprocess.run(
@@ -71,7 +49,7 @@ def _odoo(env, *args, stdin=None):
 def _footprint(db):
     """What the addons leave in the database, by kind, to compare across an upgrade."""
     return dict(
-        _query(
+        query(
             db,
             "SELECT module || ':' || model, count(*) FROM ir_model_data "
             "WHERE module = ANY(%s) GROUP BY module, model",
@@ -83,12 +61,12 @@ def _footprint(db):
 def test_upgrade_is_idempotent_then_uninstall_is_clean(suite_env):
     db, conf = suite_env["lifecycle_db"], suite_env["config"]
     states = dict(
-        _query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,))
+        query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,))
     )
     assert states == dict.fromkeys(ADDONS, "installed")
     all_models = [m for models in OUR_MODELS.values() for m in models]
     registered = {
-        r[0] for r in _query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,))
+        r[0] for r in query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,))
     }
     assert registered == set(all_models), f"missing models: {set(all_models) - registered}"
 
@@ -108,19 +86,19 @@ def test_upgrade_is_idempotent_then_uninstall_is_clean(suite_env):
     _odoo(suite_env, "shell", "-c", conf, "-d", db, "--no-http", stdin=script)
 
     states = dict(
-        _query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,))
+        query(db, "SELECT name, state FROM ir_module_module WHERE name = ANY(%s)", (ADDONS,))
     )
     assert states == dict.fromkeys(ADDONS, "uninstalled"), states
-    assert _query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,)) == []
+    assert query(db, "SELECT model FROM ir_model WHERE model = ANY(%s)", (all_models,)) == []
     assert _footprint(db) == {}
     tables = [m.replace(".", "_") for m in all_models]
-    left = _query(
+    left = query(
         db,
         "SELECT table_name FROM information_schema.tables WHERE table_name = ANY(%s)",
         (tables,),
     )
     assert left == [], f"tables left behind: {left}"
-    columns = _query(
+    columns = query(
         db,
         "SELECT column_name FROM information_schema.columns "
         "WHERE table_name = 'loyalty_program' AND column_name = 'release_state'",

@@ -12,27 +12,13 @@ import subprocess
 import sys
 import time
 
-import psycopg2
-
 from odoo.addons.integration_core.tests.receiver import TestReceiver
+
+from suite_helpers import query, result_of, run_in_odoo
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 WORKER = os.path.join(ROOT, "scripts", "queue_worker.py")
 
-
-# Committed set-up runs in a process of its own: loading a second registry inside the test
-# process would run Odoo's at-install tests of every module.
-RUNNER = """
-import json, sys
-import odoo
-from odoo.modules.registry import Registry
-odoo.tools.config.parse_config(["-c", sys.argv[1], "-d", sys.argv[2], "--log-level=warn"])
-with Registry(sys.argv[2]).cursor() as cr:
-    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-    scope = {"env": env, "args": json.loads(sys.argv[3])}
-    exec(sys.stdin.read(), scope)
-print("RESULT " + json.dumps(scope.get("result")))
-"""
 
 SETUP = """
 env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
@@ -60,40 +46,13 @@ def _db():
 
 
 def _setup(suite_env, code, url, count):
-    proc = subprocess.run(
-        [
-            sys.executable,
-            "-c",
-            RUNNER,
-            suite_env["config"],
-            _db(),
-            json.dumps({"code": code, "url": url, "count": count}),
-        ],
-        input=SETUP,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        check=False,
+    return result_of(
+        run_in_odoo(suite_env["config"], _db(), SETUP, {"code": code, "url": url, "count": count})
     )
-    assert proc.returncode == 0, proc.stderr[-4000:]
-    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT ") :])
 
 
-def _sql(query, params=()):
-    conn = psycopg2.connect(
-        host=os.environ.get("PGHOST", "127.0.0.1"),
-        port=os.environ.get("PGPORT", "5432"),
-        user=os.environ.get("ODOO_DB_USER", "odoo"),
-        password=os.environ.get("ODOO_DB_PASSWORD") or None,
-        dbname=_db(),
-    )
-    try:
-        with conn.cursor() as cr:
-            cr.execute(query, params)
-            return cr.fetchall()
-    finally:
-        conn.close()
+def _sql(sql, params=()):
+    return query(_db(), sql, params)
 
 
 def _states(connector_id):

@@ -6,7 +6,8 @@ import sys
 
 from cryptography.fernet import Fernet
 
-from test_queue_workers import RUNNER, _db
+from suite_helpers import result_of, run_in_odoo
+from test_queue_workers import _db
 
 SET_SECRET = """
 connector = env["integration.connector"].create({
@@ -21,28 +22,6 @@ READ_SECRET = """
 connector = env["integration.connector"].browse(args["id"])
 result = connector._get_secret()
 """
-
-
-def _run(suite_env, script, args, env):
-    import json
-
-    return subprocess.run(
-        [sys.executable, "-c", RUNNER, suite_env["config"], _db(), json.dumps(args)],
-        input=script,
-        capture_output=True,
-        text=True,
-        env=env,
-        timeout=300,
-        check=False,
-    )
-
-
-def _result(proc):
-    import json
-
-    assert proc.returncode == 0, proc.stderr[-3000:]
-    line = [x for x in proc.stdout.splitlines() if x.startswith("RESULT ")][-1]
-    return json.loads(line[len("RESULT ") :])
 
 
 def _addons_path(config_file):
@@ -79,48 +58,32 @@ def test_rotate_key_command(suite_env):
     old_key = Fernet.generate_key().decode()
     new_key = Fernet.generate_key().decode()
     base = {k: v for k, v in os.environ.items() if not k.startswith("INTEGRATION_ENCRYPTION")}
-    connector_id = _result(
-        _run(suite_env, SET_SECRET, {}, {**base, "INTEGRATION_ENCRYPTION_KEY": old_key})
+
+    def with_key(key, old=None):
+        env = {**base, "INTEGRATION_ENCRYPTION_KEY": key}
+        if old:
+            env["INTEGRATION_ENCRYPTION_OLD_KEYS"] = old
+        return env
+
+    def read_secret(key):
+        return run_in_odoo(
+            suite_env["config"], _db(), READ_SECRET, {"id": connector_id}, with_key(key)
+        )
+
+    connector_id = result_of(
+        run_in_odoo(suite_env["config"], _db(), SET_SECRET, env=with_key(old_key))
     )
 
     # Without the old key listed, nothing can be rotated, and nothing changes.
-    refused = _rotate(suite_env, {**base, "INTEGRATION_ENCRYPTION_KEY": new_key})
+    refused = _rotate(suite_env, with_key(new_key))
     assert refused.returncode != 0
     assert "Nothing was changed" in refused.stderr + refused.stdout
-    assert (
-        _result(
-            _run(
-                suite_env,
-                READ_SECRET,
-                {"id": connector_id},
-                {**base, "INTEGRATION_ENCRYPTION_KEY": old_key},
-            )
-        )
-        == "the-api-key"
-    )
+    assert result_of(read_secret(old_key)) == "the-api-key"
 
-    rotated = _rotate(
-        suite_env,
-        {**base, "INTEGRATION_ENCRYPTION_KEY": new_key, "INTEGRATION_ENCRYPTION_OLD_KEYS": old_key},
-    )
+    rotated = _rotate(suite_env, with_key(new_key, old_key))
     assert rotated.returncode == 0, rotated.stderr[-3000:]
     assert "Re-encrypted the secrets of" in rotated.stdout
     # The new key alone now reads it; the old one no longer does.
-    assert (
-        _result(
-            _run(
-                suite_env,
-                READ_SECRET,
-                {"id": connector_id},
-                {**base, "INTEGRATION_ENCRYPTION_KEY": new_key},
-            )
-        )
-        == "the-api-key"
-    )
-    stale = _run(
-        suite_env,
-        READ_SECRET,
-        {"id": connector_id},
-        {**base, "INTEGRATION_ENCRYPTION_KEY": old_key},
-    )
+    assert result_of(read_secret(new_key)) == "the-api-key"
+    stale = read_secret(old_key)
     assert stale.returncode != 0 and "cannot be decrypted" in stale.stderr
