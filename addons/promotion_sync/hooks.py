@@ -1,0 +1,18 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+
+
+def post_init_hook(env):
+    """Programs that existed before this addon keep working: the live ones become Active
+    (with a first snapshot, so eligibility knows them), archived ones Expired."""
+    Program = env["loyalty.program"].with_context(active_test=False)
+    ours = env["ir.model.data"].search(
+        [("model", "=", "loyalty.program"), ("module", "=", "promotion_sync")]
+    ).mapped("res_id")
+    existing = Program.search(
+[("release_state", "=", "draft"), ("id", "not in", ours)]
+    )
+    live = existing.filtered("active")
+    live._release_write({"release_state": "active"})
+    (existing - live)._release_write({"release_state": "expired"})
+    env["promotion.snapshot"]._take(live)
