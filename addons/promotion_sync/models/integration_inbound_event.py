@@ -1,6 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from odoo import Command, models
 
@@ -37,8 +37,10 @@ class IntegrationInboundEvent(models.Model):
         errors = self.env["integration.schema"]._lookup(("promotion", 1))._errors(payload)
         if errors:
             raise InboundRefused(
-                self.env._("The campaign does not match schema promotion v1: %s", "; ".join(
-                    str(e) for e in errors[:5])),
+                self.env._(
+                    "The campaign does not match schema promotion v1: %s",
+                    "; ".join(str(e) for e in errors[:5]),
+                ),
                 category="validation",
             )
         Program = self.env["loyalty.program"].sudo().with_context(active_test=False)
@@ -47,7 +49,8 @@ class IntegrationInboundEvent(models.Model):
         if existing and existing.external_version >= payload["version"]:
             return self.env._(
                 "Version %(version)s of %(program)s is already known.",
-                version=payload["version"], program=existing.display_name,
+                version=payload["version"],
+                program=existing.display_name,
             )
         skus = set(payload.get("skus") or [])
         for reward in payload.get("rewards") or []:
@@ -95,14 +98,16 @@ class IntegrationInboundEvent(models.Model):
                 program.action_submit()
         else:
             vals.update(
-                external_ref=ref, source_connector_id=self.connector_id.id,
+                external_ref=ref,
+                source_connector_id=self.connector_id.id,
                 company_id=self.connector_id.company_id.id,
             )
             program = Program.with_context(program_type=program_type).create(vals)
             program.action_submit()
         return self.env._(
             "%(program)s (version %(version)s) waits for approval.",
-            program=program.display_name, version=payload["version"],
+            program=program.display_name,
+            version=payload["version"],
         )
 
     def _promotion_reward_vals(self, reward, by_sku):
@@ -135,7 +140,9 @@ class IntegrationInboundEvent(models.Model):
                 self.env._(
                     "Invalid discount reward: %(reward)s (mode among %(modes)s, applicability "
                     "among %(app)s, a positive discount).",
-                    reward=reward, modes=", ".join(DISCOUNT_MODES), app=", ".join(APPLICABILITIES),
+                    reward=reward,
+                    modes=", ".join(DISCOUNT_MODES),
+                    app=", ".join(APPLICABILITIES),
                 ),
                 category="validation",
             )
@@ -158,5 +165,5 @@ def _naive(value):
         return False
     moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
     if moment.tzinfo:
-        moment = moment.astimezone(timezone.utc).replace(tzinfo=None)
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
     return moment

@@ -20,9 +20,22 @@ APPROVED_STATES = ("approved", "scheduled", "active")
 CONFLICT_STATES = ("to_approve", "approved", "scheduled", "active")
 # Fields of the program that are part of the approved content (the snapshot).
 GOVERNED_PROGRAM_FIELDS = {
-    "name", "program_type", "trigger", "applies_on", "date_from", "date_to", "release_at",
-    "expire_at", "combinable", "rule_ids", "reward_ids", "pricelist_ids", "limit_usage",
-    "max_usage", "trigger_product_ids", "company_id",
+    "name",
+    "program_type",
+    "trigger",
+    "applies_on",
+    "date_from",
+    "date_to",
+    "release_at",
+    "expire_at",
+    "combinable",
+    "rule_ids",
+    "reward_ids",
+    "pricelist_ids",
+    "limit_usage",
+    "max_usage",
+    "trigger_product_ids",
+    "company_id",
 }
 # Program types that stack with everything by nature (payment means, not discounts).
 COMBINABLE_TYPES = ("gift_card", "ewallet", "loyalty")
@@ -90,6 +103,11 @@ class LoyaltyProgram(models.Model):
         help="The last approved version: what channels know and what eligibility answers from.",
     )
     current_version = fields.Integer(related="current_snapshot_id.version", string="Version")
+    published_live = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Channels were told this program is live (and not yet that it ended).",
+    )
     pending_change = fields.Boolean(
         readonly=True,
         copy=False,
@@ -177,8 +195,15 @@ class LoyaltyProgram(models.Model):
         return set(products.ids)
 
     @api.depends(
-        "combinable", "release_at", "expire_at", "date_from", "date_to", "rule_ids",
-        "rule_ids.product_ids", "release_state", "company_id",
+        "combinable",
+        "release_at",
+        "expire_at",
+        "date_from",
+        "date_to",
+        "rule_ids",
+        "rule_ids.product_ids",
+        "release_state",
+        "company_id",
     )
     def _compute_conflict_program_ids(self):
         # Programs not live yet are archived for Odoo: search them too.
@@ -268,9 +293,7 @@ class LoyaltyProgram(models.Model):
         """The approved content of these programs changed: a new version must be approved.
         The version in force keeps applying in channels until then; Odoo's own flows stop
         applying the program, as the edited rules are not approved."""
-        if self.env.context.get("promotion_release_write") or self.env.context.get(
-            "install_mode"
-        ):
+        if self.env.context.get("promotion_release_write") or self.env.context.get("install_mode"):
             return
         changed = self.filtered(lambda p: p.release_state in APPROVED_STATES)
         if not changed:
@@ -304,7 +327,8 @@ class LoyaltyProgram(models.Model):
         # Checked as the user above; the release itself is the workflow's doing.
         programs = self.sudo()
         programs._approval_approve()
-        changes = programs.filtered("current_snapshot_id")
+        # A change of a program channels know as live is published as "changed".
+        changes = programs.filtered(lambda p: p.pending_change and p.published_live)
         self.env["promotion.snapshot"]._take(programs)
         programs._release_write({"release_state": "approved", "pending_change": False})
         programs._apply_release_schedule(changed=changes)
@@ -336,8 +360,10 @@ class LoyaltyProgram(models.Model):
         else:
             self.check_access("write")
         programs = self.sudo()
-        was_published = programs.filtered("current_snapshot_id")
-        programs._release_write({"release_state": "cancelled", "pending_change": False})
+        was_published = programs.filtered("published_live")
+        programs._release_write(
+            {"release_state": "cancelled", "pending_change": False, "published_live": False}
+        )
         programs._propagate_active(False)
         programs._approval_record("cancel")
         was_published._publish("cancelled")
@@ -374,15 +400,18 @@ class LoyaltyProgram(models.Model):
 
     def _go_live(self, changed=None):
         changed = changed or self.browse()
-        self._release_write({"release_state": "active"})
+        self._release_write({"release_state": "active", "published_live": True})
         self._propagate_active(True)
         (self & changed)._publish("changed")
         (self - changed)._publish("active")
 
     def _expire(self):
-        self._release_write({"release_state": "expired", "pending_change": False})
+        was_published = self.filtered("published_live")
+        self._release_write(
+            {"release_state": "expired", "pending_change": False, "published_live": False}
+        )
         self._propagate_active(False)
-        self.filtered("current_snapshot_id")._publish("expired")
+        was_published._publish("expired")
 
     @api.model
     def _cron_release_schedule(self, limit=200):
@@ -398,8 +427,11 @@ class LoyaltyProgram(models.Model):
                 limit=limit,
             )
             to_release = Program.search(
-                [("release_state", "=", "scheduled"), ("release_at", "<=", now),
-                 ("id", "not in", to_expire.ids)],
+                [
+                    ("release_state", "=", "scheduled"),
+                    ("release_at", "<=", now),
+                    ("id", "not in", to_expire.ids),
+                ],
                 limit=limit,
             )
             if not to_expire and not to_release:
@@ -414,34 +446,52 @@ class LoyaltyProgram(models.Model):
 
     # ------------------------------------------------------------------ publication
 
-    def _publication_connectors(self):
+    def _publication_connectors(self, subscribers=None):
         """Connectors told about this program: its own list, else every connector allowed
-        the promotion domain; never the system that owns promotions."""
+        the promotion domain in its company; never the system that owns promotions."""
         self.ensure_one()
-        domain = self.env.ref("integration_core.domain_promotion")
-        connectors = self.publish_connector_ids or self.env["integration.connector"].sudo().search(
-            [("allowed_domain_ids", "in", domain.ids),
-             ("company_id", "in", [self.company_id.id or self.env.company.id])]
+        domain = self.env.ref("integration_core.domain_promotion").sudo()
+        if subscribers is None:
+            subscribers = self._promotion_subscribers()
+        company = self.company_id or self.env.company
+        connectors = self.publish_connector_ids or subscribers.filtered(
+            lambda c: c.company_id == company
         )
         return connectors.filtered(lambda c: c != domain.owner_connector_id and c.active)
 
+    @api.model
+    def _promotion_subscribers(self):
+        domain = self.env.ref("integration_core.domain_promotion")
+        return (
+            self.env["integration.connector"]
+            .sudo()
+            .search([("allowed_domain_ids", "in", domain.ids)])
+        )
+
     def _publish(self, status):
-        """Queue the canonical promotion payload of each program's snapshot in force."""
-        for program in self:
-            snapshot = program.current_snapshot_id
-            connectors = program._publication_connectors()
-            if not snapshot or not connectors:
-                continue
-            program._integration_publish(
+        """Queue the canonical promotion payload of each program's snapshot in force: one
+        enqueue call per set of connectors, whatever the number of programs."""
+        subscribers = self._promotion_subscribers()
+        groups = {}
+        for program in self.filtered("current_snapshot_id"):
+            connectors = program._publication_connectors(subscribers)
+            if connectors:
+                key = tuple(connectors.ids)
+                groups.setdefault(key, (connectors, self.browse()))
+                groups[key] = (connectors, groups[key][1] | program)
+        for connectors, programs in groups.values():
+            programs._integration_publish(
                 "promotion",
                 f"promotion.{status}",
-                [snapshot._payload(status)],
+                [p.current_snapshot_id._payload(status) for p in programs],
                 connectors=connectors,
                 schema="promotion",
                 priority="high" if status in ("cancelled", "expired") else "normal",
-                coalescing_keys=[f"promotion:{program.id}"],
-                idempotency_keys=[f"promotion:{program.id}:v{snapshot.version}:{status}"],
-                versions=[str(snapshot.version)],
+                coalescing_keys=[f"promotion:{p.id}" for p in programs],
+                idempotency_keys=[
+                    f"promotion:{p.id}:v{p.current_snapshot_id.version}:{status}" for p in programs
+                ],
+                versions=[str(p.current_snapshot_id.version) for p in programs],
             )
 
     # ------------------------------------------------------------------ eligibility
@@ -455,8 +505,10 @@ class LoyaltyProgram(models.Model):
         if owner and (
             owner.frozen
             or not owner.active
-            or (owner.circuit_state == "open" and (not owner.circuit_open_until
-                                                   or owner.circuit_open_until > now))
+            or (
+                owner.circuit_state == "open"
+                and (not owner.circuit_open_until or owner.circuit_open_until > now)
+            )
         ):
             return owner
         return owner.browse()
@@ -468,18 +520,29 @@ class LoyaltyProgram(models.Model):
         down = self._promotion_engine_unavailable()
         source = "snapshot"
         if down:
-            policy = self.env["ir.config_parameter"].sudo().get_param(
-                "promotion_sync.eligibility_fallback", "no_discount"
+            policy = (
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param("promotion_sync.eligibility_fallback", "no_discount")
             )
             source = "last_known_snapshot" if policy == "last_snapshot" else "no_discount"
         snapshots = []
         if source != "no_discount":
             now = fields.Datetime.now()
-            programs = self.sudo().with_context(active_test=False).search(
-                [("company_id", "in", [False, *self.env.companies.ids]),
-                 ("current_snapshot_id", "!=", False),
-                 "|", ("release_state", "=", "active"),
-                 "&", ("release_state", "=", "to_approve"), ("pending_change", "=", True)]
+            programs = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search(
+                    [
+                        ("company_id", "in", [False, *self.env.companies.ids]),
+                        ("current_snapshot_id", "!=", False),
+                        "|",
+                        ("release_state", "=", "active"),
+                        "&",
+                        ("release_state", "=", "to_approve"),
+                        ("pending_change", "=", True),
+                    ]
+                )
             )
             for snapshot in programs.current_snapshot_id:
                 if (snapshot.starts_at and snapshot.starts_at > now) or (
@@ -487,8 +550,11 @@ class LoyaltyProgram(models.Model):
                 ):
                     continue
                 snapshots.append(
-                    {"program_id": snapshot.program_id.id, "version": snapshot.version,
-                     "content": snapshot.content}
+                    {
+                        "program_id": snapshot.program_id.id,
+                        "version": snapshot.version,
+                        "content": snapshot.content,
+                    }
                 )
         answer = eligibility.evaluate(lines, snapshots, codes)
         answer["source"] = source
@@ -500,23 +566,25 @@ class LoyaltyProgram(models.Model):
 
     @api.model
     def _demo_release_campaign(self):
-        """Demo: move the demo campaign through its release states (submitted by the
-        installing user, approved by the demo Promotion Manager)."""
-        def ref(name):
-            return self.env.ref(f"promotion_sync.{name}").with_context(active_test=False)
+        """Demo: move the demo campaign through its release states (submitted by Marc Demo,
+        approved by the administrator)."""
+        requester = self.env.ref("base.user_demo", raise_if_not_found=False) or self.env.user
+        approver = self.env.ref("base.user_admin")
 
-        approver = self.env.ref("promotion_sync.demo_user_promotion_manager")
-        approved = (
-            ref("demo_program_autumn_clearance")  # window passed: expired at once
-            | ref("demo_program_black_friday_desks")  # window open: active
-            | ref("demo_program_cyber_monday_cabinets")  # window ahead: scheduled
-            | ref("demo_program_flash_sale")  # active, then stopped
-        )
-        (approved | ref("demo_program_large_desk_bundle")).action_submit()
-        approved.with_user(approver).action_approve()
-        ref("demo_program_flash_sale").with_user(approver).action_kill()
-        # New year: approved, no release time: waits for Release now.
-        new_year = ref("demo_program_new_year")
-        new_year.action_submit()
-        new_year.with_user(approver).action_approve()
+        def ref(name, user):
+            # sudo() keeps the user for the approval audit, with the rights of the installer.
+            return self.env.ref(f"promotion_sync.{name}").with_user(user).sudo()
+
+        names = [
+            "demo_program_autumn_clearance",  # window passed: expired at once
+            "demo_program_black_friday_desks",  # window open: active
+            "demo_program_cyber_monday_cabinets",  # window ahead: scheduled
+            "demo_program_flash_sale",  # active, then stopped
+            "demo_program_new_year",  # no release time: approved, waits for Release now
+        ]
+        for name in [*names, "demo_program_large_desk_bundle"]:  # the last waits for approval
+            ref(name, requester).action_submit()
+        for name in names:
+            ref(name, approver).action_approve()
+        ref("demo_program_flash_sale", approver).action_kill()
         # Spring preview stays a draft.

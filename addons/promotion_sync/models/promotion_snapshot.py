@@ -18,7 +18,11 @@ class PromotionSnapshot(models.Model):
     _rec_names_search = ["program_id"]
 
     program_id = fields.Many2one(
-        "loyalty.program", required=True, ondelete="cascade", index=True, readonly=True,
+        "loyalty.program",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
         context={"active_test": False},
     )
     company_id = fields.Many2one(related="program_id.company_id", store=True)
@@ -133,9 +137,7 @@ class PromotionSnapshot(models.Model):
     def _take(self, programs):
         """Store the next version of each program's content and make it the one in force."""
         last = dict(
-            self._read_group(
-                [("program_id", "in", programs.ids)], ["program_id"], ["version:max"]
-            )
+            self._read_group([("program_id", "in", programs.ids)], ["program_id"], ["version:max"])
         )
         now = fields.Datetime.now()
         vals_list = []

@@ -16,8 +16,10 @@ class PromotionSetup:
         env = cls.env
         # Programs already live in the database (Odoo's demo, our demo) must not apply to the
         # tests' orders nor count as conflicts.
-        live = env["loyalty.program"].with_context(active_test=False).search(
-            [("release_state", "not in", ("expired", "cancelled"))]
+        live = (
+            env["loyalty.program"]
+            .with_context(active_test=False)
+            .search([("release_state", "not in", ("expired", "cancelled"))])
         )
         live._release_write({"release_state": "cancelled"})
         live._propagate_active(False)
@@ -26,30 +28,60 @@ class PromotionSetup:
         sales_manager = env.ref("sales_team.group_sale_manager")
         promotion_manager = env.ref("promotion_sync.group_promotion_manager")
         cls.requester = env["res.users"].create(
-            {"name": "Sam Sales", "login": "sam.sales@example.com", "email": "sam.sales@example.com",
-             "password": "sam.sales@example.com",
-             "groups_id": [Command.set([sales_manager.id, promotion_manager.id])]}
+            {
+                "name": "Sam Sales",
+                "login": "sam.sales@example.com",
+                "email": "sam.sales@example.com",
+                "password": "sam.sales@example.com",
+                "groups_id": [Command.set([sales_manager.id, promotion_manager.id])],
+            }
         )
         cls.approver = env["res.users"].create(
-            {"name": "Paula Approver", "login": "paula.approver@example.com", "email": "paula.approver@example.com",
-             "password": "paula.approver@example.com",
-             "groups_id": [Command.set([sales_manager.id, promotion_manager.id])]}
+            {
+                "name": "Paula Approver",
+                "login": "paula.approver@example.com",
+                "email": "paula.approver@example.com",
+                "password": "paula.approver@example.com",
+                "groups_id": [Command.set([sales_manager.id, promotion_manager.id])],
+            }
         )
         cls.salesman = env["res.users"].create(
-            {"name": "Ned No-rights", "login": "ned@example.com", "email": "ned@example.com",
-             "groups_id": [Command.set([sales_manager.id])]}
+            {
+                "name": "Ned No-rights",
+                "login": "ned@example.com",
+                "email": "ned@example.com",
+                "groups_id": [Command.set([sales_manager.id])],
+            }
         )
         cls.desk = env["product.product"].create(
-            {"name": "Test desk", "default_code": "T-DESK", "list_price": 100.0,
-             "type": "consu", "taxes_id": [Command.clear()], "invoice_policy": "order"}
+            {
+                "name": "Test desk",
+                "default_code": "T-DESK",
+                "list_price": 100.0,
+                "type": "consu",
+                "taxes_id": [Command.clear()],
+                "invoice_policy": "order",
+            }
         )
         cls.chair = env["product.product"].create(
-            {"name": "Test chair", "default_code": "T-CHAIR", "list_price": 50.0,
-             "type": "consu", "taxes_id": [Command.clear()], "invoice_policy": "order"}
+            {
+                "name": "Test chair",
+                "default_code": "T-CHAIR",
+                "list_price": 50.0,
+                "type": "consu",
+                "taxes_id": [Command.clear()],
+                "invoice_policy": "order",
+            }
         )
         cls.lamp = env["product.product"].create(
-            {"name": "Test lamp", "default_code": "T-LAMP", "list_price": 20.0,
-             "type": "consu", "taxes_id": [Command.clear()], "invoice_policy": "order"}
+            {
+                "name": "Test lamp",
+                "default_code": "T-LAMP",
+                "list_price": 20.0,
+                "type": "consu",
+                "taxes_id": [Command.clear()],
+                "invoice_policy": "order",
+            }
         )
         cls.partner = env["res.partner"].create({"name": "Carla Customer"})
 
@@ -61,12 +93,20 @@ class PromotionSetup:
             "name": vals.pop("name", f"{discount:g}% on {', '.join(products.mapped('name'))}"),
             "program_type": "promotion",
             "trigger": "auto",
-            "rule_ids": [Command.create({"product_ids": [Command.set(products.ids)],
-                                         "minimum_qty": 1})],
-            "reward_ids": [Command.create({
-                "reward_type": "discount", "discount": discount, "discount_mode": "percent",
-                "discount_applicability": "specific",
-                "discount_product_ids": [Command.set(products.ids)]})],
+            "rule_ids": [
+                Command.create({"product_ids": [Command.set(products.ids)], "minimum_qty": 1})
+            ],
+            "reward_ids": [
+                Command.create(
+                    {
+                        "reward_type": "discount",
+                        "discount": discount,
+                        "discount_mode": "percent",
+                        "discount_applicability": "specific",
+                        "discount_product_ids": [Command.set(products.ids)],
+                    }
+                )
+            ],
         }
         values.update(vals)
         return cls.env["loyalty.program"].with_user(cls.requester).create(values)
@@ -116,6 +156,10 @@ class PromotionCase(PromotionSetup, IntegrationCase):
     def promotion_messages(self, program):
         """Messages about the program to the tests' connectors (demo ones may exist too)."""
         return self.env["integration.message"].search(
-            [("res_model", "=", "loyalty.program"), ("res_id", "=", program.id),
-             ("connector_id.code", "=like", "t-%")], order="id"
+            [
+                ("res_model", "=", "loyalty.program"),
+                ("res_id", "=", program.id),
+                ("connector_id.code", "=like", "t-%"),
+            ],
+            order="id",
         )

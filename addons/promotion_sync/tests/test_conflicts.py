@@ -7,8 +7,9 @@ from .common import PromotionCase
 class TestConflicts(PromotionCase):
     def test_overlapping_non_combinable_programs_are_listed(self):
         live = self.release(self.make_program(release_at=self.hours(-1), expire_at=self.hours(48)))
-        new = self.make_program(self.desk | self.chair, release_at=self.hours(24),
-                                expire_at=self.hours(72))
+        new = self.make_program(
+            self.desk | self.chair, release_at=self.hours(24), expire_at=self.hours(72)
+        )
         self.assertEqual(new.conflict_program_ids, live)
         self.assertEqual(new.conflict_count, 1)
         # And the live one sees the newcomer once it is submitted.
@@ -27,11 +28,19 @@ class TestConflicts(PromotionCase):
 
     def test_program_on_every_product_conflicts_with_all(self):
         live = self.release(self.make_program(self.lamp, release_at=self.hours(-1)))
-        everything = self.env["loyalty.program"].with_user(self.requester).create({
-            "name": "5% on everything", "program_type": "promotion", "trigger": "auto",
-            "rule_ids": [(0, 0, {"minimum_amount": 10})],
-            "reward_ids": [(0, 0, {"discount": 5})],
-        })
+        everything = (
+            self.env["loyalty.program"]
+            .with_user(self.requester)
+            .create(
+                {
+                    "name": "5% on everything",
+                    "program_type": "promotion",
+                    "trigger": "auto",
+                    "rule_ids": [(0, 0, {"minimum_amount": 10})],
+                    "reward_ids": [(0, 0, {"discount": 5})],
+                }
+            )
+        )
         self.assertEqual(everything.conflict_program_ids, live)
 
     def test_expired_and_cancelled_do_not_conflict(self):

@@ -21,9 +21,15 @@ class TestEligibilityRules(TransactionCase):
                 "name": f"P{program_id}",
                 "combinable": combinable,
                 "rules": [{"mode": "auto", "minimum_qty": 1, "minimum_amount": 0, "skus": skus}],
-                "rewards": [{"reward_type": "discount", "discount": discount,
-                             "discount_mode": "percent", "discount_applicability": "order",
-                             **reward}],
+                "rewards": [
+                    {
+                        "reward_type": "discount",
+                        "discount": discount,
+                        "discount_mode": "percent",
+                        "discount_applicability": "order",
+                        **reward,
+                    }
+                ],
             },
         }
 
@@ -31,34 +37,51 @@ class TestEligibilityRules(TransactionCase):
         lines, _codes = eligibility.parse_cart(
             {"lines": [{"sku": "A", "qty": 2, "price": 50}, {"sku": "B", "qty": 1, "price": 100}]}
         )
-        result = eligibility.evaluate(lines, [
-            self.snapshot(1, 10), self.snapshot(2, 20), self.snapshot(3, 5, combinable=True),
-            self.snapshot(4, 50, skus=["Z"]),
-        ])
+        result = eligibility.evaluate(
+            lines,
+            [
+                self.snapshot(1, 10),
+                self.snapshot(2, 20),
+                self.snapshot(3, 5, combinable=True),
+                self.snapshot(4, 50, skus=["Z"]),
+            ],
+        )
         self.assertEqual([p["program_id"] for p in result["programs"]], [2, 3])
         self.assertEqual(result["discount_total"], 50.0)
 
     def test_specific_products_cap_and_codes(self):
         lines, codes = eligibility.parse_cart(
-            {"lines": [{"sku": "A", "qty": 1, "price": 200}, {"sku": "B", "qty": 1, "price": 10}],
-             "codes": ["SAVE"]}
+            {
+                "lines": [
+                    {"sku": "A", "qty": 1, "price": 200},
+                    {"sku": "B", "qty": 1, "price": 10},
+                ],
+                "codes": ["SAVE"],
+            }
         )
-        specific = self.snapshot(1, 50, discount_applicability="specific", discount_skus=["A"],
-                                 discount_max_amount=60)
+        specific = self.snapshot(
+            1, 50, discount_applicability="specific", discount_skus=["A"], discount_max_amount=60
+        )
         coded = self.snapshot(2, 10, combinable=True)
         coded["content"]["rules"][0].update(mode="with_code", code="SAVE")
         wrong_code = self.snapshot(3, 10, combinable=True)
         wrong_code["content"]["rules"][0].update(mode="with_code", code="OTHER")
         result = eligibility.evaluate(lines, [specific, coded, wrong_code], codes)
-        self.assertEqual({p["program_id"]: p["discount"] for p in result["programs"]},
-                         {1: 60.0, 2: 21.0})
+        self.assertEqual(
+            {p["program_id"]: p["discount"] for p in result["programs"]}, {1: 60.0, 2: 21.0}
+        )
 
     def test_bad_carts(self):
-        for cart in (None, {}, {"lines": []}, {"lines": [{"sku": "", "qty": 1, "price": 1}]},
-                     {"lines": [{"sku": "A", "qty": 0, "price": 1}]},
-                     {"lines": [{"sku": "A", "qty": 1, "price": -1}]},
-                     {"lines": [{"sku": "A", "qty": True, "price": 1}]},
-                     {"lines": [{"sku": "A", "qty": 1, "price": 1}], "codes": "X"}):
+        for cart in (
+            None,
+            {},
+            {"lines": []},
+            {"lines": [{"sku": "", "qty": 1, "price": 1}]},
+            {"lines": [{"sku": "A", "qty": 0, "price": 1}]},
+            {"lines": [{"sku": "A", "qty": 1, "price": -1}]},
+            {"lines": [{"sku": "A", "qty": True, "price": 1}]},
+            {"lines": [{"sku": "A", "qty": 1, "price": 1}], "codes": "X"},
+        ):
             with self.assertRaises(eligibility.CartError, msg=cart):
                 eligibility.parse_cart(cart)
 
@@ -69,14 +92,20 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.setup_promotions()
-        cls.live = cls.release(cls.make_program(discount=20, release_at=cls.hours(-1),
-                                                expire_at=cls.hours(24)))
+        cls.live = cls.release(
+            cls.make_program(discount=20, release_at=cls.hours(-1), expire_at=cls.hours(24))
+        )
         # Approved but not yet released, and a draft: neither may answer.
         cls.release(cls.make_program(discount=50, name="Later", release_at=cls.hours(5)))
         cls.make_program(discount=70, name="Draft")
-        cls.engine = cls.env["integration.connector"].create({
-            "name": "Promotion engine", "code": "t-engine", "base_url": "http://127.0.0.1:9",
-            "environment": "test"})
+        cls.engine = cls.env["integration.connector"].create(
+            {
+                "name": "Promotion engine",
+                "code": "t-engine",
+                "base_url": "http://127.0.0.1:9",
+                "environment": "test",
+            }
+        )
 
     def post(self, body, login="paula.approver@example.com"):
         if login:
@@ -84,8 +113,12 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
         data = body if isinstance(body, (bytes, str)) else json.dumps(body)
         return self.url_open(URL, data=data, headers={"Content-Type": "application/json"})
 
-    CART = {"lines": [{"sku": "T-DESK", "qty": 2, "price": 100.0},
-                      {"sku": "T-LAMP", "qty": 1, "price": 20.0}]}
+    CART = {
+        "lines": [
+            {"sku": "T-DESK", "qty": 2, "price": 100.0},
+            {"sku": "T-LAMP", "qty": 1, "price": 20.0},
+        ]
+    }
 
     def test_answers_from_the_snapshot_in_force(self):
         response = self.post(self.CART)
@@ -114,9 +147,12 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
 
     def test_needs_a_session(self):
         self.authenticate(None, None)
-        response = self.url_open(URL, data=json.dumps(self.CART),
-                                 headers={"Content-Type": "application/json"},
-                                 allow_redirects=False)
+        response = self.url_open(
+            URL,
+            data=json.dumps(self.CART),
+            headers={"Content-Type": "application/json"},
+            allow_redirects=False,
+        )
         self.assertNotEqual(response.status_code, 200)
 
     def test_fallback_when_the_engine_is_frozen_or_its_circuit_open(self):
@@ -130,17 +166,18 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
         self.assertEqual(answer["engine_unavailable"], self.engine.display_name)
         params.set_param("promotion_sync.eligibility_fallback", "last_snapshot")
         answer = self.post(self.CART).json()
-        self.assertEqual((answer["source"], answer["discount_total"]),
-                         ("last_known_snapshot", 40.0))
+        self.assertEqual(
+            (answer["source"], answer["discount_total"]), ("last_known_snapshot", 40.0)
+        )
         self.engine.write({"frozen": False})
-        self.engine.sudo().write({"circuit_state": "open",
-                                  "circuit_open_until": self.hours(1)})
+        self.engine.sudo().write({"circuit_state": "open", "circuit_open_until": self.hours(1)})
         params.set_param("promotion_sync.eligibility_fallback", "no_discount")
         self.assertEqual(self.post(self.CART).json()["source"], "no_discount")
 
     def test_settings_field(self):
         settings = self.env["res.config.settings"].create(
-            {"promotion_eligibility_fallback": "last_snapshot"})
+            {"promotion_eligibility_fallback": "last_snapshot"}
+        )
         settings.execute()
         self.assertEqual(
             self.env["ir.config_parameter"].sudo().get_param("promotion_sync.eligibility_fallback"),

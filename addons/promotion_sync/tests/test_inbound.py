@@ -24,8 +24,15 @@ class TestInboundPromotion(PromotionCase):
             "starts_at": "2030-01-01T08:00:00Z",
             "ends_at": "2030-01-31T22:00:00+00:00",
             "rules": [{"minimum_qty": 1}],
-            "rewards": [{"reward_type": "discount", "discount": 12, "discount_mode": "percent",
-                         "discount_applicability": "specific", "discount_skus": ["T-DESK"]}],
+            "rewards": [
+                {
+                    "reward_type": "discount",
+                    "discount": 12,
+                    "discount_mode": "percent",
+                    "discount_applicability": "specific",
+                    "discount_skus": ["T-DESK"],
+                }
+            ],
             "skus": ["T-DESK"],
         }
         values.update(payload)
@@ -42,8 +49,10 @@ class TestInboundPromotion(PromotionCase):
         return event
 
     def programs(self):
-        return self.env["loyalty.program"].with_context(active_test=False).search(
-            [("external_ref", "like", "t-promo-engine:%")]
+        return (
+            self.env["loyalty.program"]
+            .with_context(active_test=False)
+            .search([("external_ref", "like", "t-promo-engine:%")])
         )
 
     def test_campaign_from_the_owner_becomes_a_program_to_approve(self):
@@ -73,9 +82,18 @@ class TestInboundPromotion(PromotionCase):
         self.assertEqual(len(self.programs()), 1)
         program = self.programs()
         program.with_user(self.approver).action_approve()
-        newer = self.campaign(external_id="evt-3", version=2, rewards=[
-            {"reward_type": "discount", "discount": 18, "discount_mode": "percent",
-             "discount_applicability": "order"}])
+        newer = self.campaign(
+            external_id="evt-3",
+            version=2,
+            rewards=[
+                {
+                    "reward_type": "discount",
+                    "discount": 18,
+                    "discount_mode": "percent",
+                    "discount_applicability": "order",
+                }
+            ],
+        )
         self.assertEqual(newer.state, "done", newer.error_message)
         self.assertEqual(len(self.programs()), 1)
         self.assertEqual(program.release_state, "to_approve")
@@ -102,8 +120,10 @@ class TestInboundPromotion(PromotionCase):
         unknown_sku = self.campaign(external_id="e2", skus=["NOPE-1"])
         self.assertEqual(unknown_sku.error_category, "mapping")
         self.assertIn("NOPE-1", unknown_sku.error_message)
-        bad_reward = self.campaign(external_id="e3", rewards=[
-            {"reward_type": "discount", "discount": -5, "discount_mode": "percent"}])
+        bad_reward = self.campaign(
+            external_id="e3",
+            rewards=[{"reward_type": "discount", "discount": -5, "discount_mode": "percent"}],
+        )
         self.assertEqual(bad_reward.error_category, "validation")
         no_reward = self.campaign(external_id="e4", rewards=[])
         self.assertEqual(no_reward.error_category, "validation")

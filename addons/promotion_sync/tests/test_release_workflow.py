@@ -32,6 +32,7 @@ class TestReleaseWorkflow(PromotionCase):
         program = self.release(self.make_program())
         self.assertEqual(program.release_state, "approved")
         self.assertFalse(program.active)
+        self.assertFalse(self.promotion_messages(program), "channels hear of it when it is live")
         with self.assertRaises(AccessError):
             program.with_user(self.salesman).action_release_now()
         program.with_user(self.approver).action_release_now()
@@ -49,8 +50,9 @@ class TestReleaseWorkflow(PromotionCase):
     def test_approver_needs_promotion_manager_group(self):
         program = self.make_program()
         program.with_user(self.requester).action_submit()
-        self.assertEqual(program.approval_required_group_name.split("/")[-1].strip(),
-                         "Promotion Manager")
+        self.assertEqual(
+            program.approval_required_group_name.split("/")[-1].strip(), "Promotion Manager"
+        )
         with self.assertRaisesRegex(AccessError, "Promotion Manager"):
             program.with_user(self.salesman).action_approve()
         self.assertEqual(program.release_state, "to_approve")
@@ -61,8 +63,12 @@ class TestReleaseWorkflow(PromotionCase):
         with self.assertRaises(UserError):
             program.with_user(self.approver)._approval_reject("  ")
         self.assertEqual(program.release_state, "to_approve")
-        wizard = self.env["integration.approval.reject.wizard"].with_user(self.approver).create(
-            {"res_model": "loyalty.program", "res_id": program.id, "reason": "Margin too low"}
+        wizard = (
+            self.env["integration.approval.reject.wizard"]
+            .with_user(self.approver)
+            .create(
+                {"res_model": "loyalty.program", "res_id": program.id, "reason": "Margin too low"}
+            )
         )
         wizard.action_reject()
         self.assertEqual(program.release_state, "draft")
@@ -89,8 +95,7 @@ class TestReleaseWorkflow(PromotionCase):
         self.assertFalse(program.expire_at)
 
     def test_scheduled_program_released_and_expired_by_cron(self):
-        program = self.release(self.make_program(release_at=self.hours(2),
-                                                 expire_at=self.hours(4)))
+        program = self.release(self.make_program(release_at=self.hours(2), expire_at=self.hours(4)))
         self.assertEqual(program.release_state, "scheduled")
         self.assertFalse(program.active)
         Program = self.env["loyalty.program"]
@@ -112,8 +117,9 @@ class TestReleaseWorkflow(PromotionCase):
     def test_cron_batches(self):
         programs = self.env["loyalty.program"]
         for index in range(5):
-            programs |= self.release(self.make_program(name=f"Batch {index}",
-                                                       release_at=self.hours(1)))
+            programs |= self.release(
+                self.make_program(name=f"Batch {index}", release_at=self.hours(1))
+            )
         programs._release_write({"release_at": self.hours(-1)})
         self.assertEqual(self.env["loyalty.program"]._cron_release_schedule(limit=2), 5)
         self.assertEqual(set(programs.mapped("release_state")), {"active"})
@@ -151,7 +157,8 @@ class TestReleaseWorkflow(PromotionCase):
 
     def test_codes_only_for_active_programs(self):
         program = self.make_program(
-            program_type="promo_code", trigger="with_code",
+            program_type="promo_code",
+            trigger="with_code",
             rule_ids=[(0, 0, {"mode": "with_code", "code": "PROMO-TEST-1"})],
         )
         program._propagate_active(True)
@@ -160,10 +167,21 @@ class TestReleaseWorkflow(PromotionCase):
 
     def test_post_init_hook_keeps_existing_programs_working(self):
         Program = self.env["loyalty.program"].with_context(promotion_keep_active=True)
-        existing = Program.create({"name": "Pre-existing", "program_type": "promotion",
-                                   "reward_ids": [(0, 0, {"discount": 5})]})
-        archived = Program.create({"name": "Old", "program_type": "promotion", "active": False,
-                                   "reward_ids": [(0, 0, {"discount": 5})]})
+        existing = Program.create(
+            {
+                "name": "Pre-existing",
+                "program_type": "promotion",
+                "reward_ids": [(0, 0, {"discount": 5})],
+            }
+        )
+        archived = Program.create(
+            {
+                "name": "Old",
+                "program_type": "promotion",
+                "active": False,
+                "reward_ids": [(0, 0, {"discount": 5})],
+            }
+        )
         self.assertEqual(existing.release_state, "draft")
         self.assertTrue(existing.active)
         post_init_hook(self.env)
@@ -171,3 +189,31 @@ class TestReleaseWorkflow(PromotionCase):
         self.assertTrue(existing.active)
         self.assertEqual(existing.current_version, 1)
         self.assertEqual(archived.release_state, "expired")
+
+    def test_reset_to_draft_and_resubmit_after_cancel(self):
+        program = self.release(self.make_program(release_at=self.hours(-1)))
+        program.with_user(self.approver).action_kill()
+        with self.assertRaises(UserError):
+            program.with_user(self.approver).action_kill()
+        program.with_user(self.requester).action_reset_to_draft()
+        self.assertEqual(program.release_state, "draft")
+        self.release(program)
+        self.assertEqual(program.release_state, "active")
+        self.assertEqual(program.current_version, 2)
+        self.assertEqual(
+            self.promotion_messages(program).mapped("event_type"),
+            ["promotion.active", "promotion.cancelled", "promotion.active"],
+        )
+        action = program.action_view_snapshots()
+        self.assertEqual(
+            self.env["promotion.snapshot"].search(action["domain"]).mapped("version"), [2, 1]
+        )
+
+    def test_forms_render(self):
+        for model in ("loyalty.program", "promotion.snapshot", "promotion.settlement.wizard"):
+            arch = self.env[model].get_view(view_type="form")["arch"]
+            self.assertIn("<form", arch)
+        arch = self.env["loyalty.program"].get_view(
+            self.env.ref("promotion_sync.loyalty_program_view_kanban_release").id, "kanban"
+        )["arch"]
+        self.assertIn("release_state", arch)

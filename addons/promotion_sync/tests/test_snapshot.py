@@ -8,8 +8,9 @@ from .common import PromotionCase
 @tagged("post_install", "-at_install")
 class TestSnapshot(PromotionCase):
     def test_approval_takes_a_versioned_snapshot(self):
-        program = self.release(self.make_program(discount=15, release_at=self.hours(-1),
-                                                 expire_at=self.hours(48)))
+        program = self.release(
+            self.make_program(discount=15, release_at=self.hours(-1), expire_at=self.hours(48))
+        )
         snapshot = program.current_snapshot_id
         self.assertEqual(snapshot.version, 1)
         self.assertEqual(snapshot.approved_by_id, self.approver)

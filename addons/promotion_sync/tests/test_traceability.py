@@ -13,8 +13,9 @@ class TestTraceability(PromotionCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.program = cls.release(cls.make_program(
-            discount=20, release_at=cls.hours(-1), expire_at=cls.hours(24)))
+        cls.program = cls.release(
+            cls.make_program(discount=20, release_at=cls.hours(-1), expire_at=cls.hours(24))
+        )
 
     def order_with_promotion(self, qty=2):
         order = self.make_order((self.desk, qty), (self.lamp, 1))
@@ -44,8 +45,7 @@ class TestTraceability(PromotionCase):
 
     def test_order_after_the_window_gets_no_discount(self):
         during, reward_lines = self.order_with_promotion()
-        self.program._release_write({"expire_at": self.hours(-0.1),
-                                     "release_at": self.hours(-2)})
+        self.program._release_write({"expire_at": self.hours(-0.1), "release_at": self.hours(-2)})
         self.env["loyalty.program"]._cron_release_schedule()
         self.assertEqual(self.program.release_state, "expired")
         after = self.make_order((self.desk, 2))
@@ -64,13 +64,13 @@ class TestTraceability(PromotionCase):
         self.assertEqual(discount_line.promotion_snapshot_id, reward_lines.promotion_snapshot_id)
         self.assertAlmostEqual(discount_line.price_subtotal, -40.0)
         # The customer returns everything: a credit note reversing the invoice.
-        reversal = self.env["account.move.reversal"].with_context(
-            active_model="account.move", active_ids=invoice.ids
-        ).create({"journal_id": invoice.journal_id.id, "reason": "Return"})
-        reversal.refund_moves()
-        credit_note = self.env["account.move"].search(
-            [("reversed_entry_id", "=", invoice.id)]
+        reversal = (
+            self.env["account.move.reversal"]
+            .with_context(active_model="account.move", active_ids=invoice.ids)
+            .create({"journal_id": invoice.journal_id.id, "reason": "Return"})
         )
+        reversal.refund_moves()
+        credit_note = self.env["account.move"].search([("reversed_entry_id", "=", invoice.id)])
         self.assertEqual(credit_note.move_type, "out_refund")
         credited = credit_note.invoice_line_ids.filtered("promotion_program_id")
         self.assertEqual(credited.promotion_program_id, self.program)

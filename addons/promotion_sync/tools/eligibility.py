@@ -47,8 +47,10 @@ def _rule_matches(rule, lines, codes):
     matching = _matching(lines, rule.get("skus"))
     qty = sum(line["qty"] for line in matching)
     amount = sum(line["qty"] * line["price"] for line in matching)
-    return bool(matching) and qty >= (rule.get("minimum_qty") or 0) and amount >= (
-        rule.get("minimum_amount") or 0.0
+    return (
+        bool(matching)
+        and qty >= (rule.get("minimum_qty") or 0)
+        and amount >= (rule.get("minimum_amount") or 0.0)
     )
 
 

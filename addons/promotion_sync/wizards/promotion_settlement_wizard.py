@@ -8,8 +8,15 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 HEADER = [
-    "program_id", "program", "version", "currency", "orders", "reward_lines",
-    "discount_granted", "credited_back", "net_discount",
+    "program_id",
+    "program",
+    "version",
+    "currency",
+    "orders",
+    "reward_lines",
+    "discount_granted",
+    "credited_back",
+    "net_discount",
 ]
 
 
@@ -60,10 +67,14 @@ class PromotionSettlementWizard(models.TransientModel):
         ]
         if self.program_ids:
             domain.append(("promotion_program_id", "in", self.program_ids.ids))
-        groups = self.env["sale.order.line"].with_context(active_test=False)._read_group(
-            domain,
-            ["promotion_program_id", "promotion_snapshot_id", "currency_id"],
-            ["order_id:count_distinct", "__count", "promotion_discount_amount:sum"],
+        groups = (
+            self.env["sale.order.line"]
+            .with_context(active_test=False)
+            ._read_group(
+                domain,
+                ["promotion_program_id", "promotion_snapshot_id", "currency_id"],
+                ["order_id:count_distinct", "__count", "promotion_discount_amount:sum"],
+            )
         )
         credit_domain = [
             ("promotion_program_id", "!=", False),
@@ -89,8 +100,17 @@ class PromotionSettlementWizard(models.TransientModel):
         for program, snapshot, currency, orders, lines, granted in groups:
             credited = credits.get((program.id, snapshot.id, currency.id), 0.0)
             rows.append(
-                [program.id, program.name, snapshot.version or "", currency.name, orders, lines,
-                 round(granted, 2), round(credited, 2), round(granted - credited, 2)]
+                [
+                    program.id,
+                    program.name,
+                    snapshot.version or "",
+                    currency.name,
+                    orders,
+                    lines,
+                    round(granted, 2),
+                    round(credited, 2),
+                    round(granted - credited, 2),
+                ]
             )
         rows.sort(key=lambda r: (r[1], r[0], str(r[2])))
         return rows
