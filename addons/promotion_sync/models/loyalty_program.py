@@ -252,9 +252,7 @@ class LoyaltyProgram(models.Model):
             ):
                 # Not approved: hidden from sales, eCommerce and PoS (Odoo's own switch).
                 vals["active"] = False
-        programs = super().create(vals_list)
-        programs.filtered(lambda p: not p.active)._propagate_active(False)
-        return programs
+        return super().create(vals_list)
 
     def write(self, vals):
         if self.env.context.get("promotion_release_write"):
