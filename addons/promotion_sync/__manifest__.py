@@ -11,8 +11,19 @@
     "depends": ["sale_loyalty", "integration_core"],
     "external_dependencies": {"python": ["jsonschema"]},
     "data": [
+        "security/promotion_sync_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_cron_data.xml",
+        "views/promotion_snapshot_views.xml",
         "views/loyalty_program_views.xml",
+        "views/sale_order_line_views.xml",
+        "views/promotion_settlement_wizard_views.xml",
+        "views/res_config_settings_views.xml",
     ],
+    "demo": [
+        "demo/promotion_demo.xml",
+    ],
+    "post_init_hook": "post_init_hook",
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
 }

@@ -1,6 +1,9 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import AccessError, UserError, ValidationError
+
+from ..tools import eligibility
 
 RELEASE_STATES = [
     ("draft", "Draft"),
@@ -11,12 +14,575 @@ RELEASE_STATES = [
     ("expired", "Expired"),
     ("cancelled", "Cancelled"),
 ]
+# States whose content was approved: editing the content there needs a new version.
+APPROVED_STATES = ("approved", "scheduled", "active")
+# States that count for conflicts: programs that are or may become live.
+CONFLICT_STATES = ("to_approve", "approved", "scheduled", "active")
+# Fields of the program that are part of the approved content (the snapshot).
+GOVERNED_PROGRAM_FIELDS = {
+    "name",
+    "program_type",
+    "trigger",
+    "applies_on",
+    "date_from",
+    "date_to",
+    "release_at",
+    "expire_at",
+    "combinable",
+    "rule_ids",
+    "reward_ids",
+    "pricelist_ids",
+    "limit_usage",
+    "max_usage",
+    "trigger_product_ids",
+    "company_id",
+}
+# Program types that stack with everything by nature (payment means, not discounts).
+COMBINABLE_TYPES = ("gift_card", "ewallet", "loyalty")
+PROMOTION_GROUP = "promotion_sync.group_promotion_manager"
 
 
 class LoyaltyProgram(models.Model):
-    _inherit = "loyalty.program"
+    _name = "loyalty.program"
+    _inherit = ["loyalty.program", "integration.approval.mixin", "mail.thread"]
 
     release_state = fields.Selection(
-        RELEASE_STATES, default="draft", required=True, copy=False, tracking=True
+        RELEASE_STATES,
+        string="Release",
+        default="draft",
+        required=True,
+        copy=False,
+        tracking=True,
+        index=True,
+        readonly=True,
+        help="Only Active programs apply in sales, eCommerce and Point of Sale. Draft: being "
+        "prepared. To Approve: waiting for a Promotion Manager. Approved: ready, released by "
+        "hand. Scheduled: goes live at its release time. Expired / Cancelled: no longer applies.",
+    )
+    release_at = fields.Datetime(
+        "Release at",
+        tracking=True,
+        help="When the approved program goes live (in the company's time zone shown beside). "
+        "Empty: released by hand with Release now.",
+    )
+    expire_at = fields.Datetime(
+        "Expire at",
+        tracking=True,
+        help="When the program stops applying and channels are told it expired. Empty: no end.",
+    )
+    release_tz = fields.Char(
+        "Time zone",
+        compute="_compute_release_tz",
+        help="Time zone of the company, in which release and expiry times are meant.",
+    )
+    combinable = fields.Boolean(
+        compute="_compute_combinable",
+        store=True,
+        readonly=False,
+        tracking=True,
+        help="Combinable programs may apply together with others on the same products. "
+        "Non-combinable promotions overlapping on products and dates are listed as conflicts "
+        "before approval.",
+    )
+    publish_connector_ids = fields.Many2many(
+        "integration.connector",
+        "loyalty_program_publish_connector_rel",
+        "program_id",
+        "connector_id",
+        string="Publish to",
+        help="Channels told about this program. Empty: every connector allowed the Promotion "
+        "data domain.",
     )
     snapshot_ids = fields.One2many("promotion.snapshot", "program_id", readonly=True)
+    snapshot_count = fields.Integer(compute="_compute_snapshot_count")
+    current_snapshot_id = fields.Many2one(
+        "promotion.snapshot",
+        "Snapshot in force",
+        readonly=True,
+        copy=False,
+        help="The last approved version: what channels know and what eligibility answers from.",
+    )
+    current_version = fields.Integer(related="current_snapshot_id.version", string="Version")
+    published_live = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="Channels were told this program is live (and not yet that it ended).",
+    )
+    pending_change = fields.Boolean(
+        readonly=True,
+        copy=False,
+        help="An approved program was edited: the new version waits for approval.",
+    )
+    conflict_program_ids = fields.Many2many(
+        "loyalty.program",
+        compute="_compute_conflict_program_ids",
+        string="Conflicts",
+        context={"active_test": False},  # programs not live yet are archived for Odoo
+        help="Non-combinable programs that overlap this one on products and dates: customers "
+        "could get both discounts.",
+    )
+    conflict_count = fields.Integer(compute="_compute_conflict_program_ids")
+    external_ref = fields.Char(
+        "External reference",
+        copy=False,
+        readonly=True,
+        index=True,
+        help="Id of the campaign in the promotion engine it came from.",
+    )
+    external_version = fields.Integer(copy=False, readonly=True)
+    source_connector_id = fields.Many2one(
+        "integration.connector", "Proposed by", copy=False, readonly=True
+    )
+
+    @api.constrains("release_at", "expire_at")
+    def _check_release_window(self):
+        for program in self:
+            if program.release_at and program.expire_at and program.expire_at <= program.release_at:
+                raise ValidationError(
+                    self.env._(
+                        "%(program)s would expire before it is released: set the expiry after "
+                        "the release time.",
+                        program=program.display_name,
+                    )
+                )
+
+    # ------------------------------------------------------------------ computes
+
+    @api.depends("company_id")
+    def _compute_release_tz(self):
+        for program in self:
+            company = program.company_id or self.env.company
+            program.release_tz = company.partner_id.tz or self.env.user.tz or "UTC"
+
+    @api.depends("program_type")
+    def _compute_combinable(self):
+        for program in self:
+            program.combinable = program.program_type in COMBINABLE_TYPES
+
+    @api.depends("snapshot_ids")
+    def _compute_snapshot_count(self):
+        counts = dict(
+            self.env["promotion.snapshot"]._read_group(
+                [("program_id", "in", self.ids)], ["program_id"], ["__count"]
+            )
+        )
+        for program in self:
+            program.snapshot_count = counts.get(program, 0)
+
+    def _window(self):
+        """(start, end) datetimes of the program, None for open ends."""
+        self.ensure_one()
+        start = self.release_at or (
+            fields.Datetime.to_datetime(self.date_from) if self.date_from else None
+        )
+        end = self.expire_at or (
+            fields.Datetime.to_datetime(self.date_to).replace(hour=23, minute=59, second=59)
+            if self.date_to
+            else None
+        )
+        return start, end
+
+    def _product_scope(self):
+        """Product ids the program's rules apply to, or None when they apply to every product."""
+        self.ensure_one()
+        products = self.env["product.product"]
+        for rule in self.rule_ids:
+            if not rule._get_valid_product_domain():
+                return None
+            products |= rule._get_valid_products()
+        if not self.rule_ids:
+            return None
+        return set(products.ids)
+
+    @api.depends(
+        "combinable",
+        "release_at",
+        "expire_at",
+        "date_from",
+        "date_to",
+        "rule_ids",
+        "rule_ids.product_ids",
+        "release_state",
+        "company_id",
+    )
+    def _compute_conflict_program_ids(self):
+        # Programs not live yet are archived for Odoo: search them too.
+        candidates = self.with_context(active_test=False).search(
+            [("release_state", "in", CONFLICT_STATES), ("combinable", "=", False)]
+        )
+        # Candidates are read once, whatever the number of programs computed.
+        scopes = {c.id: c._product_scope() for c in candidates}
+        windows = {c.id: c._window() for c in candidates}
+        for program in self:
+            conflicts = self.browse()
+            if not program.combinable and program.release_state not in ("expired", "cancelled"):
+                scope = program._product_scope()
+                start, end = program._window()
+                for other in candidates:
+                    if other.id == program._origin.id or other.company_id != program.company_id:
+                        continue
+                    o_start, o_end = windows[other.id]
+                    if (end and o_start and o_start > end) or (o_end and start and start > o_end):
+                        continue
+                    o_scope = scopes[other.id]
+                    if scope is not None and o_scope is not None and not scope & o_scope:
+                        continue
+                    conflicts |= other
+            program.conflict_program_ids = conflicts
+            program.conflict_count = len(conflicts)
+
+    # ------------------------------------------------------------------ approval hooks
+
+    def _approval_required_group(self):
+        return PROMOTION_GROUP
+
+    def _approval_on_reject(self, reason):
+        # Back to the requester. A rejected change of a live program keeps it off in Odoo (its
+        # edited rules are not approved) while channels keep the version in force; the kill
+        # switch tells them to stop.
+        self._release_write({"release_state": "draft", "pending_change": False})
+
+    # ------------------------------------------------------------------ ORM
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            if vals.get("release_state", "draft") != "active" and not self.env.context.get(
+                "promotion_keep_active"
+            ):
+                # Not approved: hidden from sales, eCommerce and PoS (Odoo's own switch).
+                vals["active"] = False
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if self.env.context.get("promotion_release_write"):
+            return super().write(vals)
+        if "release_state" in vals:
+            raise UserError(
+                self.env._("Change the release of a program with its buttons, not by editing it.")
+            )
+        if vals.get("active") and any(p.release_state != "active" for p in self):
+            raise UserError(
+                self.env._(
+                    "Only approved programs go live: submit the program for approval instead "
+                    "of unarchiving it."
+                )
+            )
+        governed = GOVERNED_PROGRAM_FIELDS & set(vals)
+        result = super().write(vals)
+        if governed:
+            self._promotion_content_changed()
+        if "active" in vals and not vals["active"]:
+            # Archiving a live program is the kill switch.
+            self.filtered(lambda p: p.release_state in APPROVED_STATES).action_kill()
+        return result
+
+    def _release_write(self, vals):
+        return self.with_context(promotion_release_write=True).write(vals)
+
+    def _propagate_active(self, active):
+        """Odoo's own switch follows the release. Only the program's: its rules and rewards
+        stay visible (a draft must show what will be approved), and every sales, eCommerce
+        and Point of Sale flow selects programs by their own active flag first."""
+        programs = self.with_context(active_test=False, promotion_release_write=True)
+        programs.filtered(lambda p: p.active != active).write({"active": active})
+
+    def _promotion_content_changed(self):
+        """The approved content of these programs changed: a new version must be approved.
+        The version in force keeps applying in channels until then; Odoo's own flows stop
+        applying the program, as the edited rules are not approved."""
+        if self.env.context.get("promotion_release_write") or self.env.context.get("install_mode"):
+            return
+        changed = self.filtered(lambda p: p.release_state in APPROVED_STATES)
+        if not changed:
+            return
+        changed._release_write({"release_state": "to_approve", "pending_change": True})
+        changed._propagate_active(False)
+        changed._approval_submit()
+
+    # ------------------------------------------------------------------ buttons
+
+    def _check_release_states(self, allowed, action):
+        wrong = self.filtered(lambda p: p.release_state not in allowed)
+        if wrong:
+            raise UserError(
+                self.env._(
+                    "%(action)s is not possible for %(programs)s in its current release state.",
+                    action=action,
+                    programs=", ".join(wrong.mapped("display_name")),
+                )
+            )
+
+    def action_submit(self):
+        self._check_release_states(("draft",), self.env._("Submitting"))
+        self._release_write({"release_state": "to_approve"})
+        self._approval_submit()
+        return True
+
+    def action_approve(self):
+        self._check_release_states(("to_approve",), self.env._("Approving"))
+        self._approval_check_approver()
+        # Checked as the user above; the release itself is the workflow's doing.
+        programs = self.sudo()
+        programs._approval_approve()
+        # A change of a program channels know as live is published as "changed".
+        changes = programs.filtered(lambda p: p.pending_change and p.published_live)
+        self.env["promotion.snapshot"]._take(programs)
+        programs._release_write({"release_state": "approved", "pending_change": False})
+        programs._apply_release_schedule(changed=changes)
+        return True
+
+    def _check_promotion_manager(self):
+        if not self.env.user.has_group(PROMOTION_GROUP):
+            raise AccessError(
+                self.env._("Only a Promotion Manager may release or stop promotions.")
+            )
+
+    def action_release_now(self):
+        self._check_release_states(("approved", "scheduled"), self.env._("Releasing"))
+        self._check_promotion_manager()
+        programs = self.sudo()
+        programs._release_write({"release_at": fields.Datetime.now()})
+        programs._go_live()
+        return True
+
+    def action_kill(self):
+        """Kill switch: stop the program at once, wherever it is live, and tell channels."""
+        self._check_release_states(
+            ("draft", "to_approve", "approved", "scheduled", "active"), self.env._("Cancelling")
+        )
+        # Anyone who may edit programs may cancel one in preparation; stopping an approved
+        # one is a Promotion Manager's call.
+        if any(p.release_state in APPROVED_STATES or p.pending_change for p in self):
+            self._check_promotion_manager()
+        else:
+            self.check_access("write")
+        programs = self.sudo()
+        was_published = programs.filtered("published_live")
+        programs._release_write(
+            {"release_state": "cancelled", "pending_change": False, "published_live": False}
+        )
+        programs._propagate_active(False)
+        programs._approval_record("cancel")
+        was_published._publish("cancelled")
+        return True
+
+    def action_reset_to_draft(self):
+        self._check_release_states(("cancelled", "expired"), self.env._("Resetting to draft"))
+        self._release_write({"release_state": "draft"})
+        return True
+
+    def action_view_snapshots(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "promotion_sync.promotion_snapshot_action"
+        )
+        action["domain"] = [("program_id", "=", self.id)]
+        action["context"] = {"default_program_id": self.id}
+        return action
+
+    # ------------------------------------------------------------------ release schedule
+
+    def _apply_release_schedule(self, changed=None):
+        """Place approved programs on their timeline: expired, live or scheduled."""
+        now = fields.Datetime.now()
+        changed = changed or self.browse()
+        expired = self.filtered(lambda p: p.expire_at and p.expire_at <= now)
+        expired._expire()
+        rest = self - expired
+        scheduled = rest.filtered(lambda p: p.release_at and p.release_at > now)
+        scheduled._release_write({"release_state": "scheduled"})
+        # Released before (or released at a time that passed): live at once.
+        live = (rest - scheduled).filtered(lambda p: p.release_at or p in changed)
+        live._go_live(changed=changed)
+
+    def _go_live(self, changed=None):
+        changed = changed or self.browse()
+        self._release_write({"release_state": "active", "published_live": True})
+        self._propagate_active(True)
+        (self & changed)._publish("changed")
+        (self - changed)._publish("active")
+
+    def _expire(self):
+        was_published = self.filtered("published_live")
+        self._release_write(
+            {"release_state": "expired", "pending_change": False, "published_live": False}
+        )
+        self._propagate_active(False)
+        was_published._publish("expired")
+
+    @api.model
+    def _cron_release_schedule(self, limit=200):
+        """Scheduled Action: release scheduled programs whose time came, expire live ones
+        whose end passed, and queue their publication. Bounded batches, committed between."""
+        Message = self.env["integration.message"]
+        now = fields.Datetime.now()
+        done = 0
+        Program = self.with_context(active_test=False)
+        while True:
+            to_expire = Program.search(
+                [("release_state", "in", ("active", "scheduled")), ("expire_at", "<=", now)],
+                limit=limit,
+            )
+            to_release = Program.search(
+                [
+                    ("release_state", "=", "scheduled"),
+                    ("release_at", "<=", now),
+                    ("id", "not in", to_expire.ids),
+                ],
+                limit=limit,
+            )
+            if not to_expire and not to_release:
+                break
+            to_expire._expire()
+            to_release._go_live()
+            done += len(to_expire) + len(to_release)
+            Message._queue_commit()
+            if len(to_expire) < limit and len(to_release) < limit:
+                break
+        return done
+
+    # ------------------------------------------------------------------ publication
+
+    def _publication_connectors(self, subscribers=None):
+        """Connectors told about this program: its own list, else every connector allowed
+        the promotion domain in its company; never the system that owns promotions."""
+        self.ensure_one()
+        domain = self.env.ref("integration_core.domain_promotion").sudo()
+        if subscribers is None:
+            subscribers = self._promotion_subscribers()
+        company = self.company_id or self.env.company
+        connectors = self.publish_connector_ids or subscribers.filtered(
+            lambda c: c.company_id == company
+        )
+        return connectors.filtered(lambda c: c != domain.owner_connector_id and c.active)
+
+    @api.model
+    def _promotion_subscribers(self):
+        domain = self.env.ref("integration_core.domain_promotion")
+        return (
+            self.env["integration.connector"]
+            .sudo()
+            .search([("allowed_domain_ids", "in", domain.ids)])
+        )
+
+    def _publish(self, status):
+        """Queue the canonical promotion payload of each program's snapshot in force: one
+        enqueue call per set of connectors, whatever the number of programs."""
+        subscribers = self._promotion_subscribers()
+        groups = {}
+        for program in self.filtered("current_snapshot_id"):
+            connectors = program._publication_connectors(subscribers)
+            if connectors:
+                key = tuple(connectors.ids)
+                groups.setdefault(key, (connectors, self.browse()))
+                groups[key] = (connectors, groups[key][1] | program)
+        for connectors, programs in groups.values():
+            programs._integration_publish(
+                "promotion",
+                f"promotion.{status}",
+                [p.current_snapshot_id._payload(status) for p in programs],
+                connectors=connectors,
+                schema="promotion",
+                priority="high" if status in ("cancelled", "expired") else "normal",
+                coalescing_keys=[f"promotion:{p.id}" for p in programs],
+                idempotency_keys=[
+                    f"promotion:{p.id}:v{p.current_snapshot_id.version}:{status}" for p in programs
+                ],
+                versions=[str(p.current_snapshot_id.version) for p in programs],
+            )
+
+    # ------------------------------------------------------------------ eligibility
+
+    @api.model
+    def _promotion_engine_unavailable(self):
+        """The connector that owns promotions, when it is frozen, archived or its circuit is
+        open; else an empty recordset (Odoo owns promotions, or the engine is fine)."""
+        owner = self.env.ref("integration_core.domain_promotion").sudo().owner_connector_id
+        now = fields.Datetime.now()
+        if owner and (
+            owner.frozen
+            or not owner.active
+            or (
+                owner.circuit_state == "open"
+                and (not owner.circuit_open_until or owner.circuit_open_until > now)
+            )
+        ):
+            return owner
+        return owner.browse()
+
+    @api.model
+    def _promotion_eligibility(self, cart):
+        """What a cart gets, from approved snapshots only (see tools/eligibility.py)."""
+        lines, codes = eligibility.parse_cart(cart)
+        down = self._promotion_engine_unavailable()
+        source = "snapshot"
+        if down:
+            policy = (
+                self.env["ir.config_parameter"]
+                .sudo()
+                .get_param("promotion_sync.eligibility_fallback", "no_discount")
+            )
+            source = "last_known_snapshot" if policy == "last_snapshot" else "no_discount"
+        snapshots = []
+        if source != "no_discount":
+            now = fields.Datetime.now()
+            programs = (
+                self.sudo()
+                .with_context(active_test=False)
+                .search(
+                    [
+                        ("company_id", "in", [False, *self.env.companies.ids]),
+                        ("current_snapshot_id", "!=", False),
+                        "|",
+                        ("release_state", "=", "active"),
+                        "&",
+                        ("release_state", "=", "to_approve"),
+                        ("pending_change", "=", True),
+                    ]
+                )
+            )
+            for snapshot in programs.current_snapshot_id:
+                if (snapshot.starts_at and snapshot.starts_at > now) or (
+                    snapshot.ends_at and snapshot.ends_at < now
+                ):
+                    continue
+                snapshots.append(
+                    {
+                        "program_id": snapshot.program_id.id,
+                        "version": snapshot.version,
+                        "content": snapshot.content,
+                    }
+                )
+        answer = eligibility.evaluate(lines, snapshots, codes)
+        answer["source"] = source
+        if down:
+            answer["engine_unavailable"] = down.display_name
+        return answer
+
+    # ------------------------------------------------------------------ demo
+
+    @api.model
+    def _demo_release_campaign(self):
+        """Demo: move the demo campaign through its release states (submitted by Marc Demo,
+        approved by the administrator)."""
+        requester = self.env.ref("base.user_demo", raise_if_not_found=False) or self.env.user
+        approver = self.env.ref("base.user_admin")
+
+        def ref(name, user):
+            # sudo() keeps the user for the approval audit, with the rights of the installer.
+            return self.env.ref(f"promotion_sync.{name}").with_user(user).sudo()
+
+        names = [
+            "demo_program_autumn_clearance",  # window passed: expired at once
+            "demo_program_black_friday_desks",  # window open: active
+            "demo_program_cyber_monday_cabinets",  # window ahead: scheduled
+            "demo_program_flash_sale",  # active, then stopped
+            "demo_program_new_year",  # no release time: approved, waits for Release now
+        ]
+        for name in [*names, "demo_program_large_desk_bundle"]:  # the last waits for approval
+            ref(name, requester).action_submit()
+        for name in names:
+            ref(name, approver).action_approve()
+        ref("demo_program_flash_sale", approver).action_kill()
+        # Spring preview stays a draft.

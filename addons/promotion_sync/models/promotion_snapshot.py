@@ -1,15 +1,186 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+
+
+def product_sku(product):
+    """The SKU channels know a product by: its internal reference, else a stable id."""
+    return product.default_code or f"odoo-product-{product.id}"
 
 
 class PromotionSnapshot(models.Model):
-    """Immutable copy of a program's rules and rewards as approved."""
+    """Immutable copy of a program's rules, rewards, products and dates as approved."""
 
     _name = "promotion.snapshot"
     _description = "Promotion Rule Snapshot"
     _order = "program_id, version desc"
+    _rec_names_search = ["program_id"]
 
-    program_id = fields.Many2one("loyalty.program", required=True, ondelete="cascade", index=True)
-    version = fields.Integer(required=True)
-    content = fields.Json()
+    program_id = fields.Many2one(
+        "loyalty.program",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        readonly=True,
+        context={"active_test": False},
+    )
+    company_id = fields.Many2one(related="program_id.company_id", store=True)
+    version = fields.Integer(required=True, readonly=True)
+    name = fields.Char(readonly=True, help="Program name as approved.")
+    approved_by_id = fields.Many2one("res.users", readonly=True)
+    approved_at = fields.Datetime(readonly=True)
+    starts_at = fields.Datetime(readonly=True)
+    ends_at = fields.Datetime(readonly=True)
+    combinable = fields.Boolean(readonly=True)
+    all_products = fields.Boolean(
+        readonly=True, help="The rules apply to every product (no product restriction)."
+    )
+    skus = fields.Text("SKUs", readonly=True, help="Products the rules apply to, one a line.")
+    content = fields.Json(readonly=True)
+    in_force = fields.Boolean(compute="_compute_in_force")
+
+    _sql_constraints = [
+        ("version_uniq", "unique(program_id, version)", "This version of the program exists."),
+    ]
+
+    @api.depends("program_id.current_snapshot_id")
+    def _compute_display_name(self):
+        for snapshot in self:
+            snapshot.display_name = f"{snapshot.program_id.name or ''} v{snapshot.version}"
+
+    def _compute_in_force(self):
+        for snapshot in self:
+            snapshot.in_force = snapshot.program_id.current_snapshot_id == snapshot
+
+    # ------------------------------------------------------------------ immutability
+
+    def write(self, vals):
+        raise UserError(
+            self.env._("A promotion snapshot is what was approved: it cannot be changed.")
+        )
+
+    def unlink(self):
+        if not self.env.context.get("promotion_snapshot_cascade"):
+            raise UserError(
+                self.env._("A promotion snapshot is what was approved: it cannot be deleted.")
+            )
+        return super().unlink()
+
+    # ------------------------------------------------------------------ taking
+
+    @api.model
+    def _content(self, program):
+        """The approved content of a program, as plain data."""
+        scope = program._product_scope()
+        products = self.env["product.product"].browse(sorted(scope)) if scope is not None else []
+        start, end = program._window()
+        rules = []
+        for rule in program.rule_ids:
+            restricted = bool(rule._get_valid_product_domain())
+            rules.append(
+                {
+                    "mode": rule.mode,
+                    "code": rule.code or None,
+                    "minimum_qty": rule.minimum_qty,
+                    "minimum_amount": rule.minimum_amount,
+                    "reward_point_amount": rule.reward_point_amount,
+                    "reward_point_mode": rule.reward_point_mode,
+                    "skus": sorted(product_sku(p) for p in rule._get_valid_products())
+                    if restricted
+                    else None,
+                }
+            )
+        rewards = []
+        for reward in program.reward_ids:
+            rewards.append(
+                {
+                    "reward_id": reward.id,
+                    "reward_type": reward.reward_type,
+                    "description": reward.description or "",
+                    "discount": reward.discount,
+                    "discount_mode": reward.discount_mode,
+                    "discount_applicability": reward.discount_applicability,
+                    "discount_max_amount": reward.discount_max_amount,
+                    # Searched here: Odoo's all_discount_product_ids can be switched off.
+                    "discount_skus": sorted(
+                        product_sku(p)
+                        for p in self.env["product.product"].search(
+                            reward._get_discount_product_domain()
+                        )
+                    )
+                    if reward.discount_applicability == "specific"
+                    else [],
+                    "reward_skus": sorted(product_sku(p) for p in reward.reward_product_ids),
+                    "reward_product_qty": reward.reward_product_qty,
+                    "required_points": reward.required_points,
+                }
+            )
+        return {
+            "name": program.name,
+            "program_type": program.program_type,
+            "trigger": program.trigger,
+            "applies_on": program.applies_on,
+            "combinable": program.combinable,
+            "starts_at": start.isoformat() + "Z" if start else None,
+            "ends_at": end.isoformat() + "Z" if end else None,
+            "date_from": program.date_from.isoformat() if program.date_from else None,
+            "date_to": program.date_to.isoformat() if program.date_to else None,
+            "currency": program.currency_id.name,
+            "all_products": scope is None,
+            "skus": sorted(product_sku(p) for p in products),
+            "rules": rules,
+            "rewards": rewards,
+        }
+
+    @api.model
+    def _take(self, programs):
+        """Store the next version of each program's content and make it the one in force."""
+        last = dict(
+            self._read_group([("program_id", "in", programs.ids)], ["program_id"], ["version:max"])
+        )
+        now = fields.Datetime.now()
+        vals_list = []
+        for program in programs:
+            content = self._content(program)
+            start, end = program._window()
+            vals_list.append(
+                {
+                    "program_id": program.id,
+                    "version": (last.get(program) or 0) + 1,
+                    "name": program.name,
+                    "approved_by_id": program.approved_by_id.id or self.env.uid,
+                    "approved_at": program.approved_at or now,
+                    "starts_at": start or False,
+                    "ends_at": end or False,
+                    "combinable": program.combinable,
+                    "all_products": content["all_products"],
+                    "skus": "\n".join(content["skus"]),
+                    "content": content,
+                }
+            )
+        snapshots = self.sudo().create(vals_list)
+        for program, snapshot in zip(programs, snapshots):
+            program._release_write({"current_snapshot_id": snapshot.id})
+        return snapshots
+
+    def _payload(self, status):
+        """Canonical promotion payload (schema "promotion" v1) of this snapshot."""
+        self.ensure_one()
+        content = self.content or {}
+        program = self.program_id
+        code = next((r["code"] for r in content.get("rules", []) if r.get("code")), None)
+        return {
+            "program_id": program.id,
+            "name": content.get("name") or program.name,
+            "code": code,
+            "version": self.version,
+            "status": status,
+            "program_type": content.get("program_type") or program.program_type,
+            "combinable": bool(content.get("combinable")),
+            "starts_at": content.get("starts_at"),
+            "ends_at": content.get("ends_at"),
+            "rules": content.get("rules", []),
+            "rewards": content.get("rewards", []),
+            "skus": content.get("skus", []),
+        }

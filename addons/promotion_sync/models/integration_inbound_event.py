@@ -1,0 +1,169 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from datetime import UTC, datetime
+
+from odoo import Command, models
+
+from odoo.addons.integration_core.models.integration_inbound_event import InboundRefused
+
+REWARD_TYPES = ("discount", "product")
+DISCOUNT_MODES = ("percent", "per_order", "per_point")
+APPLICABILITIES = ("order", "cheapest", "specific")
+
+
+class IntegrationInboundEvent(models.Model):
+    _inherit = "integration.inbound.event"
+
+    def _handle_inbound_promotion_proposed(self):
+        """A campaign from the promotion engine: becomes a program waiting for approval.
+
+        Accepted only from the connector that owns the promotion domain. The payload is the
+        canonical promotion (schema "promotion" v1); ``program_id`` is the engine's id of the
+        campaign and ``version`` its version: an older or repeated version changes nothing.
+        """
+        self.ensure_one()
+        domain = self.env.ref("integration_core.domain_promotion")
+        if domain.owner_connector_id != self.connector_id:
+            raise InboundRefused(
+                self.env._(
+                    "%(connector)s does not own promotions (system of record: %(owner)s): "
+                    "its campaigns are refused.",
+                    connector=self.connector_id.display_name,
+                    owner=domain.owner_connector_id.display_name or self.env._("Odoo"),
+                ),
+                category="ownership",
+            )
+        payload = self.payload or {}
+        errors = self.env["integration.schema"]._lookup(("promotion", 1))._errors(payload)
+        if errors:
+            raise InboundRefused(
+                self.env._(
+                    "The campaign does not match schema promotion v1: %s",
+                    "; ".join(str(e) for e in errors[:5]),
+                ),
+                category="validation",
+            )
+        Program = self.env["loyalty.program"].sudo().with_context(active_test=False)
+        ref = f"{self.connector_id.code}:{payload['program_id']}"
+        existing = Program.search([("external_ref", "=", ref)], limit=1)
+        if existing and existing.external_version >= payload["version"]:
+            return self.env._(
+                "Version %(version)s of %(program)s is already known.",
+                version=payload["version"],
+                program=existing.display_name,
+            )
+        skus = set(payload.get("skus") or [])
+        for reward in payload.get("rewards") or []:
+            skus |= set(reward.get("discount_skus") or []) | set(reward.get("reward_skus") or [])
+        products = self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
+        by_sku = {p.default_code: p for p in products}
+        missing = sorted(skus - set(by_sku))
+        if missing:
+            raise InboundRefused(
+                self.env._("Unknown SKUs in the campaign: %s", ", ".join(missing)),
+                category="mapping",
+            )
+        rewards = [self._promotion_reward_vals(r, by_sku) for r in payload.get("rewards") or []]
+        if not rewards:
+            raise InboundRefused(self.env._("The campaign has no reward."), category="validation")
+        rule_vals = {
+            "mode": "with_code" if payload.get("code") else "auto",
+            "code": payload.get("code") or False,
+            "minimum_qty": (payload.get("rules") or [{}])[0].get("minimum_qty", 1),
+            "minimum_amount": (payload.get("rules") or [{}])[0].get("minimum_amount", 0.0),
+            "product_ids": [Command.set([by_sku[s].id for s in payload.get("skus") or []])],
+        }
+        program_type = payload.get("program_type") or "promotion"
+        if program_type not in dict(Program._fields["program_type"].selection):
+            raise InboundRefused(
+                self.env._("Unknown program type %s.", program_type), category="validation"
+            )
+        vals = {
+            "name": payload["name"],
+            "program_type": program_type,
+            "trigger": "with_code" if payload.get("code") else "auto",
+            "combinable": bool(payload.get("combinable")),
+            "release_at": _naive(payload.get("starts_at")),
+            "expire_at": _naive(payload.get("ends_at")),
+            "rule_ids": [Command.clear(), Command.create(rule_vals)],
+            "reward_ids": [Command.clear()] + [Command.create(r) for r in rewards],
+            "external_version": payload["version"],
+        }
+        if existing:
+            if existing.release_state in ("draft", "expired", "cancelled"):
+                existing._release_write({"release_state": "draft"})
+            existing.with_context(program_type=program_type).write(vals)
+            program = existing
+            if program.release_state == "draft":
+                program.action_submit()
+        else:
+            vals.update(
+                external_ref=ref,
+                source_connector_id=self.connector_id.id,
+                company_id=self.connector_id.company_id.id,
+            )
+            program = Program.with_context(program_type=program_type).create(vals)
+            program.action_submit()
+        return self.env._(
+            "%(program)s (version %(version)s) waits for approval.",
+            program=program.display_name,
+            version=payload["version"],
+        )
+
+    def _promotion_reward_vals(self, reward, by_sku):
+        reward_type = reward.get("reward_type", "discount")
+        if reward_type not in REWARD_TYPES:
+            raise InboundRefused(
+                self.env._("Unknown reward type %s.", reward_type), category="validation"
+            )
+        if reward_type == "product":
+            skus = reward.get("reward_skus") or []
+            if not skus:
+                raise InboundRefused(
+                    self.env._("A free product reward needs reward_skus."), category="validation"
+                )
+            return {
+                "reward_type": "product",
+                "reward_product_id": by_sku[skus[0]].id,
+                "reward_product_qty": int(reward.get("reward_product_qty") or 1),
+            }
+        mode = reward.get("discount_mode", "percent")
+        applicability = reward.get("discount_applicability", "order")
+        discount = reward.get("discount")
+        if (
+            mode not in DISCOUNT_MODES
+            or applicability not in APPLICABILITIES
+            or not isinstance(discount, (int, float))
+            or discount <= 0
+        ):
+            raise InboundRefused(
+                self.env._(
+                    "Invalid discount reward: %(reward)s (mode among %(modes)s, applicability "
+                    "among %(app)s, a positive discount).",
+                    reward=reward,
+                    modes=", ".join(DISCOUNT_MODES),
+                    app=", ".join(APPLICABILITIES),
+                ),
+                category="validation",
+            )
+        vals = {
+            "reward_type": "discount",
+            "discount": discount,
+            "discount_mode": mode,
+            "discount_applicability": applicability,
+        }
+        if applicability == "specific":
+            vals["discount_product_ids"] = [
+                Command.set([by_sku[s].id for s in reward.get("discount_skus") or []])
+            ]
+        return vals
+
+
+def _naive(value):
+    """ISO date-time from a channel (UTC) to Odoo's naive UTC datetime, or False."""
+    if not value:
+        return False
+    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if moment.tzinfo:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    return moment

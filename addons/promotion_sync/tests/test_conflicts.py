@@ -1,0 +1,54 @@
+from odoo.tests import tagged
+
+from .common import PromotionCase
+
+
+@tagged("post_install", "-at_install")
+class TestConflicts(PromotionCase):
+    def test_overlapping_non_combinable_programs_are_listed(self):
+        live = self.release(self.make_program(release_at=self.hours(-1), expire_at=self.hours(48)))
+        new = self.make_program(
+            self.desk | self.chair, release_at=self.hours(24), expire_at=self.hours(72)
+        )
+        self.assertEqual(new.conflict_program_ids, live)
+        self.assertEqual(new.conflict_count, 1)
+        # And the live one sees the newcomer once it is submitted.
+        new.with_user(self.requester).action_submit()
+        live.invalidate_recordset(["conflict_program_ids"])
+        self.assertEqual(live.conflict_program_ids, new)
+
+    def test_no_conflict_on_other_products_dates_or_when_combinable(self):
+        self.release(self.make_program(release_at=self.hours(-1), expire_at=self.hours(48)))
+        other_products = self.make_program(self.chair)
+        later = self.make_program(release_at=self.hours(49), expire_at=self.hours(60))
+        combinable = self.make_program(combinable=True)
+        self.assertFalse(other_products.conflict_program_ids)
+        self.assertFalse(later.conflict_program_ids)
+        self.assertFalse(combinable.conflict_program_ids)
+
+    def test_program_on_every_product_conflicts_with_all(self):
+        live = self.release(self.make_program(self.lamp, release_at=self.hours(-1)))
+        everything = (
+            self.env["loyalty.program"]
+            .with_user(self.requester)
+            .create(
+                {
+                    "name": "5% on everything",
+                    "program_type": "promotion",
+                    "trigger": "auto",
+                    "rule_ids": [(0, 0, {"minimum_amount": 10})],
+                    "reward_ids": [(0, 0, {"discount": 5})],
+                }
+            )
+        )
+        self.assertEqual(everything.conflict_program_ids, live)
+
+    def test_expired_and_cancelled_do_not_conflict(self):
+        old = self.release(self.make_program(release_at=self.hours(-1)))
+        old.with_user(self.approver).action_kill()
+        self.assertFalse(self.make_program().conflict_program_ids)
+
+    def test_gift_cards_are_combinable_by_default(self):
+        card = self.env["loyalty.program"].create({"name": "Gift", "program_type": "gift_card"})
+        self.assertTrue(card.combinable)
+        self.assertFalse(self.make_program().combinable)

@@ -1,0 +1,1 @@
+from . import promotion_settlement_wizard
