@@ -150,7 +150,7 @@ class PriceVersion(models.Model):
             )
             if due:
                 touched_changes.update(due.change_id.ids)
-                due._activate(now)
+                touched_changes.update(due._activate(now).change_id.ids)
             if not ending and not due:
                 break
             batches += 1
@@ -164,7 +164,7 @@ class PriceVersion(models.Model):
 
     def _activate(self, now):
         """Write these due versions to the pricelists (one tagged item per pricelist, product
-        and quantity break) and queue their publication."""
+        and quantity break) and queue their publication. Returns the versions they replaced."""
         by_key = defaultdict(lambda: self.browse())
         for version in self.sorted(lambda v: (v.date_start, v.id)):
             by_key[version._key()] |= version
@@ -196,6 +196,7 @@ class PriceVersion(models.Model):
         self._write_previous(previous)
         winners._write_items()
         winners._publish()
+        return superseded | overridden
 
     def _retire(self, now):
         """End these versions' windows: remove their items and bring back the version each
