@@ -2,3 +2,4 @@ from . import test_registry
 from . import test_price_change
 from . import test_effect
 from . import test_versions
+from . import test_publication
