@@ -1,6 +1,7 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from collections import defaultdict
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -435,3 +436,55 @@ class PriceChange(models.Model):
             "view_mode": "form",
             "target": "new",
         }
+
+    # ------------------------------------------------------------------ demo
+
+    @api.model
+    def _demo_populate(self):
+        """Demo story (demo/price_governance_demo.xml): changes in several states."""
+        ref = self.env.ref
+        demo = ref("base.user_demo", raise_if_not_found=False)
+        admin = ref("base.user_admin")
+        webshop = ref("price_governance.demo_pricelist_webshop")
+        wholesale = ref("price_governance.demo_pricelist_wholesale")
+        products = [ref(f"product.product_product_{n}", raise_if_not_found=False) for n in (7, 8, 9, 10)]
+        products = [p for p in products if p]
+        if not demo or len(products) < 4:
+            return False
+        demo.sudo().groups_id = [(4, ref("price_governance.group_price_user").id)]
+        box, desk, bin_, extra = products
+        now = fields.Datetime.now()
+        day = timedelta(days=1)
+
+        def change(description, lines, start, end=False):
+            return self.with_user(demo).create({
+                "description": description,
+                "effective_from": start,
+                "effective_to": end,
+                "line_ids": [(0, 0, {"product_id": p.id, "pricelist_id": pl.id, "fixed_price": price,
+                                     "min_quantity": qty}) for p, pl, price, qty in lines],
+            })
+
+        spring = change(self.env._("Spring price increase"),
+                        [(desk, webshop, 1899.0, 0), (bin_, webshop, 49.0, 0), (bin_, webshop, 45.0, 10)],
+                        now - 10 * day)
+        weekend = change(self.env._("Weekend promotion"), [(box, webshop, 14.9, 0)],
+                         now - 20 * day, now - 18 * day)
+        summer = change(self.env._("Summer sale"), [(desk, webshop, 1699.0, 0)],
+                        now + 30 * day, now + 45 * day)
+        for record in spring | weekend | summer:
+            record.action_submit()
+            record.with_user(admin).action_approve()
+        clearance = change(self.env._("Clearance of old storage boxes"), [(box, wholesale, 9.0, 0)],
+                           now + 2 * day)
+        clearance.action_submit()
+        cut = change(self.env._("Match a competitor's 40 % cut"), [(extra, webshop, 1.0, 0)],
+                     now + 5 * day)
+        cut.line_ids.write({"price_mode": "percent", "percent": -40.0})
+        cut.action_submit()
+        cut.with_user(admin)._approval_reject(self.env._("Margin too thin: we keep our price."))
+        draft = change(self.env._("New wholesale prices"), [(desk, wholesale, 0.0, 0), (bin_, wholesale, 0.0, 0)],
+                       now + 7 * day)
+        draft.line_ids.write({"price_mode": "percent", "percent": -8.0})
+        self.env["price.version"]._cron_effect()
+        return True

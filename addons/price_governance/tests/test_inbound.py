@@ -73,8 +73,9 @@ class TestInboundPrices(PriceCase):
         self.assertEqual(self.Change.search_count([]), count)
 
     def test_overlapping_proposal_dies_naming_the_change(self):
-        first = self.event(self.proposal(93.0))
-        second = self.event(self.proposal(94.0), external_id="evt-2")
+        window = {"effective_from": "2031-03-01T00:00:00Z", "effective_to": "2031-03-08T00:00:00Z"}
+        first = self.event(self.proposal(93.0, **window))
+        second = self.event(self.proposal(94.0, **window), external_id="evt-2")
         self.assertEqual(second.state, "dead")
         self.assertIn(self.change_of(first).name, second.error_message)
         self.assertFalse(self.change_of(second))
