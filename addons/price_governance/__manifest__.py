@@ -24,6 +24,7 @@
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/price_governance_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }

@@ -1,6 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from odoo import fields, models
 
@@ -15,7 +15,7 @@ def _parse_datetime(value):
     except ValueError:
         return False
     if parsed.tzinfo:
-        parsed = parsed.astimezone(timezone.utc).replace(tzinfo=None)
+        parsed = parsed.astimezone(UTC).replace(tzinfo=None)
     return parsed
 
 
@@ -33,8 +33,11 @@ class IntegrationInboundEvent(models.Model):
         domain = self.env.ref("integration_core.domain_base_price")
         if domain.owner_connector_id != self.connector_id:
             raise InboundRefused(
-                self.env._("%(c)s is not the system of record for base prices: its price "
-                           "proposals are refused.", c=self.connector_id.name),
+                self.env._(
+                    "%(c)s is not the system of record for base prices: its price "
+                    "proposals are refused.",
+                    c=self.connector_id.name,
+                ),
                 category="ownership",
             )
         payload = self.payload or {}
@@ -43,7 +46,9 @@ class IntegrationInboundEvent(models.Model):
             raise InboundRefused(self.env._("The proposal holds no price."))
         skus = {str(e.get("sku") or "") for e in entries}
         Product = self.env["product.product"].sudo()
-        products = Product.search(["|", ("default_code", "in", list(skus)), ("barcode", "in", list(skus))])
+        products = Product.search(
+            ["|", ("default_code", "in", list(skus)), ("barcode", "in", list(skus))]
+        )
         by_sku = {}
         for product in products:
             for code in (product.default_code, product.barcode):
@@ -57,55 +62,79 @@ class IntegrationInboundEvent(models.Model):
             product = by_sku.get(str(entry.get("sku") or ""))
             if not product:
                 raise InboundRefused(
-                    self.env._("Price %(i)s: no product has the SKU %(sku)r.", i=index, sku=entry.get("sku")),
+                    self.env._(
+                        "Price %(i)s: no product has the SKU %(sku)r.",
+                        i=index,
+                        sku=entry.get("sku"),
+                    ),
                     category="mapping",
                 )
             pricelist = by_name.get(str(entry.get("pricelist") or ""))
             if not pricelist:
                 raise InboundRefused(
-                    self.env._("Price %(i)s: no pricelist is named %(name)r.", i=index,
-                               name=entry.get("pricelist")),
+                    self.env._(
+                        "Price %(i)s: no pricelist is named %(name)r.",
+                        i=index,
+                        name=entry.get("pricelist"),
+                    ),
                     category="mapping",
                 )
             currency = entry.get("currency")
             if currency and currency != pricelist.currency_id.name:
                 raise InboundRefused(
-                    self.env._("Price %(i)s: %(pl)s is in %(cur)s, not %(got)s.", i=index,
-                               pl=pricelist.name, cur=pricelist.currency_id.name, got=currency)
+                    self.env._(
+                        "Price %(i)s: %(pl)s is in %(cur)s, not %(got)s.",
+                        i=index,
+                        pl=pricelist.name,
+                        cur=pricelist.currency_id.name,
+                        got=currency,
+                    )
                 )
             price = entry.get("price")
             if not isinstance(price, (int, float)) or isinstance(price, bool) or price < 0:
-                raise InboundRefused(self.env._("Price %(i)s: the price must be a number of 0 or more.", i=index))
+                raise InboundRefused(
+                    self.env._("Price %(i)s: the price must be a number of 0 or more.", i=index)
+                )
             start = _parse_datetime(entry.get("effective_from"))
             end = _parse_datetime(entry.get("effective_to"))
             if start is False or end is False:
                 raise InboundRefused(self.env._("Price %(i)s: a date is not ISO 8601.", i=index))
             starts.add(start)
             ends.add(end)
-            lines.append((0, 0, {
-                "product_id": product.id,
-                "pricelist_id": pricelist.id,
-                "fixed_price": float(price),
-                "min_quantity": float(entry.get("min_quantity") or 0.0),
-            }))
+            lines.append(
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": product.id,
+                        "pricelist_id": pricelist.id,
+                        "fixed_price": float(price),
+                        "min_quantity": float(entry.get("min_quantity") or 0.0),
+                    },
+                )
+            )
         if len(starts) > 1 or len(ends) > 1:
             raise InboundRefused(self.env._("All prices of one proposal must share one window."))
         start, end = starts.pop(), ends.pop()
         Change = self.env["price.change"].sudo()
-        change = Change.create({
-            "description": self.env._("Proposed by %s", self.connector_id.name),
-            "source": "inbound",
-            "inbound_event_id": self.id,
-            "company_id": self.connector_id.company_id.id or self.env.company.id,
-            "effective_from": start or fields.Datetime.now(),
-            "effective_to": end or False,
-            "line_ids": lines,
-        })
+        change = Change.create(
+            {
+                "description": self.env._("Proposed by %s", self.connector_id.name),
+                "source": "inbound",
+                "inbound_event_id": self.id,
+                "company_id": self.connector_id.company_id.id or self.env.company.id,
+                "effective_from": start or fields.Datetime.now(),
+                "effective_to": end or False,
+                "line_ids": lines,
+            }
+        )
         # An overlap or a duplicate raises UserError: the event dies with that message.
         change.action_submit()
         guardrail = self.env["price.governance.policy"]._get()["guardrail"]
-        within = guardrail > 0 and not change.needs_manager and all(
-            abs(line.change_percent) <= guardrail + 1e-9 for line in change.line_ids
+        within = (
+            guardrail > 0
+            and not change.needs_manager
+            and all(abs(line.change_percent) <= guardrail + 1e-9 for line in change.line_ids)
         )
         if within:
             change.write({"approved_by_id": self.env.uid, "approved_at": fields.Datetime.now()})

@@ -16,11 +16,15 @@ class IntegrationMessage(models.Model):
             for change in versions.change_id:
                 messages = prices.filtered(lambda m, c=change: m.res_id in c.version_ids.ids)
                 text = "; ".join(
-                    f"{m.connector_id.name}: {m.error_message or m.error_category}" for m in messages[:5]
+                    f"{m.connector_id.name}: {m.error_message or m.error_category}"
+                    for m in messages[:5]
                 )
                 change.message_post(
-                    body=self.env._("Publication failed for %(n)s message(s): %(text)s",
-                                    n=len(messages), text=text)
+                    body=self.env._(
+                        "Publication failed for %(n)s message(s): %(text)s",
+                        n=len(messages),
+                        text=text,
+                    )
                 )
                 change._notify_requester(self.env._("Price publication failed"), text)
         return result

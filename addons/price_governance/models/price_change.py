@@ -43,10 +43,17 @@ class PriceChange(models.Model):
 
     name = fields.Char(required=True, default="/", copy=False, readonly=True, tracking=True)
     state = fields.Selection(
-        PRICE_CHANGE_STATES, required=True, default="draft", tracking=True, readonly=True,
-        index=True, copy=False,
+        PRICE_CHANGE_STATES,
+        required=True,
+        default="draft",
+        tracking=True,
+        readonly=True,
+        index=True,
+        copy=False,
     )
-    company_id = fields.Many2one("res.company", required=True, default=lambda self: self.env.company)
+    company_id = fields.Many2one(
+        "res.company", required=True, default=lambda self: self.env.company
+    )
     description = fields.Char(
         "Reason", tracking=True, help="Why these prices change (season, cost increase, ...)."
     )
@@ -65,14 +72,22 @@ class PriceChange(models.Model):
     version_ids = fields.One2many("price.version", "change_id", readonly=True)
     version_count = fields.Integer(compute="_compute_version_count")
     source = fields.Selection(
-        [("manual", "Manual"), ("import", "CSV import"), ("inbound", "Pricing engine"),
-         ("rollback", "Rollback")],
-        default="manual", required=True, readonly=True, copy=False,
+        [
+            ("manual", "Manual"),
+            ("import", "CSV import"),
+            ("inbound", "Pricing engine"),
+            ("rollback", "Rollback"),
+        ],
+        default="manual",
+        required=True,
+        readonly=True,
+        copy=False,
     )
     rollback_of_version_id = fields.Many2one("price.version", readonly=True, copy=False)
     inbound_event_id = fields.Many2one("integration.inbound.event", readonly=True, copy=False)
     needs_manager = fields.Boolean(
-        readonly=True, copy=False,
+        readonly=True,
+        copy=False,
         help="A line breaches a threshold of Settings: a Pricing Manager must approve.",
     )
     publication_count = fields.Integer(compute="_compute_publication")
@@ -100,10 +115,14 @@ class PriceChange(models.Model):
         counts = defaultdict(lambda: defaultdict(int))
         if not versions:
             return counts
-        groups = self.env["integration.message"].sudo()._read_group(
-            [("res_model", "=", "price.version"), ("res_id", "in", versions.ids)],
-            ["res_id", "state"],
-            ["__count"],
+        groups = (
+            self.env["integration.message"]
+            .sudo()
+            ._read_group(
+                [("res_model", "=", "price.version"), ("res_id", "in", versions.ids)],
+                ["res_id", "state"],
+                ["__count"],
+            )
         )
         for res_id, state, count in groups:
             counts[change_of[res_id]][state] += count
@@ -137,14 +156,20 @@ class PriceChange(models.Model):
     def unlink(self):
         if any(change.state not in ("draft", "cancelled") or change.version_ids for change in self):
             raise UserError(
-                self.env._("Only draft or cancelled changes that never had versions can be deleted.")
+                self.env._(
+                    "Only draft or cancelled changes that never had versions can be deleted."
+                )
             )
         return super().unlink()
 
     @api.constrains("effective_from", "effective_to")
     def _check_window(self):
         for change in self:
-            if change.effective_from and change.effective_to and change.effective_to <= change.effective_from:
+            if (
+                change.effective_from
+                and change.effective_to
+                and change.effective_to <= change.effective_from
+            ):
                 raise ValidationError(
                     self.env._("%s: the window must end after it starts.", change.display_name)
                 )
@@ -189,7 +214,10 @@ class PriceChange(models.Model):
                         )
                     )
                 seen.add(key)
-                if line.pricelist_id.company_id and line.pricelist_id.company_id != change.company_id:
+                if (
+                    line.pricelist_id.company_id
+                    and line.pricelist_id.company_id != change.company_id
+                ):
                     raise UserError(
                         self.env._(
                             "%(change)s: pricelist %(pricelist)s belongs to another company.",
@@ -218,8 +246,10 @@ class PriceChange(models.Model):
             for other in by_key.get(line._key(), ()):
                 o_change = other.change_id
                 if windows_conflict(
-                    change.effective_from, change.effective_to or None,
-                    o_change.effective_from, o_change.effective_to or None,
+                    change.effective_from,
+                    change.effective_to or None,
+                    o_change.effective_from,
+                    o_change.effective_to or None,
                 ):
                     raise UserError(
                         self.env._(
@@ -280,7 +310,8 @@ class PriceChange(models.Model):
                 raise UserError(
                     self.env._(
                         "Only rejected changes, or cancelled ones never approved, go back to draft "
-                        "(%s).", change.display_name,
+                        "(%s).",
+                        change.display_name,
                     )
                 )
         self.write({"state": "draft", "needs_manager": False})
@@ -344,35 +375,52 @@ class PriceChange(models.Model):
         versions = self.env["price.version"].search(
             [("change_id", "in", self.ids), ("state", "=", "effective")]
         )
-        items = self.env["product.pricelist.item"].sudo().search(
-            [("price_version_id", "in", versions.ids)]
+        items = (
+            self.env["product.pricelist.item"]
+            .sudo()
+            .search([("price_version_id", "in", versions.ids)])
         )
         item_of = {item.price_version_id.id: item for item in items}
-        sent = self.env["integration.message"].sudo().search(
-            [("res_model", "=", "price.version"), ("res_id", "in", versions.ids),
-             ("state", "=", "sent")],
-            order="id",
+        sent = (
+            self.env["integration.message"]
+            .sudo()
+            .search(
+                [
+                    ("res_model", "=", "price.version"),
+                    ("res_id", "in", versions.ids),
+                    ("state", "=", "sent"),
+                ],
+                order="id",
+            )
         )
         confirmed = {}  # (version, connector) -> last payload price sent
         for message in sent:
-            confirmed[(message.res_id, message.connector_id.id)] = (message.payload or {}).get("price")
+            confirmed[(message.res_id, message.connector_id.id)] = (message.payload or {}).get(
+                "price"
+            )
         problems = defaultdict(list)
         for version in versions:
             item = item_of.get(version.id)
             if not item or item.fixed_price != version.fixed_price:
                 problems[version.change_id.id].append(
-                    self.env._("%(v)s: the pricelist does not hold %(price)s.",
-                               v=version.display_name, price=version.fixed_price)
+                    self.env._(
+                        "%(v)s: the pricelist does not hold %(price)s.",
+                        v=version.display_name,
+                        price=version.fixed_price,
+                    )
                 )
                 continue
             for connector in version.pricelist_id._publication_connectors():
                 price = confirmed.get((version.id, connector.id))
                 if price is None or abs(price - item.fixed_price) > 1e-6:
                     problems[version.change_id.id].append(
-                        self.env._("%(v)s: %(c)s confirmed %(got)s instead of %(price)s.",
-                                   v=version.display_name, c=connector.name,
-                                   got=price if price is not None else self.env._("nothing"),
-                                   price=item.fixed_price)
+                        self.env._(
+                            "%(v)s: %(c)s confirmed %(got)s instead of %(price)s.",
+                            v=version.display_name,
+                            c=connector.name,
+                            got=price if price is not None else self.env._("nothing"),
+                            price=item.fixed_price,
+                        )
                     )
         good = self.browse()
         for change in self:
@@ -413,7 +461,9 @@ class PriceChange(models.Model):
 
     def action_open_versions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("price_governance.price_version_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "price_governance.price_version_action"
+        )
         action["domain"] = [("change_id", "=", self.id)]
         action["context"] = {}
         return action
@@ -423,8 +473,10 @@ class PriceChange(models.Model):
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "integration_core.integration_message_action"
         )
-        action["domain"] = [("res_model", "=", "price.version"),
-                            ("res_id", "in", self.version_ids.ids)]
+        action["domain"] = [
+            ("res_model", "=", "price.version"),
+            ("res_id", "in", self.version_ids.ids),
+        ]
         action["context"] = {}
         return action
 
@@ -447,7 +499,9 @@ class PriceChange(models.Model):
         admin = ref("base.user_admin")
         webshop = ref("price_governance.demo_pricelist_webshop")
         wholesale = ref("price_governance.demo_pricelist_wholesale")
-        products = [ref(f"product.product_product_{n}", raise_if_not_found=False) for n in (7, 8, 9, 10)]
+        products = [
+            ref(f"product.product_product_{n}", raise_if_not_found=False) for n in (7, 8, 9, 10)
+        ]
         products = [p for p in products if p]
         if not demo or len(products) < 4:
             return False
@@ -457,34 +511,59 @@ class PriceChange(models.Model):
         day = timedelta(days=1)
 
         def change(description, lines, start, end=False):
-            return self.with_user(demo).create({
-                "description": description,
-                "effective_from": start,
-                "effective_to": end,
-                "line_ids": [(0, 0, {"product_id": p.id, "pricelist_id": pl.id, "fixed_price": price,
-                                     "min_quantity": qty}) for p, pl, price, qty in lines],
-            })
+            return self.with_user(demo).create(
+                {
+                    "description": description,
+                    "effective_from": start,
+                    "effective_to": end,
+                    "line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": p.id,
+                                "pricelist_id": pl.id,
+                                "fixed_price": price,
+                                "min_quantity": qty,
+                            },
+                        )
+                        for p, pl, price, qty in lines
+                    ],
+                }
+            )
 
-        spring = change(self.env._("Spring price increase"),
-                        [(desk, webshop, 1899.0, 0), (bin_, webshop, 49.0, 0), (bin_, webshop, 45.0, 10)],
-                        now - 10 * day)
-        weekend = change(self.env._("Weekend promotion"), [(box, webshop, 14.9, 0)],
-                         now - 20 * day, now - 18 * day)
-        summer = change(self.env._("Summer sale"), [(desk, webshop, 1699.0, 0)],
-                        now + 30 * day, now + 45 * day)
+        spring = change(
+            self.env._("Spring price increase"),
+            [(desk, webshop, 1899.0, 0), (bin_, webshop, 49.0, 0), (bin_, webshop, 45.0, 10)],
+            now - 10 * day,
+        )
+        weekend = change(
+            self.env._("Weekend promotion"),
+            [(box, webshop, 14.9, 0)],
+            now - 20 * day,
+            now - 18 * day,
+        )
+        summer = change(
+            self.env._("Summer sale"), [(desk, webshop, 1699.0, 0)], now + 30 * day, now + 45 * day
+        )
         for record in spring | weekend | summer:
             record.action_submit()
             record.with_user(admin).action_approve()
-        clearance = change(self.env._("Clearance of old storage boxes"), [(box, wholesale, 9.0, 0)],
-                           now + 2 * day)
+        clearance = change(
+            self.env._("Clearance of old storage boxes"), [(box, wholesale, 9.0, 0)], now + 2 * day
+        )
         clearance.action_submit()
-        cut = change(self.env._("Match a competitor's 40 % cut"), [(extra, webshop, 1.0, 0)],
-                     now + 5 * day)
+        cut = change(
+            self.env._("Match a competitor's 40 % cut"), [(extra, webshop, 1.0, 0)], now + 5 * day
+        )
         cut.line_ids.write({"price_mode": "percent", "percent": -40.0})
         cut.action_submit()
         cut.with_user(admin)._approval_reject(self.env._("Margin too thin: we keep our price."))
-        draft = change(self.env._("New wholesale prices"), [(desk, wholesale, 0.0, 0), (bin_, wholesale, 0.0, 0)],
-                       now + 7 * day)
+        draft = change(
+            self.env._("New wholesale prices"),
+            [(desk, wholesale, 0.0, 0), (bin_, wholesale, 0.0, 0)],
+            now + 7 * day,
+        )
         draft.line_ids.write({"price_mode": "percent", "percent": -8.0})
         self.env["price.version"]._cron_effect()
         return True

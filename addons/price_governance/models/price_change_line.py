@@ -17,22 +17,29 @@ class PriceChangeLine(models.Model):
     state = fields.Selection(related="change_id.state")
     company_id = fields.Many2one(related="change_id.company_id")
     product_id = fields.Many2one(
-        "product.product", "Product", required=True, index=True,
+        "product.product",
+        required=True,
+        index=True,
         help="The product variant whose price changes.",
     )
     product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", store=True)
     pricelist_id = fields.Many2one(
-        "product.pricelist", required=True, index=True,
+        "product.pricelist",
+        required=True,
+        index=True,
         help="The pricelist (customer, region or channel) that gets the new price.",
     )
     currency_id = fields.Many2one(related="pricelist_id.currency_id", store=True)
     min_quantity = fields.Float(
-        "Min. quantity", default=0.0, digits="Product Unit of Measure",
+        "Min. quantity",
+        default=0.0,
+        digits="Product Unit of Measure",
         help="Quantity break: the price applies from this quantity on (0: any quantity).",
     )
     price_mode = fields.Selection(
         [("fixed", "Fixed price"), ("percent", "Change by %")],
-        default="fixed", required=True,
+        default="fixed",
+        required=True,
         help="Fixed price: give the new price. Change by %: the new price is the current "
         "price plus this percentage (negative lowers it), computed at submission.",
     )
@@ -40,18 +47,21 @@ class PriceChangeLine(models.Model):
         "Change (%)", help="For 'Change by %': -10 lowers the current price by 10 %."
     )
     fixed_price = fields.Float(
-        "New price", digits="Product Price",
+        "New price",
+        digits="Product Price",
         help="The price customers pay from the start of the window.",
     )
     current_price = fields.Float(
-        digits="Product Price", readonly=True,
+        digits="Product Price",
+        readonly=True,
         help="The price of this pricelist when the change was submitted.",
     )
     cost = fields.Float(related="product_id.standard_price", string="Cost")
     change_percent = fields.Float("Change vs current (%)", compute="_compute_margins")
     margin_percent = fields.Float("Margin (%)", compute="_compute_margins")
     breach = fields.Char(
-        "Needs a manager because", readonly=True,
+        "Needs a manager because",
+        readonly=True,
         help="The thresholds of Settings this line breaches, noted at submission.",
     )
 
@@ -60,10 +70,13 @@ class PriceChangeLine(models.Model):
         for line in self:
             line.change_percent = (
                 (line.fixed_price - line.current_price) / line.current_price * 100.0
-                if line.current_price else 0.0
+                if line.current_price
+                else 0.0
             )
             line.margin_percent = (
-                (line.fixed_price - line.cost) / line.fixed_price * 100.0 if line.fixed_price else 0.0
+                (line.fixed_price - line.cost) / line.fixed_price * 100.0
+                if line.fixed_price
+                else 0.0
             )
 
     @api.constrains("fixed_price", "min_quantity", "price_mode", "percent")
@@ -75,13 +88,16 @@ class PriceChangeLine(models.Model):
                 )
             if line.min_quantity < 0:
                 raise ValidationError(
-                    self.env._("%s: a minimum quantity cannot be negative.",
-                               line.product_id.display_name)
+                    self.env._(
+                        "%s: a minimum quantity cannot be negative.", line.product_id.display_name
+                    )
                 )
             if line.price_mode == "percent" and line.percent <= -100:
                 raise ValidationError(
-                    self.env._("%s: a change of -100 %% or less would give the product away.",
-                               line.product_id.display_name)
+                    self.env._(
+                        "%s: a change of -100 %% or less would give the product away.",
+                        line.product_id.display_name,
+                    )
                 )
 
     def _key(self):
@@ -106,15 +122,25 @@ class PriceChangeLine(models.Model):
             if policy["max_drop"] and line.current_price:
                 drop = (line.current_price - line.fixed_price) / line.current_price * 100.0
                 if drop > policy["max_drop"] + 1e-9:
-                    reasons.append(self.env._("drop of %(drop).1f %% (over %(max)s %%)",
-                                              drop=drop, max=policy["max_drop"]))
+                    reasons.append(
+                        self.env._(
+                            "drop of %(drop).1f %% (over %(max)s %%)",
+                            drop=drop,
+                            max=policy["max_drop"],
+                        )
+                    )
             if policy["below_cost"] and line.fixed_price < line.cost:
                 reasons.append(self.env._("under cost (%s)", line.cost))
             if policy["margin_floor"] and line.fixed_price:
                 margin = (line.fixed_price - line.cost) / line.fixed_price * 100.0
                 if margin < policy["margin_floor"] - 1e-9:
-                    reasons.append(self.env._("margin %(m).1f %% under the floor of %(f)s %%",
-                                              m=margin, f=policy["margin_floor"]))
+                    reasons.append(
+                        self.env._(
+                            "margin %(m).1f %% under the floor of %(f)s %%",
+                            m=margin,
+                            f=policy["margin_floor"],
+                        )
+                    )
             line.breach = ", ".join(reasons) or False
 
     def _group_by_pricelist(self):

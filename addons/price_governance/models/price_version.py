@@ -7,6 +7,8 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 _logger = logging.getLogger(__name__)
 
 VERSION_STATES = [
@@ -36,26 +38,32 @@ class PriceVersion(models.Model):
     _description = "Price Version"
     _order = "pricelist_id, product_id, version desc, id desc"
 
-    change_id = fields.Many2one("price.change", required=True, ondelete="restrict", index=True,
-                                readonly=True)
+    change_id = fields.Many2one(
+        "price.change", required=True, ondelete="restrict", index=True, readonly=True
+    )
     change_line_id = fields.Many2one("price.change.line", readonly=True, ondelete="set null")
     company_id = fields.Many2one(related="change_id.company_id", store=True)
-    pricelist_id = fields.Many2one("product.pricelist", required=True, readonly=True,
-                                   ondelete="restrict", index=True)
-    product_id = fields.Many2one("product.product", required=True, readonly=True,
-                                 ondelete="restrict", index=True)
+    pricelist_id = fields.Many2one(
+        "product.pricelist", required=True, readonly=True, ondelete="restrict", index=True
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, readonly=True, ondelete="restrict", index=True
+    )
     product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", store=True, index=True)
     min_quantity = fields.Float("Min. quantity", readonly=True, digits="Product Unit of Measure")
     fixed_price = fields.Float("Price", readonly=True, digits="Product Price")
     currency_id = fields.Many2one("res.currency", readonly=True, required=True)
-    version = fields.Integer(readonly=True, required=True,
-                             help="Counts the versions of this product in this pricelist.")
+    version = fields.Integer(
+        readonly=True, required=True, help="Counts the versions of this product in this pricelist."
+    )
     date_start = fields.Datetime("Effective from", readonly=True, required=True)
     date_end = fields.Datetime("Effective to", readonly=True)
-    state = fields.Selection(VERSION_STATES, default="scheduled", required=True, readonly=True,
-                             index=True)
+    state = fields.Selection(
+        VERSION_STATES, default="scheduled", required=True, readonly=True, index=True
+    )
     previous_version_id = fields.Many2one(
-        "price.version", readonly=True,
+        "price.version",
+        readonly=True,
         help="The version in effect when this one started: it comes back when this one ends.",
     )
     activated_at = fields.Datetime(readonly=True)
@@ -66,22 +74,27 @@ class PriceVersion(models.Model):
     @api.depends("version", "product_id", "pricelist_id")
     def _compute_display_name(self):
         for version in self:
-            version.display_name = (
-                f"{version.product_id.display_name} @ {version.pricelist_id.name} v{version.version}"
-            )
+            version.display_name = f"{version.product_id.display_name} @ {version.pricelist_id.name} v{version.version}"
 
     # ------------------------------------------------------------------ immutability
 
     def write(self, vals):
         if not self.env.context.get("price_version_effect") or set(vals) - EFFECT_FIELDS:
             raise UserError(
-                self.env._("Price versions cannot be changed: they are the price history. "
-                           "Roll back to a version or submit a new change instead.")
+                self.env._(
+                    "Price versions cannot be changed: they are the price history. "
+                    "Roll back to a version or submit a new change instead."
+                )
             )
         return super().write(vals)
 
     def unlink(self):
-        raise UserError(self.env._("Price versions cannot be deleted: they are the price history."))
+        # Only uninstalling the module removes the history.
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+            raise UserError(
+                self.env._("Price versions cannot be deleted: they are the price history.")
+            )
+        return super().unlink()
 
     def _set_state(self, state, **extra):
         if self:
@@ -95,7 +108,10 @@ class PriceVersion(models.Model):
         if not lines:
             return self.browse()
         groups = self._read_group(
-            [("pricelist_id", "in", lines.pricelist_id.ids), ("product_id", "in", lines.product_id.ids)],
+            [
+                ("pricelist_id", "in", lines.pricelist_id.ids),
+                ("product_id", "in", lines.product_id.ids),
+            ],
             ["pricelist_id", "product_id"],
             ["version:max"],
         )
@@ -137,16 +153,21 @@ class PriceVersion(models.Model):
         while max_batches is None or batches < max_batches:
             now = fields.Datetime.now()
             ending = self.search(
-                [("state", "in", ("effective", "overridden", "scheduled")),
-                 ("date_end", "!=", False), ("date_end", "<=", now)],
-                order="date_end, id", limit=batch_size,
+                [
+                    ("state", "in", ("effective", "overridden", "scheduled")),
+                    ("date_end", "!=", False),
+                    ("date_end", "<=", now),
+                ],
+                order="date_end, id",
+                limit=batch_size,
             )
             if ending:
                 touched_changes.update(ending.change_id.ids)
                 ending._retire(now)
             due = self.search(
                 [("state", "=", "scheduled"), ("date_start", "<=", now)],
-                order="date_start, id", limit=batch_size,
+                order="date_start, id",
+                limit=batch_size,
             )
             if due:
                 touched_changes.update(due.change_id.ids)
@@ -160,7 +181,9 @@ class PriceVersion(models.Model):
         return batches
 
     def _items(self):
-        return self.env["product.pricelist.item"].sudo().search([("price_version_id", "in", self.ids)])
+        return (
+            self.env["product.pricelist.item"].sudo().search([("price_version_id", "in", self.ids)])
+        )
 
     def _activate(self, now):
         """Write these due versions to the pricelists (one tagged item per pricelist, product
@@ -169,8 +192,12 @@ class PriceVersion(models.Model):
         for version in self.sorted(lambda v: (v.date_start, v.id)):
             by_key[version._key()] |= version
         current = self.search(
-            [("state", "=", "effective"), ("pricelist_id", "in", self.pricelist_id.ids),
-             ("product_id", "in", self.product_id.ids), ("id", "not in", self.ids)]
+            [
+                ("state", "=", "effective"),
+                ("pricelist_id", "in", self.pricelist_id.ids),
+                ("product_id", "in", self.product_id.ids),
+                ("id", "not in", self.ids),
+            ]
         )
         current_of = {v._key(): v for v in current}
         superseded, overridden = self.browse(), self.browse()
@@ -205,7 +232,9 @@ class PriceVersion(models.Model):
         restore = self.browse()
         for version in in_effect:
             previous = version.previous_version_id
-            if previous.state == "overridden" and (not previous.date_end or previous.date_end > now):
+            if previous.state == "overridden" and (
+                not previous.date_end or previous.date_end > now
+            ):
                 restore |= previous
         in_effect._items().unlink()
         self._set_state("retired", retired_at=now)
@@ -236,22 +265,26 @@ class PriceVersion(models.Model):
     def _write_items(self):
         if not self:
             return self.env["product.pricelist.item"]
-        return self.env["product.pricelist.item"].sudo().create(
-            [
-                {
-                    "pricelist_id": version.pricelist_id.id,
-                    "applied_on": "0_product_variant",
-                    "product_tmpl_id": version.product_tmpl_id.id,
-                    "product_id": version.product_id.id,
-                    "compute_price": "fixed",
-                    "fixed_price": version.fixed_price,
-                    "min_quantity": version.min_quantity,
-                    "date_start": version.date_start,
-                    "date_end": version.date_end,
-                    "price_version_id": version.id,
-                }
-                for version in self
-            ]
+        return (
+            self.env["product.pricelist.item"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "pricelist_id": version.pricelist_id.id,
+                        "applied_on": "0_product_variant",
+                        "product_tmpl_id": version.product_tmpl_id.id,
+                        "product_id": version.product_id.id,
+                        "compute_price": "fixed",
+                        "fixed_price": version.fixed_price,
+                        "min_quantity": version.min_quantity,
+                        "date_start": version.date_start,
+                        "date_end": version.date_end,
+                        "price_version_id": version.id,
+                    }
+                    for version in self
+                ]
+            )
         )
 
     # ------------------------------------------------------------------ publication
@@ -298,7 +331,9 @@ class PriceVersion(models.Model):
                 payloads.append(payload)
                 # One key per version, event and connector (appended by _integration_publish):
                 # a re-run queues nothing twice; a later restore of the same version does.
-                keys.append(f"price-version-{version.id}-{reason}" + (f"-{_iso(stamp)}" if stamp else ""))
+                keys.append(
+                    f"price-version-{version.id}-{reason}" + (f"-{_iso(stamp)}" if stamp else "")
+                )
                 coalescing.append(f"price:{pricelist.id}:{product.id}:{version.min_quantity}")
                 numbers.append(str(payload["version"]))
             messages |= versions._integration_publish(
@@ -326,18 +361,26 @@ class PriceVersion(models.Model):
                 "company_id": self.company_id.id or self.env.company.id,
                 "effective_from": fields.Datetime.now(),
                 "line_ids": [
-                    (0, 0, {
-                        "product_id": self.product_id.id,
-                        "pricelist_id": self.pricelist_id.id,
-                        "min_quantity": self.min_quantity,
-                        "fixed_price": self.fixed_price,
-                    })
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.product_id.id,
+                            "pricelist_id": self.pricelist_id.id,
+                            "min_quantity": self.min_quantity,
+                            "fixed_price": self.fixed_price,
+                        },
+                    )
                 ],
             }
         )
         change.message_post(
-            body=self.env._("Created to roll back to %(v)s (price %(p)s, from %(c)s).",
-                            v=self.display_name, p=self.fixed_price, c=self.change_id.name)
+            body=self.env._(
+                "Created to roll back to %(v)s (price %(p)s, from %(c)s).",
+                v=self.display_name,
+                p=self.fixed_price,
+                c=self.change_id.name,
+            )
         )
         return {
             "type": "ir.actions.act_window",
@@ -348,5 +391,9 @@ class PriceVersion(models.Model):
 
     def action_open_change(self):
         self.ensure_one()
-        return {"type": "ir.actions.act_window", "res_model": "price.change",
-                "res_id": self.change_id.id, "view_mode": "form"}
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "price.change",
+            "res_id": self.change_id.id,
+            "view_mode": "form",
+        }

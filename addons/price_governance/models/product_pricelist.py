@@ -39,14 +39,16 @@ class ProductPricelist(models.Model):
                         self.env._(
                             "%(c)s may not receive base prices (see its allowed data domains): "
                             "it cannot publish %(p)s.",
-                            c=connector.name, p=pricelist.name,
+                            c=connector.name,
+                            p=pricelist.name,
                         )
                     )
                 if domain.owner_connector_id == connector:
                     raise ValidationError(
                         self.env._(
                             "%(c)s owns base prices (system of record): Odoo does not publish "
-                            "them back to it.", c=connector.name,
+                            "them back to it.",
+                            c=connector.name,
                         )
                     )
 
@@ -75,7 +77,9 @@ class ProductPricelist(models.Model):
 
     def action_open_price_versions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("price_governance.price_version_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "price_governance.price_version_action"
+        )
         action["domain"] = [("pricelist_id", "=", self.id)]
         action["context"] = {"search_default_group_product": 1}
         return action

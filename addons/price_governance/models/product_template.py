@@ -20,7 +20,9 @@ class ProductTemplate(models.Model):
 
     def action_open_price_versions(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id("price_governance.price_version_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "price_governance.price_version_action"
+        )
         action["domain"] = [("product_tmpl_id", "=", self.id)]
         action["context"] = {"search_default_group_pricelist": 1}
         return action

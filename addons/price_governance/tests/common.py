@@ -22,8 +22,12 @@ class PriceCase(IntegrationCase):
 
         def user(login, group):
             return cls.env["res.users"].create(
-                {"name": login.title(), "login": f"{login}@pg.example.com", "email": f"{login}@pg.example.com",
-                 "groups_id": [(6, 0, [group.id])]}
+                {
+                    "name": login.title(),
+                    "login": f"{login}@pg.example.com",
+                    "email": f"{login}@pg.example.com",
+                    "groups_id": [(6, 0, [group.id])],
+                }
             )
 
         cls.requester = user("paula", user_group)
@@ -37,12 +41,21 @@ class PriceCase(IntegrationCase):
             {"name": "PG Test Wholesale", "currency_id": cls.currency.id}
         )
         cls.product = cls.env["product.product"].create(
-            {"name": "PG Kettle", "default_code": "PG-KETTLE", "barcode": "9990000000011",
-             "list_price": 100.0, "standard_price": 60.0}
+            {
+                "name": "PG Kettle",
+                "default_code": "PG-KETTLE",
+                "barcode": "9990000000011",
+                "list_price": 100.0,
+                "standard_price": 60.0,
+            }
         )
         cls.product2 = cls.env["product.product"].create(
-            {"name": "PG Toaster", "default_code": "PG-TOASTER", "list_price": 50.0,
-             "standard_price": 20.0}
+            {
+                "name": "PG Toaster",
+                "default_code": "PG-TOASTER",
+                "list_price": 50.0,
+                "standard_price": 20.0,
+            }
         )
         cls.Change = cls.env["price.change"]
         cls.Version = cls.env["price.version"]
@@ -57,8 +70,16 @@ class PriceCase(IntegrationCase):
             "effective_from": start or self.now() - timedelta(minutes=1),
             "effective_to": end or False,
             "line_ids": [
-                (0, 0, {"product_id": product.id, "pricelist_id": pricelist.id,
-                        "fixed_price": price, "min_quantity": qty[0] if qty else 0.0})
+                (
+                    0,
+                    0,
+                    {
+                        "product_id": product.id,
+                        "pricelist_id": pricelist.id,
+                        "fixed_price": price,
+                        "min_quantity": qty[0] if qty else 0.0,
+                    },
+                )
                 for product, pricelist, price, *qty in lines
             ],
         }

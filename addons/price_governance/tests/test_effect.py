@@ -14,15 +14,21 @@ T0 = datetime(2031, 3, 1, 8, 0, 0)
 class TestEffect(PriceCase):
     def item(self, product=None, pricelist=None):
         return self.env["product.pricelist.item"].search(
-            [("pricelist_id", "=", (pricelist or self.pricelist).id),
-             ("product_id", "=", (product or self.product).id), ("price_version_id", "!=", False)]
+            [
+                ("pricelist_id", "=", (pricelist or self.pricelist).id),
+                ("product_id", "=", (product or self.product).id),
+                ("price_version_id", "!=", False),
+            ]
         )
 
     def test_price_a_customer_gets_before_during_and_after_the_window(self):
         with freeze_time(T0):
             permanent = self.approved_change([(self.product, self.pricelist, 90.0)], start=T0)
-            promo = self.approved_change([(self.product, self.pricelist, 75.0)],
-                                         start=T0 + timedelta(days=2), end=T0 + timedelta(days=4))
+            promo = self.approved_change(
+                [(self.product, self.pricelist, 75.0)],
+                start=T0 + timedelta(days=2),
+                end=T0 + timedelta(days=4),
+            )
             # Approved is not effective: nothing in the pricelist yet.
             self.assertFalse(self.item())
             self.assertEqual(permanent.state, "approved")
@@ -55,8 +61,9 @@ class TestEffect(PriceCase):
     def test_a_later_permanent_price_supersedes_the_earlier_one(self):
         with freeze_time(T0):
             first = self.approved_change([(self.product, self.pricelist, 90.0)], start=T0)
-            second = self.approved_change([(self.product, self.pricelist, 95.0)],
-                                          start=T0 + timedelta(days=1))
+            second = self.approved_change(
+                [(self.product, self.pricelist, 95.0)], start=T0 + timedelta(days=1)
+            )
             self.effect()
             self.assertEqual(self.price(), 90.0)
         with freeze_time(T0 + timedelta(days=1, minutes=1)):
@@ -70,8 +77,9 @@ class TestEffect(PriceCase):
 
     def test_window_end_without_previous_version_falls_back_to_the_list_price(self):
         with freeze_time(T0):
-            change = self.approved_change([(self.product, self.pricelist, 80.0)], start=T0,
-                                          end=T0 + timedelta(hours=1))
+            change = self.approved_change(
+                [(self.product, self.pricelist, 80.0)], start=T0, end=T0 + timedelta(hours=1)
+            )
             self.effect()
             self.assertEqual(self.price(), 80.0)
         with freeze_time(T0 + timedelta(hours=2)):
@@ -82,8 +90,10 @@ class TestEffect(PriceCase):
 
     def test_quantity_breaks(self):
         with freeze_time(T0):
-            self.approved_change([(self.product, self.pricelist, 90.0),
-                                  (self.product, self.pricelist, 80.0, 10.0)], start=T0)
+            self.approved_change(
+                [(self.product, self.pricelist, 90.0), (self.product, self.pricelist, 80.0, 10.0)],
+                start=T0,
+            )
             self.effect()
             self.assertEqual(self.price(quantity=1), 90.0)
             self.assertEqual(self.price(quantity=10), 80.0)
@@ -102,8 +112,9 @@ class TestEffect(PriceCase):
 
     def test_cancelled_approved_change_never_applies(self):
         with freeze_time(T0):
-            change = self.approved_change([(self.product, self.pricelist, 90.0)],
-                                          start=T0 + timedelta(days=1))
+            change = self.approved_change(
+                [(self.product, self.pricelist, 90.0)], start=T0 + timedelta(days=1)
+            )
             change.action_cancel()
         with freeze_time(T0 + timedelta(days=2)):
             self.effect()

@@ -9,8 +9,10 @@ from .common import PriceCase
 @tagged("post_install", "-at_install")
 class TestImport(PriceCase):
     def wizard(self, text, **vals):
-        return self.env["price.change.import.wizard"].with_user(self.requester).create(
-            {"file": base64.b64encode(text.encode()), "filename": "prices.csv", **vals}
+        return (
+            self.env["price.change.import.wizard"]
+            .with_user(self.requester)
+            .create({"file": base64.b64encode(text.encode()), "filename": "prices.csv", **vals})
         )
 
     def test_import_creates_draft_changes_per_effective_date(self):

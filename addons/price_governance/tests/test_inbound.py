@@ -13,15 +13,25 @@ class TestInboundPrices(PriceCase):
 
     def event(self, payload, connector=None, external_id="evt-1"):
         event = self.env["integration.inbound.event"].create(
-            {"connector_id": (connector or self.engine).id, "domain_id": self.domain_price.id,
-             "event_type": "price.proposed", "external_id": external_id, "payload": payload}
+            {
+                "connector_id": (connector or self.engine).id,
+                "domain_id": self.domain_price.id,
+                "event_type": "price.proposed",
+                "external_id": external_id,
+                "payload": payload,
+            }
         )
         event._process()
         return event
 
     def proposal(self, price, **extra):
-        return {"sku": "PG-KETTLE", "pricelist": "PG Test Retail", "currency": self.currency.name,
-                "price": price, **extra}
+        return {
+            "sku": "PG-KETTLE",
+            "pricelist": "PG Test Retail",
+            "currency": self.currency.name,
+            "price": price,
+            **extra,
+        }
 
     def change_of(self, event):
         return self.Change.search([("inbound_event_id", "=", event.id)])
@@ -39,17 +49,21 @@ class TestInboundPrices(PriceCase):
         self.assertTrue(change.activity_ids.filtered(lambda a: a.user_id == self.responsible))
 
     def test_within_guardrail_is_approved_automatically(self):
-        self.env["ir.config_parameter"].sudo().set_param("price_governance.inbound_guardrail_percent", "5")
-        event = self.event({"prices": [self.proposal(96.0),
-                                       {**self.proposal(48.0), "sku": "PG-TOASTER"}]})
+        self.env["ir.config_parameter"].sudo().set_param(
+            "price_governance.inbound_guardrail_percent", "5"
+        )
+        event = self.event(
+            {"prices": [self.proposal(96.0), {**self.proposal(48.0), "sku": "PG-TOASTER"}]}
+        )
         change = self.change_of(event)
         self.assertEqual(change.state, "approved", event.error_message)
         self.assertEqual(len(change.version_ids), 2)
         decision = change.approval_decision_ids.filtered(lambda d: d.decision == "approve")
         self.assertIn("guardrail", decision.reason)
         # Outside the guardrail: waits for a person.
-        event2 = self.event(self.proposal(80.0, effective_from="2032-01-01T00:00:00Z"),
-                            external_id="evt-2")
+        event2 = self.event(
+            self.proposal(80.0, effective_from="2032-01-01T00:00:00Z"), external_id="evt-2"
+        )
         self.assertEqual(self.change_of(event2).state, "to_approve")
 
     def test_a_system_that_does_not_own_prices_is_refused(self):

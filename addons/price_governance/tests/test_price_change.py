@@ -47,30 +47,37 @@ class TestPriceChange(PriceCase):
         self.assertEqual(change.state, "approved")
         self.assertEqual(change.approved_by_id, self.approver)
         self.assertEqual(len(change.version_ids), 1)
-        self.assertEqual(sorted(change.approval_decision_ids.mapped("decision")), ["approve", "submit"])
+        self.assertEqual(
+            sorted(change.approval_decision_ids.mapped("decision")), ["approve", "submit"]
+        )
 
     def test_thresholds_require_a_manager(self):
         cases = [
-            (70.0, "drop"),   # 30 % drop, over 20 %
-            (55.0, "cost"),   # under the cost of 60 (and a 45 % drop)
+            (70.0, "drop"),  # 30 % drop, over 20 %
+            (55.0, "cost"),  # under the cost of 60 (and a 45 % drop)
         ]
         for days, (price, word) in enumerate(cases, start=1):
             with self.subTest(price=price):
-                change = self.make_change([(self.product, self.other_pricelist, price)],
-                                          start=self.now() + timedelta(days=days),
-                                          end=self.now() + timedelta(days=days, hours=1))
+                change = self.make_change(
+                    [(self.product, self.other_pricelist, price)],
+                    start=self.now() + timedelta(days=days),
+                    end=self.now() + timedelta(days=days, hours=1),
+                )
                 change.action_submit()
                 self.assertTrue(change.needs_manager)
                 self.assertIn(word, change.line_ids.breach)
-                self.assertEqual(change._approval_required_group(),
-                                 "price_governance.group_price_manager")
+                self.assertEqual(
+                    change._approval_required_group(), "price_governance.group_price_manager"
+                )
                 with self.assertRaisesRegex(AccessError, "Pricing Manager"):
                     change.with_user(self.approver).action_approve()
                 change.with_user(self.manager).action_approve()
                 self.assertEqual(change.state, "approved")
 
     def test_margin_floor_threshold(self):
-        self.env["ir.config_parameter"].sudo().set_param("price_governance.margin_floor_percent", "50")
+        self.env["ir.config_parameter"].sudo().set_param(
+            "price_governance.margin_floor_percent", "50"
+        )
         change = self.make_change([(self.product, self.pricelist, 99.0)])  # margin 39 %
         change.action_submit()
         self.assertIn("margin", change.line_ids.breach)
@@ -88,7 +95,9 @@ class TestPriceChange(PriceCase):
         change = self.make_change([(self.product, self.pricelist, 90.0)])
         change.action_submit()
         action = change.with_user(self.approver).action_approval_reject()
-        Wizard = self.env[action["res_model"]].with_user(self.approver).with_context(action["context"])
+        Wizard = (
+            self.env[action["res_model"]].with_user(self.approver).with_context(**action["context"])
+        )
         with self.assertRaises(UserError):
             Wizard.create({"reason": "   "}).action_reject()
         self.assertEqual(change.state, "to_approve")
@@ -126,10 +135,14 @@ class TestPriceChange(PriceCase):
         with self.assertRaisesRegex(ValidationError, "negative"):
             self.make_change([(self.product, self.pricelist, -1.0)])
         with self.assertRaisesRegex(ValidationError, "end after"):
-            self.make_change([(self.product, self.pricelist, 1.0)], start=self.now(),
-                             end=self.now() - timedelta(days=1))
-        twice = self.make_change([(self.product, self.pricelist, 90.0),
-                                  (self.product, self.pricelist, 91.0)])
+            self.make_change(
+                [(self.product, self.pricelist, 1.0)],
+                start=self.now(),
+                end=self.now() - timedelta(days=1),
+            )
+        twice = self.make_change(
+            [(self.product, self.pricelist, 90.0), (self.product, self.pricelist, 91.0)]
+        )
         with self.assertRaisesRegex(UserError, "twice"):
             twice.action_submit()
         self.assertEqual(twice.state, "draft")
@@ -139,26 +152,38 @@ class TestPriceChange(PriceCase):
 
     def test_overlapping_windows_are_refused_naming_the_change(self):
         start = self.now() + timedelta(days=10)
-        first = self.make_change([(self.product, self.pricelist, 90.0)], start=start,
-                                 end=start + timedelta(days=10))
+        first = self.make_change(
+            [(self.product, self.pricelist, 90.0)], start=start, end=start + timedelta(days=10)
+        )
         first.action_submit()
-        overlapping = self.make_change([(self.product, self.pricelist, 80.0)],
-                                       start=start + timedelta(days=5), end=start + timedelta(days=20))
+        overlapping = self.make_change(
+            [(self.product, self.pricelist, 80.0)],
+            start=start + timedelta(days=5),
+            end=start + timedelta(days=20),
+        )
         with self.assertRaisesRegex(UserError, f"overlaps {first.name}"):
             overlapping.action_submit()
         self.assertEqual(overlapping.state, "draft")
         # Another quantity break, another pricelist, or after the window: no conflict.
-        self.make_change([(self.product, self.pricelist, 80.0, 10.0)],
-                         start=start + timedelta(days=5)).action_submit()
-        self.make_change([(self.product, self.other_pricelist, 80.0)],
-                         start=start + timedelta(days=5), end=start + timedelta(days=8)).action_submit()
-        self.make_change([(self.product, self.pricelist, 85.0)],
-                         start=start + timedelta(days=25), end=start + timedelta(days=27)).action_submit()
+        self.make_change(
+            [(self.product, self.pricelist, 80.0, 10.0)], start=start + timedelta(days=5)
+        ).action_submit()
+        self.make_change(
+            [(self.product, self.other_pricelist, 80.0)],
+            start=start + timedelta(days=5),
+            end=start + timedelta(days=8),
+        ).action_submit()
+        self.make_change(
+            [(self.product, self.pricelist, 85.0)],
+            start=start + timedelta(days=25),
+            end=start + timedelta(days=27),
+        ).action_submit()
         # A permanent price starting later supersedes an earlier permanent one: allowed.
         perm1 = self.make_change([(self.product2, self.pricelist, 45.0)], start=start)
         perm1.action_submit()
-        self.make_change([(self.product2, self.pricelist, 44.0)],
-                         start=start + timedelta(days=3)).action_submit()
+        self.make_change(
+            [(self.product2, self.pricelist, 44.0)], start=start + timedelta(days=3)
+        ).action_submit()
         # Same start as a permanent one: refused.
         with self.assertRaisesRegex(UserError, perm1.name):
             self.make_change([(self.product2, self.pricelist, 43.0)], start=start).action_submit()

@@ -28,8 +28,10 @@ class TestPublication(PriceCase):
 
     def test_publication_is_queued_only_after_effect_then_published_and_reconciled(self):
         with freeze_time(T0):
-            change = self.approved_change([(self.product, self.pricelist, 90.0),
-                                           (self.product2, self.other_pricelist, 40.0)], start=T0)
+            change = self.approved_change(
+                [(self.product, self.pricelist, 90.0), (self.product2, self.other_pricelist, 40.0)],
+                start=T0,
+            )
             self.assertFalse(self.messages(change), "nothing is published before effect")
             self.effect()
         messages = self.messages(change)
@@ -70,7 +72,9 @@ class TestPublication(PriceCase):
         change._check_publication()
         self.assertEqual(change.state, "published")
         # Someone edits the pricelist item by hand: the channels no longer hold Odoo's price.
-        item = self.env["product.pricelist.item"].search([("price_version_id", "in", change.version_ids.ids)])
+        item = self.env["product.pricelist.item"].search(
+            [("price_version_id", "in", change.version_ids.ids)]
+        )
         item.fixed_price = 85.0
         self.assertFalse(change._reconcile())
         self.assertEqual(change.state, "published")
@@ -86,8 +90,10 @@ class TestPublication(PriceCase):
         with freeze_time(T0):
             change = self.approved_change([(self.product, self.pricelist, 90.0)], start=T0)
             self.effect()
-        self.receiver.add_faults(Fault.status(400, body={"error": "unknown sku"}),
-                                 Fault.status(400, body={"error": "unknown sku"}))
+        self.receiver.add_faults(
+            Fault.status(400, body={"error": "unknown sku"}),
+            Fault.status(400, body={"error": "unknown sku"}),
+        )
         self.process()
         messages = self.messages(change)
         self.assertIn("dead", messages.mapped("state"))
@@ -105,8 +111,11 @@ class TestPublication(PriceCase):
     def test_retirement_publishes_the_restored_price(self):
         with freeze_time(T0):
             self.approved_change([(self.product, self.pricelist, 90.0)], start=T0)
-            promo = self.approved_change([(self.product, self.pricelist, 70.0)], start=T0 + timedelta(hours=1),
-                                         end=T0 + timedelta(hours=2))
+            promo = self.approved_change(
+                [(self.product, self.pricelist, 70.0)],
+                start=T0 + timedelta(hours=1),
+                end=T0 + timedelta(hours=2),
+            )
             self.effect()
         with freeze_time(T0 + timedelta(hours=1, minutes=1)):
             self.effect()
@@ -115,8 +124,11 @@ class TestPublication(PriceCase):
         self.assertEqual(promo.state, "expired")
         self.process()
         # Sent in order per connector: 90, then 70, then 90 again (restored), or coalesced.
-        prices = [r.json["payload"]["price"] for r in self.receiver.deliveries()
-                  if r.json["payload"]["sku"] == "PG-KETTLE"]
+        prices = [
+            r.json["payload"]["price"]
+            for r in self.receiver.deliveries()
+            if r.json["payload"]["sku"] == "PG-KETTLE"
+        ]
         self.assertEqual(prices[-1], 90.0)
         self.assertEqual(self.price(), 90.0)
 
@@ -128,8 +140,15 @@ class TestPublication(PriceCase):
     def test_activation_queries_do_not_grow_with_lines(self):
         def activate(count, start):
             products = self.env["product.product"].create(
-                [{"name": f"PG Bulk {start}-{i}", "default_code": f"PG-BULK-{start}-{i}",
-                  "list_price": 10.0, "standard_price": 1.0} for i in range(count)]
+                [
+                    {
+                        "name": f"PG Bulk {start}-{i}",
+                        "default_code": f"PG-BULK-{start}-{i}",
+                        "list_price": 10.0,
+                        "standard_price": 1.0,
+                    }
+                    for i in range(count)
+                ]
             )
             with freeze_time(start):
                 self.approved_change([(p, self.pricelist, 9.0) for p in products], start=start)

@@ -28,13 +28,19 @@ class TestVersions(PriceCase):
         self.assertEqual(version.fixed_price, 90.0)
 
     def test_history_from_product_and_pricelist(self):
-        self.approved_change([(self.product, self.pricelist, 90.0)], start=self.now() - timedelta(days=2),
-                             end=self.now() - timedelta(days=1))
+        self.approved_change(
+            [(self.product, self.pricelist, 90.0)],
+            start=self.now() - timedelta(days=2),
+            end=self.now() - timedelta(days=1),
+        )
         self.approved_change([(self.product, self.pricelist, 95.0)])
         template = self.product.product_tmpl_id
         self.assertEqual(template.price_version_count, 2)
         self.assertEqual(self.pricelist.price_version_count, 2)
-        for action in (template.action_open_price_versions(), self.pricelist.action_open_price_versions()):
+        for action in (
+            template.action_open_price_versions(),
+            self.pricelist.action_open_price_versions(),
+        ):
             versions = self.Version.search(action["domain"])
             self.assertEqual(versions.mapped("fixed_price"), [95.0, 90.0])
             self.assertEqual(versions.mapped("version"), [2, 1])
@@ -44,7 +50,9 @@ class TestVersions(PriceCase):
             old = self.approved_change([(self.product, self.pricelist, 90.0)], start=T0)
             self.effect()
         with freeze_time(T0 + timedelta(days=1)):
-            self.approved_change([(self.product, self.pricelist, 120.0)], start=T0 + timedelta(days=1))
+            self.approved_change(
+                [(self.product, self.pricelist, 120.0)], start=T0 + timedelta(days=1)
+            )
             self.effect()
             self.assertEqual(self.price(), 120.0)
             action = old.version_ids.with_user(self.requester).action_rollback()

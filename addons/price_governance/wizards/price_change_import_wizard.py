@@ -17,8 +17,9 @@ class PriceChangeImportWizard(models.TransientModel):
     _name = "price.change.import.wizard"
     _description = "Import price lines from CSV"
 
-    file = fields.Binary("CSV file", required=True,
-                         help="Columns: " + COLUMNS_HELP + ". First row: column names.")
+    file = fields.Binary(
+        "CSV file", required=True, help="Columns: " + COLUMNS_HELP + ". First row: column names."
+    )
     filename = fields.Char()
     effective_from = fields.Datetime(
         default=fields.Datetime.now,
@@ -35,8 +36,11 @@ class PriceChangeImportWizard(models.TransientModel):
         reader = csv.DictReader(io.StringIO(text))
         header = [h.strip().lower() for h in (reader.fieldnames or [])]
         reader.fieldnames = header
-        if ("default_code" not in header and "barcode" not in header) or "pricelist" not in header \
-                or "price" not in header:
+        if (
+            ("default_code" not in header and "barcode" not in header)
+            or "pricelist" not in header
+            or "price" not in header
+        ):
             raise UserError(self.env._("The first row must name the columns: %s.", COLUMNS_HELP))
         return list(reader)
 
@@ -70,7 +74,8 @@ class PriceChangeImportWizard(models.TransientModel):
             found = pricelists.get(name, [])
             if len(found) != 1:
                 problems.append(
-                    self.env._("no pricelist named %r", name) if not found
+                    self.env._("no pricelist named %r", name)
+                    if not found
                     else self.env._("several pricelists are named %r", name)
                 )
             try:
@@ -85,7 +90,9 @@ class PriceChangeImportWizard(models.TransientModel):
                 if min_quantity < 0:
                     problems.append(self.env._("negative min_quantity"))
             except ValueError:
-                problems.append(self.env._("min_quantity %r is not a number", row.get("min_quantity")))
+                problems.append(
+                    self.env._("min_quantity %r is not a number", row.get("min_quantity"))
+                )
                 min_quantity = None
             start = (row.get("effective_from") or "").strip()
             if start:
@@ -94,12 +101,17 @@ class PriceChangeImportWizard(models.TransientModel):
                 except ValueError:
                     problems.append(self.env._("effective_from %r is not a date", start))
             if problems:
-                errors.append(self.env._("Line %(n)s: %(problems)s", n=number,
-                                         problems="; ".join(problems)))
+                errors.append(
+                    self.env._("Line %(n)s: %(problems)s", n=number, problems="; ".join(problems))
+                )
                 continue
             groups[start or self.effective_from].append(
-                {"product_id": product.id, "pricelist_id": found[0].id, "fixed_price": price,
-                 "min_quantity": min_quantity}
+                {
+                    "product_id": product.id,
+                    "pricelist_id": found[0].id,
+                    "fixed_price": price,
+                    "min_quantity": min_quantity,
+                }
             )
         return groups, errors
 
@@ -122,7 +134,8 @@ class PriceChangeImportWizard(models.TransientModel):
         changes = self.env["price.change"].create(
             [
                 {
-                    "description": self.description or self.env._("Imported from %s", self.filename or "CSV"),
+                    "description": self.description
+                    or self.env._("Imported from %s", self.filename or "CSV"),
                     "source": "import",
                     "effective_from": start,
                     "line_ids": [(0, 0, vals) for vals in lines],
@@ -130,7 +143,9 @@ class PriceChangeImportWizard(models.TransientModel):
                 for start, lines in groups.items()
             ]
         )
-        action = self.env["ir.actions.act_window"]._for_xml_id("price_governance.price_change_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "price_governance.price_change_action"
+        )
         action["domain"] = [("id", "in", changes.ids)]
         if len(changes) == 1:
             action.update({"res_id": changes.id, "view_mode": "form", "views": [(False, "form")]})
