@@ -5,3 +5,4 @@ from . import test_versions
 from . import test_publication
 from . import test_inbound
 from . import test_import
+from . import test_settings
