@@ -398,6 +398,7 @@ class PriceChange(models.Model):
             confirmed[(message.res_id, message.connector_id.id)] = (message.payload or {}).get(
                 "price"
             )
+        connectors_of = {pl.id: pl._publication_connectors() for pl in versions.pricelist_id}
         problems = defaultdict(list)
         for version in versions:
             item = item_of.get(version.id)
@@ -410,7 +411,7 @@ class PriceChange(models.Model):
                     )
                 )
                 continue
-            for connector in version.pricelist_id._publication_connectors():
+            for connector in connectors_of[version.pricelist_id.id]:
                 price = confirmed.get((version.id, connector.id))
                 if price is None or abs(price - item.fixed_price) > 1e-6:
                     problems[version.change_id.id].append(

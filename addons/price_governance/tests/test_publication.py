@@ -137,28 +137,36 @@ class TestPublication(PriceCase):
         with self.assertRaisesRegex(ValidationError, "base prices"):
             self.other_pricelist.integration_connector_ids = [(4, stock_only.id)]
 
-    def test_activation_queries_do_not_grow_with_lines(self):
-        def activate(count, start):
+    def test_activation_and_reconciliation_queries_do_not_grow_with_lines(self):
+        def measure(count, start):
             products = self.env["product.product"].create(
                 [
                     {
                         "name": f"PG Bulk {start}-{i}",
                         "default_code": f"PG-BULK-{start}-{i}",
-                        "list_price": 10.0,
+                        "list_price": 10.0 + i,
                         "standard_price": 1.0,
                     }
                     for i in range(count)
                 ]
             )
             with freeze_time(start):
-                self.approved_change([(p, self.pricelist, 9.0) for p in products], start=start)
+                change = self.approved_change(
+                    [(p, self.pricelist, 9.0 + i) for i, p in enumerate(products)], start=start
+                )
                 self.env.flush_all()
                 self.env.invalidate_all()
                 before = self.env.cr.sql_log_count
                 self.effect()
                 self.env.flush_all()
-                return self.env.cr.sql_log_count - before
+                effect = self.env.cr.sql_log_count - before
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            change._reconcile()
+            self.env.flush_all()
+            return effect, self.env.cr.sql_log_count - before
 
-        small = activate(5, T0)
-        large = activate(60, T0 + timedelta(days=1))
-        self.assertLess(large, small + 15, f"{small} queries for 5 lines, {large} for 60")
+        small_effect, small_reconcile = measure(5, T0)
+        large_effect, large_reconcile = measure(60, T0 + timedelta(days=1))
+        self.assertLess(large_effect, small_effect + 15, (small_effect, large_effect))
+        self.assertLess(large_reconcile, small_reconcile + 10, (small_reconcile, large_reconcile))
