@@ -13,8 +13,18 @@
     "data": [
         "security/price_governance_security.xml",
         "security/ir.model.access.csv",
+        "data/ir_sequence_data.xml",
+        "data/ir_config_parameter_data.xml",
+        "data/ir_cron_data.xml",
         "views/price_change_views.xml",
+        "views/price_version_views.xml",
+        "views/price_change_import_wizard_views.xml",
+        "views/product_pricelist_views.xml",
+        "views/product_template_views.xml",
+        "views/res_config_settings_views.xml",
     ],
+    "demo": ["demo/price_governance_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }

@@ -1,0 +1,399 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import logging
+from collections import defaultdict
+
+from odoo import api, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
+_logger = logging.getLogger(__name__)
+
+VERSION_STATES = [
+    ("scheduled", "Scheduled"),
+    ("effective", "In effect"),
+    ("overridden", "Overridden for a while"),
+    ("retired", "Retired"),
+    ("superseded", "Superseded"),
+    ("cancelled", "Cancelled"),
+]
+# What the effect Scheduled Action may still change on a version: nothing else, ever.
+EFFECT_FIELDS = {"state", "previous_version_id", "activated_at", "retired_at"}
+
+
+def _iso(value):
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value else None
+
+
+class PriceVersion(models.Model):
+    """An approved price of one product in one pricelist: immutable history.
+
+    Created when a price change is approved, one per line. Only the effect Scheduled Action
+    moves its state (scheduled, in effect, overridden by a temporary price, retired,
+    superseded); its price, product, pricelist and window never change."""
+
+    _name = "price.version"
+    _description = "Price Version"
+    _order = "pricelist_id, product_id, version desc, id desc"
+
+    change_id = fields.Many2one(
+        "price.change", required=True, ondelete="restrict", index=True, readonly=True
+    )
+    change_line_id = fields.Many2one("price.change.line", readonly=True, ondelete="set null")
+    company_id = fields.Many2one(related="change_id.company_id", store=True)
+    pricelist_id = fields.Many2one(
+        "product.pricelist", required=True, readonly=True, ondelete="restrict", index=True
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, readonly=True, ondelete="restrict", index=True
+    )
+    product_tmpl_id = fields.Many2one(related="product_id.product_tmpl_id", store=True, index=True)
+    min_quantity = fields.Float("Min. quantity", readonly=True, digits="Product Unit of Measure")
+    fixed_price = fields.Float("Price", readonly=True, digits="Product Price")
+    currency_id = fields.Many2one("res.currency", readonly=True, required=True)
+    version = fields.Integer(
+        readonly=True, required=True, help="Counts the versions of this product in this pricelist."
+    )
+    date_start = fields.Datetime("Effective from", readonly=True, required=True)
+    date_end = fields.Datetime("Effective to", readonly=True)
+    state = fields.Selection(
+        VERSION_STATES, default="scheduled", required=True, readonly=True, index=True
+    )
+    previous_version_id = fields.Many2one(
+        "price.version",
+        readonly=True,
+        help="The version in effect when this one started: it comes back when this one ends.",
+    )
+    activated_at = fields.Datetime(readonly=True)
+    retired_at = fields.Datetime(readonly=True)
+    approved_by_id = fields.Many2one(related="change_id.approved_by_id")
+    requested_by_id = fields.Many2one(related="change_id.requested_by_id")
+
+    @api.depends("version", "product_id", "pricelist_id")
+    def _compute_display_name(self):
+        for version in self:
+            version.display_name = f"{version.product_id.display_name} @ {version.pricelist_id.name} v{version.version}"
+
+    # ------------------------------------------------------------------ immutability
+
+    def write(self, vals):
+        if not self.env.context.get("price_version_effect") or set(vals) - EFFECT_FIELDS:
+            raise UserError(
+                self.env._(
+                    "Price versions cannot be changed: they are the price history. "
+                    "Roll back to a version or submit a new change instead."
+                )
+            )
+        return super().write(vals)
+
+    def unlink(self):
+        # Only uninstalling the module removes the history.
+        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+            raise UserError(
+                self.env._("Price versions cannot be deleted: they are the price history.")
+            )
+        return super().unlink()
+
+    def _set_state(self, state, **extra):
+        if self:
+            self.with_context(price_version_effect=True).write({"state": state, **extra})
+
+    # ------------------------------------------------------------------ creation
+
+    @api.model
+    def _create_from_lines(self, lines):
+        """One scheduled version per approved line, numbered per pricelist and product."""
+        if not lines:
+            return self.browse()
+        groups = self._read_group(
+            [
+                ("pricelist_id", "in", lines.pricelist_id.ids),
+                ("product_id", "in", lines.product_id.ids),
+            ],
+            ["pricelist_id", "product_id"],
+            ["version:max"],
+        )
+        last = {(pl.id, p.id): n for pl, p, n in groups}
+        vals_list = []
+        for line in lines:
+            key = (line.pricelist_id.id, line.product_id.id)
+            last[key] = last.get(key, 0) + 1
+            vals_list.append(
+                {
+                    "change_id": line.change_id.id,
+                    "change_line_id": line.id,
+                    "pricelist_id": line.pricelist_id.id,
+                    "product_id": line.product_id.id,
+                    "min_quantity": line.min_quantity,
+                    "fixed_price": line.fixed_price,
+                    "currency_id": line.currency_id.id,
+                    "version": last[key],
+                    "date_start": line.change_id.effective_from,
+                    "date_end": line.change_id.effective_to,
+                }
+            )
+        return self.create(vals_list)
+
+    def _key(self):
+        return (self.pricelist_id.id, self.product_id.id, round(self.min_quantity, 6))
+
+    # ------------------------------------------------------------------ effect
+
+    @api.model
+    def _cron_effect(self, batch_size=1000, max_batches=None):
+        """Scheduled Action: retire versions whose window ended (restoring the version they
+        overrode), make due versions effective in the pricelists, queue their publication,
+        then move the changes' states. Bounded batches, committed between them outside
+        tests; safe to re-run (each step only picks what is still due)."""
+        Message = self.env["integration.message"]
+        batches = 0
+        touched_changes = set()
+        while max_batches is None or batches < max_batches:
+            now = fields.Datetime.now()
+            ending = self.search(
+                [
+                    ("state", "in", ("effective", "overridden", "scheduled")),
+                    ("date_end", "!=", False),
+                    ("date_end", "<=", now),
+                ],
+                order="date_end, id",
+                limit=batch_size,
+            )
+            if ending:
+                touched_changes.update(ending.change_id.ids)
+                ending._retire(now)
+            due = self.search(
+                [("state", "=", "scheduled"), ("date_start", "<=", now)],
+                order="date_start, id",
+                limit=batch_size,
+            )
+            if due:
+                touched_changes.update(due.change_id.ids)
+                touched_changes.update(due._activate(now).change_id.ids)
+            if not ending and not due:
+                break
+            batches += 1
+            self.env["price.change"].browse(touched_changes)._sync_state_from_versions()
+            touched_changes.clear()
+            Message._queue_commit()
+        return batches
+
+    def _items(self):
+        return (
+            self.env["product.pricelist.item"].sudo().search([("price_version_id", "in", self.ids)])
+        )
+
+    def _activate(self, now):
+        """Write these due versions to the pricelists (one tagged item per pricelist, product
+        and quantity break) and queue their publication. Returns the versions they replaced."""
+        by_key = defaultdict(lambda: self.browse())
+        for version in self.sorted(lambda v: (v.date_start, v.id)):
+            by_key[version._key()] |= version
+        current = self.search(
+            [
+                ("state", "=", "effective"),
+                ("pricelist_id", "in", self.pricelist_id.ids),
+                ("product_id", "in", self.product_id.ids),
+                ("id", "not in", self.ids),
+            ]
+        )
+        current_of = {v._key(): v for v in current}
+        superseded, overridden = self.browse(), self.browse()
+        previous = {}
+        winners = self.browse()
+        for key, versions in by_key.items():
+            holder = current_of.get(key)
+            for version in versions:
+                if holder:
+                    previous[version.id] = holder.id
+                    if version.date_end:
+                        overridden |= holder
+                    else:
+                        superseded |= holder
+                holder = version
+            winners |= holder
+        # Versions replaced inside this very batch never reach a pricelist: they are in
+        # superseded / overridden already.
+        (superseded | overridden)._items().unlink()
+        superseded._set_state("superseded", retired_at=now)
+        overridden._set_state("overridden")
+        winners._set_state("effective", activated_at=now)
+        self._write_previous(previous)
+        winners._write_items()
+        winners._publish()
+        return superseded | overridden
+
+    def _retire(self, now):
+        """End these versions' windows: remove their items and bring back the version each
+        one overrode, if that one is still valid; publish what now applies."""
+        in_effect = self.filtered(lambda v: v.state == "effective")
+        restore = self.browse()
+        for version in in_effect:
+            previous = version.previous_version_id
+            if previous.state == "overridden" and (
+                not previous.date_end or previous.date_end > now
+            ):
+                restore |= previous
+        in_effect._items().unlink()
+        self._set_state("retired", retired_at=now)
+        restore._set_state("effective")
+        restore._write_items()
+        restore._publish(reason="restore", stamp=now)
+        restored_keys = {v._key() for v in restore}
+        fallback = in_effect.filtered(lambda v: v._key() not in restored_keys)
+        fallback._publish(reason="retire")
+
+    def _write_previous(self, previous):
+        if not previous:
+            return
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                UPDATE price_version v SET previous_version_id = p.previous_id
+                  FROM unnest(%(ids)s::int[], %(prev)s::int[]) AS p(id, previous_id)
+                 WHERE v.id = p.id
+                """,
+                ids=list(previous),
+                prev=list(previous.values()),
+            )
+        )
+        self.invalidate_model(["previous_version_id"])
+
+    def _write_items(self):
+        if not self:
+            return self.env["product.pricelist.item"]
+        return (
+            self.env["product.pricelist.item"]
+            .sudo()
+            .create(
+                [
+                    {
+                        "pricelist_id": version.pricelist_id.id,
+                        "applied_on": "0_product_variant",
+                        "product_tmpl_id": version.product_tmpl_id.id,
+                        "product_id": version.product_id.id,
+                        "compute_price": "fixed",
+                        "fixed_price": version.fixed_price,
+                        "min_quantity": version.min_quantity,
+                        "date_start": version.date_start,
+                        "date_end": version.date_end,
+                        "price_version_id": version.id,
+                    }
+                    for version in self
+                ]
+            )
+        )
+
+    # ------------------------------------------------------------------ publication
+
+    def _publish(self, reason="effect", stamp=None):
+        """Queue the canonical price of these versions to the connectors subscribed to their
+        pricelists. reason "retire": the version ended with nothing to restore; the payload
+        then carries the price the pricelist computes without it."""
+        if not self:
+            return self.env["integration.message"]
+        prices = {v.id: v.fixed_price for v in self}
+        if reason == "retire":
+            fallback = self.env["product.pricelist"]._current_prices(
+                [(v.pricelist_id, v.product_id, v.min_quantity) for v in self]
+            )
+            prices = {v.id: fallback[v._key()] for v in self}
+        messages = self.env["integration.message"]
+        by_pricelist = defaultdict(lambda: self.browse())
+        for version in self:
+            by_pricelist[version.pricelist_id] |= version
+        for pricelist, versions in by_pricelist.items():
+            connectors = pricelist._publication_connectors()
+            if not connectors:
+                continue
+            payloads, keys, coalescing, numbers = [], [], [], []
+            for version in versions:
+                product = version.product_id
+                payload = {
+                    "sku": product.default_code or product.barcode or f"odoo-{product.id}",
+                    "product_id": product.id,
+                    "pricelist": pricelist.name,
+                    "currency": version.currency_id.name,
+                    "price": prices[version.id],
+                    "min_quantity": version.min_quantity,
+                    "effective_from": _iso(version.date_start),
+                    "effective_to": _iso(version.date_end),
+                    "version": version.version,
+                    "change_reference": version.change_id.name,
+                }
+                if reason == "retire":
+                    payload["effective_from"] = _iso(version.date_end)
+                    payload["effective_to"] = None
+                    payload["version"] = f"{version.version}-retired"
+                payloads.append(payload)
+                # One key per version, event and connector (appended by _integration_publish):
+                # a re-run queues nothing twice; a later restore of the same version does.
+                keys.append(
+                    f"price-version-{version.id}-{reason}" + (f"-{_iso(stamp)}" if stamp else "")
+                )
+                coalescing.append(f"price:{pricelist.id}:{product.id}:{version.min_quantity}")
+                numbers.append(str(payload["version"]))
+            messages |= versions._integration_publish(
+                "base_price",
+                "price.updated",
+                payloads,
+                connectors=connectors,
+                schema="price",
+                coalescing_keys=coalescing,
+                idempotency_keys=keys,
+                versions=numbers,
+            )
+        return messages
+
+    # ------------------------------------------------------------------ user actions
+
+    def action_rollback(self):
+        """A new draft change that brings this version's price back, from now on."""
+        self.ensure_one()
+        change = self.env["price.change"].create(
+            {
+                "description": self.env._("Rollback to %s", self.display_name),
+                "source": "rollback",
+                "rollback_of_version_id": self.id,
+                "company_id": self.company_id.id or self.env.company.id,
+                "effective_from": fields.Datetime.now(),
+                "line_ids": [
+                    (
+                        0,
+                        0,
+                        {
+                            "product_id": self.product_id.id,
+                            "pricelist_id": self.pricelist_id.id,
+                            "min_quantity": self.min_quantity,
+                            "fixed_price": self.fixed_price,
+                        },
+                    )
+                ],
+            }
+        )
+        change.message_post(
+            body=self.env._(
+                "Created to roll back to %(v)s (price %(p)s, from %(c)s).",
+                v=self.display_name,
+                p=self.fixed_price,
+                c=self.change_id.name,
+            )
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "price.change",
+            "res_id": change.id,
+            "view_mode": "form",
+        }
+
+    def action_open_change(self):
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "price.change",
+            "res_id": self.change_id.id,
+            "view_mode": "form",
+        }

@@ -1,0 +1,1 @@
+from . import price_change_import_wizard

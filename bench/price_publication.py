@@ -1,0 +1,286 @@
+"""Activation and publication of one large price change (price_governance).
+
+One change of N lines (default 10,000: N products in one pricelist subscribed to one connector)
+goes through the governed path, each step timed and its SQL queries counted:
+
+* submission (current prices noted in bulk, overlap check, thresholds);
+* approval (one immutable price version per line);
+* effect (the Scheduled Action's method: N pricelist items written, N canonical price messages
+  validated against the "price" schema and queued);
+* the publication follow-up (the change becomes published once every message is sent; the
+  messages are marked sent in SQL here: delivery itself is measured by queue_throughput).
+
+Baseline, in the same run: Odoo creating the same N pricelist items in one ``create`` call,
+with no approval, no versions and no publication.
+
+The issue's target: no step runs one query per line. Each step prints its queries per line and
+PASS when that stays under 0.1; the exit status is 1 only when a step did not reach its end
+state (items, messages, states).
+
+Run it with ``./suite bench price_publication [--lines N] [--keep-db]`` (about 1 minute for
+the install, then a few seconds per step).
+"""
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from datetime import timedelta
+from pathlib import Path
+
+import psycopg2
+
+import odoo
+from odoo.modules.registry import Registry
+
+MODULE = "price_governance"
+TARGET_QUERIES_PER_LINE = 0.1
+
+
+def say(text):
+    print(text, flush=True)
+
+
+def parse_args(argv=None):
+    parser = argparse.ArgumentParser(
+        description="Submit, approve, activate and publish one price change of N lines."
+    )
+    parser.add_argument("--config", required=True)
+    parser.add_argument("--lines", type=int, default=10000)
+    parser.add_argument("--db", default=f"bench_price_{os.getpid()}")
+    parser.add_argument("--keep-db", action="store_true")
+    return parser.parse_args(argv)
+
+
+def pg_connect(dbname):
+    config = odoo.tools.config
+    conn = psycopg2.connect(
+        host=config["db_host"] or None,
+        port=config["db_port"] or None,
+        user=config["db_user"] or None,
+        password=config["db_password"] or None,
+        dbname=dbname,
+    )
+    conn.autocommit = True
+    return conn
+
+
+def create_database(config_path, db):
+    say(f"creating database {db} with {MODULE}, no demo data (about 40 s) ...")
+    start = time.monotonic()
+    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
+    command = [
+        sys.executable, str(odoo_bin), "-c", config_path, "-d", db, "-i", MODULE,
+        "--without-demo=all", "--stop-after-init", "--no-http", "--log-level=warn",
+    ]  # fmt: skip
+    result = subprocess.run(command, capture_output=True, text=True)
+    if result.returncode != 0:
+        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
+        raise SystemExit(f"installing {MODULE} into {db} failed (exit {result.returncode})")
+    say(f"  database ready in {time.monotonic() - start:.0f} s")
+
+
+def drop_database(db):
+    say(f"dropping database {db}")
+    Registry.delete(db)
+    odoo.sql_db.close_db(db)
+    conn = pg_connect("postgres")
+    try:
+        with conn.cursor() as cr:
+            cr.execute(
+                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                "WHERE datname = %s AND pid <> pg_backend_pid()",
+                [db],
+            )
+            cr.execute(f'DROP DATABASE IF EXISTS "{db}"')
+    finally:
+        conn.close()
+
+
+def vacuum(db):
+    conn = pg_connect(db)
+    try:
+        with conn.cursor() as cr:
+            cr.execute("VACUUM ANALYZE")
+    finally:
+        conn.close()
+
+
+class Step:
+    """Time and count the queries of one step, committed at its end."""
+
+    def __init__(self, env, label, lines, results):
+        self.env, self.label, self.lines, self.results = env, label, lines, results
+
+    def __enter__(self):
+        self.env.flush_all()
+        self.env.invalidate_all()
+        self.queries = self.env.cr.sql_log_count
+        self.start = time.monotonic()
+        return self
+
+    def __exit__(self, *exc):
+        if exc[0]:
+            return False
+        self.env.flush_all()
+        self.env.cr.commit()
+        seconds = time.monotonic() - self.start
+        queries = self.env.cr.sql_log_count - self.queries
+        self.results.append((self.label, seconds, queries, self.lines))
+        say(
+            f"  {self.label}: {seconds:.2f} s, {self.lines / seconds:,.0f} lines/s, "
+            f"{queries} queries ({queries / self.lines:.3f} per line)"
+        )
+        return False
+
+
+def run(registry, n, db):
+    results = []
+    ok = True
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
+        connector = env["integration.connector"].create(
+            {
+                "name": "Bench shop",
+                "code": "bench",
+                "base_url": "http://127.0.0.1:9",
+                "environment": "test",
+                "allowed_domain_ids": [(6, 0, [env.ref("integration_core.domain_base_price").id])],
+            }
+        )
+        pricelist = env["product.pricelist"].create(
+            {"name": "Bench retail", "integration_connector_ids": [(6, 0, [connector.id])]}
+        )
+        baseline_pricelist = env["product.pricelist"].create({"name": "Bench baseline"})
+        say(f"creating {n:,} products ...")
+        products = env["product.product"].create(
+            [
+                {
+                    "name": f"Bench {i}",
+                    "default_code": f"B{i:06d}",
+                    "list_price": 100.0 + i % 50,
+                    "standard_price": 50.0,
+                }
+                for i in range(n)
+            ]
+        )
+        requester = env["res.users"].create(
+            {
+                "name": "Bench requester",
+                "login": "bench-requester",
+                "email": "r@bench.example.com",
+                "groups_id": [(6, 0, [env.ref("price_governance.group_price_user").id])],
+            }
+        )
+        cr.commit()
+        vacuum(db)
+        say("baseline: Odoo creating the same pricelist items in one create() call")
+        with Step(env, "baseline: plain pricelist items", n, results):
+            env["product.pricelist.item"].create(
+                [
+                    {
+                        "pricelist_id": baseline_pricelist.id,
+                        "applied_on": "0_product_variant",
+                        "product_id": p.id,
+                        "product_tmpl_id": p.product_tmpl_id.id,
+                        "compute_price": "fixed",
+                        "fixed_price": 95.0,
+                    }
+                    for p in products
+                ]
+            )
+        now = odoo.fields.Datetime.now()
+        change = (
+            env["price.change"]
+            .with_user(requester)
+            .create(
+                {
+                    "description": "bench",
+                    "effective_from": now - timedelta(minutes=1),
+                    "line_ids": [
+                        (
+                            0,
+                            0,
+                            {
+                                "product_id": p.id,
+                                "pricelist_id": pricelist.id,
+                                "fixed_price": 90.0 + p.id % 7,
+                            },
+                        )
+                        for p in products
+                    ],
+                }
+            )
+        )
+        change = change.with_user(odoo.SUPERUSER_ID)  # the approver: not the requester
+        cr.commit()
+        say(f"price change {change.name} with {n:,} lines")
+        with Step(env, "submit", n, results):
+            change.with_user(requester).action_submit()
+        with Step(env, "approve (versions)", n, results):
+            change.action_approve()
+        with Step(env, "effect + publication queued", n, results):
+            env["price.version"]._cron_effect(batch_size=max(n, 1))
+        items = env["product.pricelist.item"].search_count(
+            [("price_version_id", "!=", False), ("pricelist_id", "=", pricelist.id)]
+        )
+        messages = env["integration.message"].search(
+            [("res_model", "=", "price.version"), ("res_id", "in", change.version_ids.ids)]
+        )
+        say(
+            f"  change {change.state}; {items:,} pricelist items; {len(messages):,} messages queued"
+        )
+        ok &= change.state == "effective" and items == n and len(messages) == n
+        cr.execute(
+            "UPDATE integration_message SET state = 'sent', sent_at = now() WHERE id = ANY(%s)",
+            [messages.ids],
+        )
+        env.invalidate_all()
+        with Step(env, "publication follow-up (published)", n, results):
+            change._check_publication()
+        with Step(env, "reconciliation", n, results):
+            change._reconcile()
+        say(f"  change {change.state}")
+        ok &= change.state == "reconciled"
+    return results, ok
+
+
+def report(results):
+    say("")
+    say(f"{'step':<40} {'lines/s':>10} {'queries/line':>13}  target < {TARGET_QUERIES_PER_LINE}")
+    for label, seconds, queries, lines in results:
+        per_line = queries / lines
+        verdict = (
+            ""
+            if label.startswith("baseline")
+            else ("PASS" if per_line < TARGET_QUERIES_PER_LINE else "MISS")
+        )
+        say(f"{label:<40} {lines / seconds:>10,.0f} {per_line:>13.3f}  {verdict}")
+
+
+def main(argv=None):
+    args = parse_args(argv)
+    odoo.tools.config.parse_config(
+        ["-c", args.config, "-d", args.db, "--log-level=warn"], setup_logging=True
+    )
+    ok = False
+    try:
+        create_database(args.config, args.db)
+        registry = Registry(args.db)
+        results, ok = run(registry, args.lines, args.db)
+        report(results)
+    finally:
+        if args.keep_db:
+            say(f"database {args.db} kept (--keep-db)")
+        else:
+            drop_database(args.db)
+    if not ok:
+        say("FAILED: a step did not reach its end state (see above)")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
