@@ -26,7 +26,7 @@ OUR_MODELS = {
         "integration.approval.decision",
         "integration.metric",
     ],
-    "price_governance": ["price.change", "price.change.line"],
+    "price_governance": ["price.change", "price.change.line", "price.version"],
     "promotion_sync": ["promotion.snapshot"],
     "stock_publication": ["stock.publication.channel"],
 }
