@@ -17,7 +17,7 @@ The issue's target: no step runs one query per line. Each step prints its querie
 PASS when that stays under 0.1; the exit status is 1 only when a step did not reach its end
 state (items, messages, states).
 
-Run it with ``./suite bench price_publication [--lines N] [--keep-db]`` (about 1 minute for
+Run it with ``./suite bench price_activation [--lines N] [--keep-db]`` (about 1 minute for
 the install, then a few seconds per step).
 """
 
