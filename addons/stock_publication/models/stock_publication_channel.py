@@ -185,7 +185,8 @@ class StockPublicationChannel(models.Model):
         before = {c.id: (c.frozen, c.exposure_percent) for c in self} if incident else {}
         result = super().write(vals)
         for channel in self.filtered(lambda c: before.get(c.id) and before[c.id] != (c.frozen, c.exposure_percent)):
-            channel.message_post(
+            # A logged note: who and when, without needing an e-mail address to notify.
+            channel._message_log(
                 body=self.env._(
                     "Incident switches changed by %(user)s at %(when)s UTC: publication "
                     "%(frozen)s, exposure %(exposure)s %%.",
@@ -194,7 +195,6 @@ class StockPublicationChannel(models.Model):
                     frozen=self.env._("frozen") if channel.frozen else self.env._("running"),
                     exposure=f"{channel.exposure_percent:g}",
                 ),
-                subtype_xmlid="mail.mt_note",
             )
         if policy or (incident and "frozen" in vals and not vals["frozen"]):
             # Quantities follow the new policy at the next pass of the snapshot cron.

@@ -1,3 +1,5 @@
 from . import test_registry
 from . import test_allocation
 from . import test_availability
+from . import test_publication
+from . import test_reconciliation
