@@ -362,7 +362,11 @@ class StockPublicationChannel(models.Model):
         product and channel whose quantity differs from the last published one (all when
         `force`), record the state. Frozen channels are skipped. Returns the number of
         messages queued."""
-        channels = self.filtered(lambda c: not c.frozen and c.active and c.connector_id.active)
+        owner = self.env.ref("integration_core.domain_stock").owner_connector_id
+        # Never publish stock back to the system that owns it (enqueue would refuse it).
+        channels = self.filtered(
+            lambda c: not c.frozen and c.active and c.connector_id.active and c.connector_id != owner
+        )
         if not channels or not products:
             return 0
         quantities = channels._compute_quantities(products, free=free)

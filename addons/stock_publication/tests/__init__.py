@@ -3,3 +3,4 @@ from . import test_allocation
 from . import test_availability
 from . import test_publication
 from . import test_reconciliation
+from . import test_inbound
