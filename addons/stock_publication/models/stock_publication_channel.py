@@ -581,3 +581,44 @@ class StockPublicationChannel(models.Model):
     @api.model
     def _stale_limit(self, hours):
         return fields.Datetime.now() - timedelta(hours=hours)
+
+    # ------------------------------------------------------------------ demo
+
+    @api.model
+    def _demo_populate(self):
+        """Demo: publish the demo channels once, then age one webshop product so that it is
+        stale, and route it."""
+        channels = self.browse(
+            [
+                self.env.ref(f"stock_publication.demo_channel_{name}").id
+                for name in ("webshop", "marketplace")
+            ]
+        )
+        products = self._publishable_products()
+        channels._publish(products)
+        self.env.cr.execute(SQL("DELETE FROM stock_publication_dirty"))
+        stale = self.env["stock.publication.state"].search(
+            [
+                ("channel_id", "=", channels[0].id),
+                ("product_id", "=", self.env.ref("product.product_product_9").id),
+            ]
+        )
+        if stale:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE stock_publication_state
+                       SET last_published_at = %(old)s, last_checked_at = %(old)s
+                     WHERE id = %(id)s
+                    """,
+                    old=fields.Datetime.now() - timedelta(days=3),
+                    id=stale.id,
+                )
+            )
+            self.env.cr.execute(
+                SQL("UPDATE integration_message SET state = 'failed' WHERE id = %s", stale.message_id.id)
+            )
+            self.env.invalidate_all()
+        channels[0].write({"last_snapshot_at": fields.Datetime.now() - timedelta(days=3)})
+        self._cron_check_stale()
