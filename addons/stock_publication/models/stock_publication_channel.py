@@ -393,7 +393,6 @@ class StockPublicationChannel(models.Model):
                 _pid, sku, discontinued, substitute = by_product[product_id]
                 payload = {
                     "sku": sku,
-                    "product_id": product_id,
                     "quantity": quantity,
                     "channel": code,
                     "warehouse": warehouse,
@@ -492,12 +491,13 @@ class StockPublicationChannel(models.Model):
                 )
         Message._queue_commit()
         running = channels.filtered(lambda c: c.snapshot_state == "running")
-        # Channels on the same warehouses share one pass over the products.
+        # Channels at the same point share one pass over the products and one ATP query
+        # (over all their warehouses) per chunk.
         groups = {}
         for channel in running:
-            groups.setdefault((channel.snapshot_cursor, tuple(sorted(channel.warehouse_ids.ids))), self.browse())
-            groups[(channel.snapshot_cursor, tuple(sorted(channel.warehouse_ids.ids)))] |= channel
-        for (cursor, warehouses), group in groups.items():
+            groups[channel.snapshot_cursor] = groups.get(channel.snapshot_cursor, self.browse()) | channel
+        for cursor, group in groups.items():
+            warehouses = group.warehouse_ids.ids
             while time.monotonic() < deadline:
                 products = self._publishable_products(after_id=cursor, limit=chunk_size)
                 if not products:

@@ -15,18 +15,19 @@ class StockPublicationState(models.Model):
     _order = "last_published_at desc, id desc"
     _rec_name = "product_id"
 
+    # The unique (channel, product) index serves channel lookups: no second index to maintain
+    # on the bulk upserts of a snapshot.
     channel_id = fields.Many2one(
-        "stock.publication.channel", required=True, ondelete="cascade", index=True, readonly=True
+        "stock.publication.channel", required=True, ondelete="cascade", readonly=True
     )
     product_id = fields.Many2one(
         "product.product", required=True, ondelete="cascade", index=True, readonly=True
     )
     default_code = fields.Char(related="product_id.default_code", string="SKU")
     last_quantity = fields.Float(readonly=True)
-    last_published_at = fields.Datetime(readonly=True, index=True)
+    last_published_at = fields.Datetime(readonly=True)
     last_checked_at = fields.Datetime(
         readonly=True,
-        index=True,
         help="When the quantity was last computed and found equal to, or published as, the "
         "channel's quantity.",
     )
