@@ -337,6 +337,7 @@ def native_baseline(registry, ids, n):
             )
             return dict(((p, w), qty) for p, w, qty in cr.fetchall())
 
+        floor()  # warm PostgreSQL's cache first: both queries below read the same pages
         floor_rows, floor_seconds, _q = counted(floor)
         say(f"  SQL floor (one aggregate, stored warehouse_id, nothing else): "
             f"{floor_seconds:.2f} s for {len(floor_rows):,} product x warehouse rows")
@@ -365,7 +366,24 @@ def snapshot(registry, ids, n, label):
         def run():
             return env["stock.publication.channel"]._cron_snapshot(chunk_size=CHUNK, time_budget=3600)
 
-        _r, seconds, queries = counted(run)
+        # Time spent in integration_core's enqueue (validation against the stock schema,
+        # insert, supersede), measured by wrapping it for this run only.
+        Message = type(env["integration.message"])
+        original = Message.enqueue
+        spent = [0.0]
+
+        def timed_enqueue(self, messages):
+            start = time.monotonic()
+            try:
+                return original(self, messages)
+            finally:
+                spent[0] += time.monotonic() - start
+
+        Message.enqueue = timed_enqueue
+        try:
+            _r, seconds, queries = counted(run)
+        finally:
+            Message.enqueue = original
         cr.commit()
         channels.invalidate_recordset()
         checked = sum(channels.mapped("snapshot_checked"))
@@ -374,9 +392,18 @@ def snapshot(registry, ids, n, label):
     say(f"  {seconds:.1f} s: {checked:,} product x channel checked, {differences:,} published, "
         f"{queries} queries ({queries / max(checked, 1):.4f} per product and channel), "
         f"{checked / seconds:,.0f} products x channels/s")
+    say(f"  of which integration_core enqueue (schema validation, insert, supersede): "
+        f"{spent[0]:.1f} s; the rest (ATP, allocation, comparison, state upserts): "
+        f"{seconds - spent[0]:.1f} s")
     if states != {"idle"}:
         say(f"  warning: snapshot not finished ({states})")
-    return {"seconds": seconds, "checked": checked, "differences": differences, "queries": queries}
+    return {
+        "seconds": seconds,
+        "checked": checked,
+        "differences": differences,
+        "queries": queries,
+        "enqueue": spent[0],
+    }
 
 
 def check_published(registry, ids):
@@ -509,6 +536,7 @@ def report(n, native, first, second, moves):
         f"   {native['atp'] / native['floor']:.1f}x floor")
     say(f"  first full snapshot, publishes all ({first['differences']:,} messages)     "
         f"{first['seconds']:8.1f} s   {first['queries'] / max(first['checked'], 1):.4f} queries/product/channel")
+    say(f"    of which integration_core enqueue                             {first['enqueue']:8.1f} s")
     say(f"  reconciliation snapshot, nothing changed ({second['differences']} published)   "
         f"{second['seconds']:8.1f} s   {second['queries'] / max(second['checked'], 1):.4f} queries/product/channel")
     say(f"  publish after {MOVES:,} moves ({ROUNDS} cron runs)                      "
@@ -517,10 +545,12 @@ def report(n, native, first, second, moves):
         f"(queued {moves['queued']:,}, superseded {moves['superseded']:,}; "
         f"{MOVES / max(moves['sent'], 1):.1f} moves per message)")
     scale = 100_000 / n
-    verdict = "PASS" if first["seconds"] * scale < TARGET_SNAPSHOT_SECONDS else "MISS"
-    say(f"  target: full snapshot of 100,000 x 2 channels under {TARGET_SNAPSHOT_SECONDS:.0f} s: "
-        f"{verdict}" + ("" if n == 100_000 else f" (extrapolated linearly from {n:,}: "
-                        f"{first['seconds'] * scale:.0f} s)"))
+    for label, result in (("first (publishes all)", first), ("reconciliation", second)):
+        verdict = "PASS" if result["seconds"] * scale < TARGET_SNAPSHOT_SECONDS else "MISS"
+        say(f"  target: {label} snapshot of 100,000 x 2 channels under "
+            f"{TARGET_SNAPSHOT_SECONDS:.0f} s: {verdict}"
+            + ("" if n == 100_000 else f" (extrapolated linearly from {n:,}: "
+               f"{result['seconds'] * scale:.0f} s)"))
     ratio = native["atp"] / native["floor"]
     say(f"  target: ATP within {TARGET_FLOOR_RATIO:.0f}x of the SQL floor: "
         f"{'PASS' if ratio <= TARGET_FLOOR_RATIO else 'MISS'} ({ratio:.1f}x)")

@@ -14,6 +14,9 @@ class StockPublicationState(models.Model):
     _description = "Stock Publication State"
     _order = "last_published_at desc, id desc"
     _rec_name = "product_id"
+    # Written in bulk (two rows per product for two channels): no create/write user and date
+    # columns, whose foreign keys would be checked on every row of a snapshot.
+    _log_access = False
 
     # The unique (channel, product) index serves channel lookups: no second index to maintain
     # on the bulk upserts of a snapshot.
@@ -31,8 +34,15 @@ class StockPublicationState(models.Model):
         help="When the quantity was last computed and found equal to, or published as, the "
         "channel's quantity.",
     )
-    message_id = fields.Many2one("integration.message", readonly=True, ondelete="set null")
-    message_state = fields.Selection(related="message_id.state", string="Delivery")
+    message_id = fields.Many2one(
+        "integration.message",
+        readonly=True,
+        ondelete="set null",
+        groups="integration_core.group_integration_user",
+    )
+    message_state = fields.Selection(
+        related="message_id.state", string="Delivery", groups="integration_core.group_integration_user"
+    )
     is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
 
     _sql_constraints = [
@@ -59,7 +69,7 @@ class StockPublicationState(models.Model):
                   FROM stock_publication_state s
                   JOIN stock_publication_channel c ON c.id = s.channel_id
                   LEFT JOIN integration_message m ON m.id = s.message_id
-                 WHERE COALESCE(s.last_checked_at, s.last_published_at, s.create_date)
+                 WHERE COALESCE(s.last_checked_at, s.last_published_at)
                            < %(now)s - make_interval(secs => c.stale_hours * 3600)
                     OR (m.state IN ('pending', 'sending', 'failed', 'dead')
                         AND s.last_published_at < %(now)s - make_interval(secs => c.stale_hours * 3600))
@@ -90,27 +100,23 @@ class StockPublicationState(models.Model):
     @api.model
     def _record(self, changed, unchanged, message_ids, now):
         """Upsert the states of published quantities and touch the confirmed ones (bulk)."""
-        uid = self.env.uid
         if changed:
             self.env.cr.execute(
                 SQL(
                     """
                     INSERT INTO stock_publication_state AS s (
                         channel_id, product_id, last_quantity, last_published_at, last_checked_at,
-                        message_id, create_uid, create_date, write_uid, write_date)
-                    SELECT r.channel_id, r.product_id, r.quantity, %(now)s, %(now)s, r.message_id,
-                           %(uid)s, %(now)s, %(uid)s, %(now)s
+                        message_id)
+                    SELECT r.channel_id, r.product_id, r.quantity, %(now)s, %(now)s, r.message_id
                       FROM unnest(%(channels)s::int[], %(products)s::int[], %(quantities)s::float8[],
                                   %(messages)s::int[]) AS r(channel_id, product_id, quantity, message_id)
                     ON CONFLICT (channel_id, product_id) DO UPDATE
                        SET last_quantity = EXCLUDED.last_quantity,
                            last_published_at = EXCLUDED.last_published_at,
                            last_checked_at = EXCLUDED.last_checked_at,
-                           message_id = COALESCE(EXCLUDED.message_id, s.message_id),
-                           write_uid = EXCLUDED.write_uid, write_date = EXCLUDED.write_date
+                           message_id = COALESCE(EXCLUDED.message_id, s.message_id)
                     """,
                     now=now,
-                    uid=uid,
                     channels=[key[0] for key, _q in changed],
                     products=[key[1] for key, _q in changed],
                     quantities=[q for _key, q in changed],

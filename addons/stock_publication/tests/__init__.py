@@ -4,3 +4,4 @@ from . import test_availability
 from . import test_publication
 from . import test_reconciliation
 from . import test_inbound
+from . import test_access
