@@ -25,6 +25,7 @@
         "views/integration_menus.xml",
     ],
     "demo": ["demo/integration_demo.xml"],
+    "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,
 }
