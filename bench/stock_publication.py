@@ -141,7 +141,9 @@ def vacuum(db, tables):
                 cr.execute(f"VACUUM ANALYZE {table}")
     finally:
         conn.close()
-    say(f"  VACUUM ANALYZE {', '.join(tables)} ({time.monotonic() - start:.1f} s), as autovacuum would")
+    say(
+        f"  VACUUM ANALYZE {', '.join(tables)} ({time.monotonic() - start:.1f} s), as autovacuum would"
+    )
 
 
 # ---------------------------------------------------------------------------- receiver
@@ -278,7 +280,9 @@ def build(registry, url, n):
             "channels": channels.ids,
             "connectors": connectors.ids,
         }
-    vacuum(registry.db_name, ["product_template", "product_product", "stock_quant", "stock_location"])
+    vacuum(
+        registry.db_name, ["product_template", "product_product", "stock_quant", "stock_location"]
+    )
     say(f"  built in {time.monotonic() - start:.1f} s")
     return ids
 
@@ -318,11 +322,15 @@ def native_baseline(registry, ids, n):
         factor = len(all_ids) / len(sample)
         dict_all = seconds_dict * factor
         read_all = seconds_read * factor
-        say(f"  _compute_quantities_dict: {seconds_dict:.2f} s for the sample x 3 warehouses, "
-            f"about {dict_all:.0f} s for {n:,} products")
-        say(f"  reading free_qty:         {seconds_read:.2f} s for the sample x 3 warehouses, "
+        say(
+            f"  _compute_quantities_dict: {seconds_dict:.2f} s for the sample x 3 warehouses, "
+            f"about {dict_all:.0f} s for {n:,} products"
+        )
+        say(
+            f"  reading free_qty:         {seconds_read:.2f} s for the sample x 3 warehouses, "
             f"about {read_all:.0f} s for {n:,} products "
-            f"({queries_read / (len(sample) * 3):.3f} queries per product and warehouse)")
+            f"({queries_read / (len(sample) * 3):.3f} queries per product and warehouse)"
+        )
 
         def floor():
             cr.execute(
@@ -339,12 +347,16 @@ def native_baseline(registry, ids, n):
 
         floor()  # warm PostgreSQL's cache first: both queries below read the same pages
         floor_rows, floor_seconds, _q = counted(floor)
-        say(f"  SQL floor (one aggregate, stored warehouse_id, nothing else): "
-            f"{floor_seconds:.2f} s for {len(floor_rows):,} product x warehouse rows")
+        say(
+            f"  SQL floor (one aggregate, stored warehouse_id, nothing else): "
+            f"{floor_seconds:.2f} s for {len(floor_rows):,} product x warehouse rows"
+        )
         Channel = env["stock.publication.channel"]
         atp, atp_seconds, atp_queries = counted(lambda: Channel._free_quantities(ids["warehouses"]))
-        say(f"  our ATP (_free_quantities, parent_path, quality hold out): {atp_seconds:.2f} s, "
-            f"{atp_queries} queries, {atp_seconds / floor_seconds:.1f}x the floor")
+        say(
+            f"  our ATP (_free_quantities, parent_path, quality hold out): {atp_seconds:.2f} s, "
+            f"{atp_queries} queries, {atp_seconds / floor_seconds:.1f}x the floor"
+        )
         wrong = sum(1 for key, qty in floor_rows.items() if atp.get(key) != qty)
     return {
         "dict": dict_all,
@@ -364,7 +376,9 @@ def snapshot(registry, ids, n, label):
         cr.commit()
 
         def run():
-            return env["stock.publication.channel"]._cron_snapshot(chunk_size=CHUNK, time_budget=3600)
+            return env["stock.publication.channel"]._cron_snapshot(
+                chunk_size=CHUNK, time_budget=3600
+            )
 
         # Time spent in integration_core's enqueue (validation against the stock schema,
         # insert, supersede), measured by wrapping it for this run only.
@@ -389,12 +403,16 @@ def snapshot(registry, ids, n, label):
         checked = sum(channels.mapped("snapshot_checked"))
         differences = sum(channels.mapped("snapshot_differences"))
         states = set(channels.mapped("snapshot_state"))
-    say(f"  {seconds:.1f} s: {checked:,} product x channel checked, {differences:,} published, "
+    say(
+        f"  {seconds:.1f} s: {checked:,} product x channel checked, {differences:,} published, "
         f"{queries} queries ({queries / max(checked, 1):.4f} per product and channel), "
-        f"{checked / seconds:,.0f} products x channels/s")
-    say(f"  of which integration_core enqueue (schema validation, insert, supersede): "
+        f"{checked / seconds:,.0f} products x channels/s"
+    )
+    say(
+        f"  of which integration_core enqueue (schema validation, insert, supersede): "
         f"{spent[0]:.1f} s; the rest (ATP, allocation, comparison, state upserts): "
-        f"{seconds - spent[0]:.1f} s")
+        f"{seconds - spent[0]:.1f} s"
+    )
     if states != {"idle"}:
         say(f"  warning: snapshot not finished ({states})")
     return {
@@ -418,26 +436,34 @@ def check_published(registry, ids):
             policy = channel._policy()
             from odoo.addons.stock_publication.tools.allocation import allocate
 
-            last = env["stock.publication.state"]._last_quantities([channel.id], [r[0] for r in products])
+            last = env["stock.publication.state"]._last_quantities(
+                [channel.id], [r[0] for r in products]
+            )
             for row in products:
-                expected = allocate(sum(free.get((row[0], w), 0) for w in channel.warehouse_ids.ids), policy)
+                expected = allocate(
+                    sum(free.get((row[0], w), 0) for w in channel.warehouse_ids.ids), policy
+                )
                 if last.get((channel.id, row[0])) != expected:
                     wrong += 1
-    say(f"  check: {2 * len(products)} published quantities compared with the policy: {wrong} wrong")
+    say(
+        f"  check: {2 * len(products)} published quantities compared with the policy: {wrong} wrong"
+    )
     return wrong
 
 
 def moves_phase(registry, ids):
-    say(f"{MOVES:,} random stock moves on {HOT} hot products, {ROUNDS} rounds, "
-        "the publication cron after each round ...")
+    say(
+        f"{MOVES:,} random stock moves on {HOT} hot products, {ROUNDS} rounds, "
+        "the publication cron after each round ..."
+    )
     with registry.cursor() as cr:
-        cr.execute(
-            "UPDATE integration_message SET state = 'sent' WHERE state = 'pending'"
-        )
+        cr.execute("UPDATE integration_message SET state = 'sent' WHERE state = 'pending'")
         cr.execute("SELECT max(id) FROM integration_message")
         first_id = (cr.fetchone()[0] or 0) + 1
         cr.commit()
-    say("  (the snapshot's messages marked sent by SQL: their delivery is queue_throughput's subject)")
+    say(
+        "  (the snapshot's messages marked sent by SQL: their delivery is queue_throughput's subject)"
+    )
     vacuum(registry.db_name, ["integration_message", "stock_publication_state"])
     rng = random.Random(6)
     publish_seconds = 0.0
@@ -494,15 +520,19 @@ def moves_phase(registry, ids):
         )
         queued = dict(cr.fetchall())
     say(f"  moves (ORM, _action_done, marking included): {move_seconds:.1f} s")
-    say(f"  publication cron: {publish_seconds:.2f} s in {ROUNDS} runs, {publish_queries} queries, "
+    say(
+        f"  publication cron: {publish_seconds:.2f} s in {ROUNDS} runs, {publish_queries} queries, "
         f"{dirty_total:,} dirty products taken ({publish_queries / max(dirty_total, 1):.2f} queries "
-        "per dirty product, both channels)")
+        "per dirty product, both channels)"
+    )
     total = sum(queued.values())
     say(f"  messages queued {total:,}: {queued}")
     start = time.monotonic()
     while True:
         with registry.cursor() as cr:
-            counts = env_of(cr)["integration.message"]._process_queue(batch_size=200, time_budget=10)
+            counts = env_of(cr)["integration.message"]._process_queue(
+                batch_size=200, time_budget=10
+            )
         if not counts:
             break
     deliver_seconds = time.monotonic() - start
@@ -514,9 +544,11 @@ def moves_phase(registry, ids):
         final = dict(cr.fetchall())
     sent = final.get("sent", 0)
     say(f"  delivered to the receiver in {deliver_seconds:.1f} s: {final}")
-    say(f"  coalescing: {MOVES:,} moves -> {sent:,} messages sent "
+    say(
+        f"  coalescing: {MOVES:,} moves -> {sent:,} messages sent "
         f"({MOVES / max(sent, 1):.1f} moves per message sent; {final.get('superseded', 0):,} "
-        "superseded before sending)")
+        "superseded before sending)"
+    )
     return {
         "publish_seconds": publish_seconds,
         "sent": sent,
@@ -529,31 +561,56 @@ def moves_phase(registry, ids):
 def report(n, native, first, second, moves):
     say("")
     say(f"summary, {n:,} products, 3 warehouses, 2 channels (2 cores):")
-    say(f"  native _compute_quantities_dict, all products x 3 warehouses   ~{native['dict']:8.1f} s")
-    say(f"  native free_qty read, all products x 3 warehouses              ~{native['read']:8.1f} s")
-    say(f"  SQL floor, one aggregate                                        {native['floor']:8.2f} s")
-    say(f"  our ATP, one aggregate (parent_path, quality hold)              {native['atp']:8.2f} s"
-        f"   {native['atp'] / native['floor']:.1f}x floor")
-    say(f"  first full snapshot, publishes all ({first['differences']:,} messages)     "
-        f"{first['seconds']:8.1f} s   {first['queries'] / max(first['checked'], 1):.4f} queries/product/channel")
-    say(f"    of which integration_core enqueue                             {first['enqueue']:8.1f} s")
-    say(f"  reconciliation snapshot, nothing changed ({second['differences']} published)   "
-        f"{second['seconds']:8.1f} s   {second['queries'] / max(second['checked'], 1):.4f} queries/product/channel")
-    say(f"  publish after {MOVES:,} moves ({ROUNDS} cron runs)                      "
-        f"{moves['publish_seconds']:8.2f} s   {moves['queries_per_dirty']:.2f} queries/dirty product")
-    say(f"  messages sent after the moves: {moves['sent']:,} "
+    say(
+        f"  native _compute_quantities_dict, all products x 3 warehouses   ~{native['dict']:8.1f} s"
+    )
+    say(
+        f"  native free_qty read, all products x 3 warehouses              ~{native['read']:8.1f} s"
+    )
+    say(
+        f"  SQL floor, one aggregate                                        {native['floor']:8.2f} s"
+    )
+    say(
+        f"  our ATP, one aggregate (parent_path, quality hold)              {native['atp']:8.2f} s"
+        f"   {native['atp'] / native['floor']:.1f}x floor"
+    )
+    say(
+        f"  first full snapshot, publishes all ({first['differences']:,} messages)     "
+        f"{first['seconds']:8.1f} s   {first['queries'] / max(first['checked'], 1):.4f} queries/product/channel"
+    )
+    say(
+        f"    of which integration_core enqueue                             {first['enqueue']:8.1f} s"
+    )
+    say(
+        f"  reconciliation snapshot, nothing changed ({second['differences']} published)   "
+        f"{second['seconds']:8.1f} s   {second['queries'] / max(second['checked'], 1):.4f} queries/product/channel"
+    )
+    say(
+        f"  publish after {MOVES:,} moves ({ROUNDS} cron runs)                      "
+        f"{moves['publish_seconds']:8.2f} s   {moves['queries_per_dirty']:.2f} queries/dirty product"
+    )
+    say(
+        f"  messages sent after the moves: {moves['sent']:,} "
         f"(queued {moves['queued']:,}, superseded {moves['superseded']:,}; "
-        f"{MOVES / max(moves['sent'], 1):.1f} moves per message)")
+        f"{MOVES / max(moves['sent'], 1):.1f} moves per message)"
+    )
     scale = 100_000 / n
     for label, result in (("first (publishes all)", first), ("reconciliation", second)):
         verdict = "PASS" if result["seconds"] * scale < TARGET_SNAPSHOT_SECONDS else "MISS"
-        say(f"  target: {label} snapshot of 100,000 x 2 channels under "
+        say(
+            f"  target: {label} snapshot of 100,000 x 2 channels under "
             f"{TARGET_SNAPSHOT_SECONDS:.0f} s: {verdict}"
-            + ("" if n == 100_000 else f" (extrapolated linearly from {n:,}: "
-               f"{result['seconds'] * scale:.0f} s)"))
+            + (
+                ""
+                if n == 100_000
+                else f" (extrapolated linearly from {n:,}: {result['seconds'] * scale:.0f} s)"
+            )
+        )
     ratio = native["atp"] / native["floor"]
-    say(f"  target: ATP within {TARGET_FLOOR_RATIO:.0f}x of the SQL floor: "
-        f"{'PASS' if ratio <= TARGET_FLOOR_RATIO else 'MISS'} ({ratio:.1f}x)")
+    say(
+        f"  target: ATP within {TARGET_FLOOR_RATIO:.0f}x of the SQL floor: "
+        f"{'PASS' if ratio <= TARGET_FLOOR_RATIO else 'MISS'} ({ratio:.1f}x)"
+    )
 
 
 def main(argv=None):

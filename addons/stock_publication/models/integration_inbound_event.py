@@ -44,10 +44,16 @@ class IntegrationInboundEvent(models.Model):
         quantity = payload.get("quantity")
         event_time = payload.get("event_time")
         if not sku or not isinstance(sku, str) or not code or not isinstance(code, str):
-            raise ValidationError(self.env._("A stock adjustment needs a sku and a warehouse code."))
+            raise ValidationError(
+                self.env._("A stock adjustment needs a sku and a warehouse code.")
+            )
         if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or quantity < 0:
             raise ValidationError(
-                self.env._("The quantity of %(sku)s must be a number of at least 0, not %(q)r.", sku=sku, q=quantity)
+                self.env._(
+                    "The quantity of %(sku)s must be a number of at least 0, not %(q)r.",
+                    sku=sku,
+                    q=quantity,
+                )
             )
         if event_time is not None:
             try:
@@ -73,9 +79,15 @@ class IntegrationInboundEvent(models.Model):
             limit=1,
         )
         if not warehouse:
-            raise InboundRefused(self.env._("No warehouse has the code %s.", code), category="mapping")
+            raise InboundRefused(
+                self.env._("No warehouse has the code %s.", code), category="mapping"
+            )
         if event_time and self._newer_adjustment_applied(sku, code, event_time):
-            return self.env._("Older than the last applied adjustment of %(sku)s in %(wh)s: ignored.", sku=sku, wh=code)
+            return self.env._(
+                "Older than the last applied adjustment of %(sku)s in %(wh)s: ignored.",
+                sku=sku,
+                wh=code,
+            )
         location = warehouse.lot_stock_id
         Quant = self.env["stock.quant"].sudo().with_context(inventory_mode=True)
         quant = Quant._gather(product, location, strict=True).filtered(
@@ -86,12 +98,22 @@ class IntegrationInboundEvent(models.Model):
             return self.env._("%(sku)s in %(wh)s already at %(q)s.", sku=sku, wh=code, q=quantity)
         if not quant:
             quant = Quant.create(
-                {"product_id": product.id, "location_id": location.id, "inventory_quantity": quantity}
+                {
+                    "product_id": product.id,
+                    "location_id": location.id,
+                    "inventory_quantity": quantity,
+                }
             )
         else:
             quant.inventory_quantity = quantity
         quant._apply_inventory()
-        return self.env._("%(sku)s in %(wh)s set from %(old)s to %(new)s.", sku=sku, wh=code, old=current, new=quantity)
+        return self.env._(
+            "%(sku)s in %(wh)s set from %(old)s to %(new)s.",
+            sku=sku,
+            wh=code,
+            old=current,
+            new=quantity,
+        )
 
     def _newer_adjustment_applied(self, sku, code, event_time):
         self.env.cr.execute(

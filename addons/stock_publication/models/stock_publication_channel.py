@@ -160,10 +160,14 @@ class StockPublicationChannel(models.Model):
                 [("channel_id", "in", self.ids)], ["channel_id"], ["__count"]
             )
         )
-        states = dict(State._read_group([("channel_id", "in", self.ids)], ["channel_id"], ["__count"]))
+        states = dict(
+            State._read_group([("channel_id", "in", self.ids)], ["channel_id"], ["__count"])
+        )
         stale = dict(
             State._read_group(
-                [("channel_id", "in", self.ids), ("is_stale", "=", True)], ["channel_id"], ["__count"]
+                [("channel_id", "in", self.ids), ("is_stale", "=", True)],
+                ["channel_id"],
+                ["__count"],
             )
         )
         for channel in self:
@@ -185,7 +189,9 @@ class StockPublicationChannel(models.Model):
         } & set(vals)
         before = {c.id: (c.frozen, c.exposure_percent) for c in self} if incident else {}
         result = super().write(vals)
-        for channel in self.filtered(lambda c: before.get(c.id) and before[c.id] != (c.frozen, c.exposure_percent)):
+        for channel in self.filtered(
+            lambda c: before.get(c.id) and before[c.id] != (c.frozen, c.exposure_percent)
+        ):
             # A logged note: who and when, without needing an e-mail address to notify.
             channel._message_log(
                 body=self.env._(
@@ -271,10 +277,14 @@ class StockPublicationChannel(models.Model):
         their children) left out. One SQL aggregate for all products (or the ids given)."""
         if not warehouse_ids:
             return {}
-        self.env["stock.quant"].flush_model(["product_id", "location_id", "quantity", "reserved_quantity"])
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "quantity", "reserved_quantity"]
+        )
         self.env["stock.location"].flush_model(["parent_path", "usage", "quality_hold"])
         product_filter = (
-            SQL("AND q.product_id = ANY(%s)", list(product_ids)) if product_ids is not None else SQL()
+            SQL("AND q.product_id = ANY(%s)", list(product_ids))
+            if product_ids is not None
+            else SQL()
         )
         self.env.cr.execute(
             SQL(
@@ -327,7 +337,9 @@ class StockPublicationChannel(models.Model):
                  %(limit)s
                 """,
                 after=after_id,
-                products=SQL("AND p.id = ANY(%s)", list(product_ids)) if product_ids is not None else SQL(),
+                products=SQL("AND p.id = ANY(%s)", list(product_ids))
+                if product_ids is not None
+                else SQL(),
                 limit=SQL("LIMIT %s", limit) if limit else SQL(),
             )
         )
@@ -338,10 +350,10 @@ class StockPublicationChannel(models.Model):
         `products` are rows from `_publishable_products`; `free` a precomputed result of
         `_free_quantities` covering the channels' warehouses. Excluded products are absent."""
         if free is None:
-            free = self._free_quantities(
-                set(self.warehouse_ids.ids), [row[0] for row in products]
-            )
-        overrides = self.env["stock.publication.override"]._for_channels(self, [row[0] for row in products])
+            free = self._free_quantities(set(self.warehouse_ids.ids), [row[0] for row in products])
+        overrides = self.env["stock.publication.override"]._for_channels(
+            self, [row[0] for row in products]
+        )
         result = {}
         for channel in self:
             policy = channel._policy()
@@ -366,7 +378,9 @@ class StockPublicationChannel(models.Model):
         owner = self.env.ref("integration_core.domain_stock").owner_connector_id
         # Never publish stock back to the system that owns it (enqueue would refuse it).
         channels = self.filtered(
-            lambda c: not c.frozen and c.active and c.connector_id.active and c.connector_id != owner
+            lambda c: (
+                not c.frozen and c.active and c.connector_id.active and c.connector_id != owner
+            )
         )
         if not channels or not products:
             return 0
@@ -496,7 +510,9 @@ class StockPublicationChannel(models.Model):
         # (over all their warehouses) per chunk.
         groups = {}
         for channel in running:
-            groups[channel.snapshot_cursor] = groups.get(channel.snapshot_cursor, self.browse()) | channel
+            groups[channel.snapshot_cursor] = (
+                groups.get(channel.snapshot_cursor, self.browse()) | channel
+            )
         for cursor, group in groups.items():
             warehouses = group.warehouse_ids.ids
             while time.monotonic() < deadline:
@@ -550,8 +566,11 @@ class StockPublicationChannel(models.Model):
         for channel in self.search([]):
             stale = State.search([("channel_id", "=", channel.id), ("is_stale", "=", True)])
             open_activity = channel.activity_ids.filtered(
-                lambda a: a.activity_type_id == activity_type and a.summary
-                and a.summary.startswith(self.env._("Stale stock"))
+                lambda a: (
+                    a.activity_type_id == activity_type
+                    and a.summary
+                    and a.summary.startswith(self.env._("Stale stock"))
+                )
             )
             if not stale:
                 if open_activity:
@@ -618,7 +637,10 @@ class StockPublicationChannel(models.Model):
                 )
             )
             self.env.cr.execute(
-                SQL("UPDATE integration_message SET state = 'failed' WHERE id = %s", stale.message_id.id)
+                SQL(
+                    "UPDATE integration_message SET state = 'failed' WHERE id = %s",
+                    stale.message_id.id,
+                )
             )
             self.env.invalidate_all()
         channels[0].write({"last_snapshot_at": fields.Datetime.now() - timedelta(days=3)})

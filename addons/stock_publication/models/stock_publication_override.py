@@ -44,13 +44,15 @@ class StockPublicationOverride(models.Model):
     fixed_quantity = fields.Float(tracking=True)
     share_percent = fields.Float("Share of free quantity (%)", default=100.0, tracking=True)
     safety_buffer = fields.Float(tracking=True)
-    max_quantity = fields.Float(
-        "Maximum exposed quantity", tracking=True, help="0: no maximum."
-    )
+    max_quantity = fields.Float("Maximum exposed quantity", tracking=True, help="0: no maximum.")
     note = fields.Char(help="Why this product is treated differently.")
 
     _sql_constraints = [
-        ("channel_product_uniq", "unique(channel_id, product_id)", "This product already has an override on this channel."),
+        (
+            "channel_product_uniq",
+            "unique(channel_id, product_id)",
+            "This product already has an override on this channel.",
+        ),
         (
             "values_valid",
             "CHECK(share_percent >= 0 AND share_percent <= 100 AND safety_buffer >= 0 "
@@ -82,8 +84,15 @@ class StockPublicationOverride(models.Model):
         """{(channel id, product id): allocation.Override} in one query."""
         overrides = self.search_fetch(
             [("channel_id", "in", channels.ids), ("product_id", "in", list(product_ids))],
-            ["channel_id", "product_id", "mode", "fixed_quantity", "share_percent", "safety_buffer",
-             "max_quantity"],
+            [
+                "channel_id",
+                "product_id",
+                "mode",
+                "fixed_quantity",
+                "share_percent",
+                "safety_buffer",
+                "max_quantity",
+            ],
         )
         result = {}
         for override in overrides:

@@ -41,17 +41,29 @@ class StockPublicationState(models.Model):
         groups="integration_core.group_integration_user",
     )
     message_state = fields.Selection(
-        related="message_id.state", string="Delivery", groups="integration_core.group_integration_user"
+        related="message_id.state",
+        string="Delivery",
+        groups="integration_core.group_integration_user",
     )
     is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
 
     _sql_constraints = [
-        ("channel_product_uniq", "unique(channel_id, product_id)", "One state per channel and product.")
+        (
+            "channel_product_uniq",
+            "unique(channel_id, product_id)",
+            "One state per channel and product.",
+        )
     ]
 
-    @api.depends("last_checked_at", "last_published_at", "message_id.state", "channel_id.stale_hours")
+    @api.depends(
+        "last_checked_at", "last_published_at", "message_id.state", "channel_id.stale_hours"
+    )
     def _compute_is_stale(self):
-        stale = set(self.search([("id", "in", self.ids), ("is_stale", "=", True)]).ids) if self.ids else set()
+        stale = (
+            set(self.search([("id", "in", self.ids), ("is_stale", "=", True)]).ids)
+            if self.ids
+            else set()
+        )
         for state in self:
             state.is_stale = state.id in stale
 

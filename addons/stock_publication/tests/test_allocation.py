@@ -57,7 +57,9 @@ class TestAllocation(unittest.TestCase):
 
     def test_fixed_override_publishes_as_is(self):
         self.assertEqual(allocate(0, Policy(), Override("fixed", fixed_quantity=25)), 25)
-        self.assertEqual(allocate(-4, Policy(share_percent=10), Override("fixed", fixed_quantity=2)), 2)
+        self.assertEqual(
+            allocate(-4, Policy(share_percent=10), Override("fixed", fixed_quantity=2)), 2
+        )
 
     def test_exclude_override(self):
         self.assertIs(allocate(100, Policy(), Override("exclude")), EXCLUDED)

@@ -10,7 +10,12 @@ class TestAvailability(StockPublicationCase):
             {"name": "Shelf A", "location_id": self.wh1.lot_stock_id.id, "usage": "internal"}
         )
         hold = self.env["stock.location"].create(
-            {"name": "QC", "location_id": self.wh1.lot_stock_id.id, "usage": "internal", "quality_hold": True}
+            {
+                "name": "QC",
+                "location_id": self.wh1.lot_stock_id.id,
+                "usage": "internal",
+                "quality_hold": True,
+            }
         )
         hold_child = self.env["stock.location"].create(
             {"name": "QC bin", "location_id": hold.id, "usage": "internal"}
@@ -38,10 +43,21 @@ class TestAvailability(StockPublicationCase):
         self.set_stock(self.p3, self.wh1, 50)
         self.env["stock.publication.override"].create(
             [
-                {"channel_id": self.market.id, "product_id": self.p2.id, "mode": "fixed", "fixed_quantity": 99},
+                {
+                    "channel_id": self.market.id,
+                    "product_id": self.p2.id,
+                    "mode": "fixed",
+                    "fixed_quantity": 99,
+                },
                 {"channel_id": self.shop.id, "product_id": self.p4.id, "mode": "exclude"},
-                {"channel_id": self.shop.id, "product_id": self.p2.id, "mode": "policy",
-                 "share_percent": 100, "safety_buffer": 0, "max_quantity": 5},
+                {
+                    "channel_id": self.shop.id,
+                    "product_id": self.p2.id,
+                    "mode": "policy",
+                    "share_percent": 100,
+                    "safety_buffer": 0,
+                    "max_quantity": 5,
+                },
             ]
         )
         self.p3.product_tmpl_id.write(
@@ -66,37 +82,58 @@ class TestAvailability(StockPublicationCase):
         self.assertEqual(message.payload["warehouse"], "TN1,TS2")
         self.assertEqual(message.coalescing_key, f"stock:{self.shop.id}:{self.p3.id}")
         self.assertEqual(message.schema_id.name, "stock")
-        state = self.State.search([("channel_id", "=", self.shop.id), ("product_id", "=", self.p3.id)])
+        state = self.State.search(
+            [("channel_id", "=", self.shop.id), ("product_id", "=", self.p3.id)]
+        )
         self.assertEqual((state.last_quantity, state.message_id), (0, message))
 
     def test_products_without_sku_or_not_storable_are_not_published(self):
         no_sku = self.env["product.product"].create({"name": "No SKU", "is_storable": True})
-        service = self.env["product.product"].create({"name": "Svc", "default_code": "SVC-T", "type": "service"})
+        service = self.env["product.product"].create(
+            {"name": "Svc", "default_code": "SVC-T", "type": "service"}
+        )
         rows = self.Channel._publishable_products(product_ids=(no_sku | service | self.p1).ids)
         self.assertEqual([row[0] for row in rows], [self.p1.id])
 
     def test_bad_channel_configuration_is_refused(self):
-        from odoo.exceptions import ValidationError
         from psycopg2 import IntegrityError
 
+        from odoo.exceptions import ValidationError
         from odoo.tools import mute_logger
 
-        price_only = self.make_connector("priceonly", allowed_domain_ids=[(6, 0, [self.domain_price.id])])
-        with self.assertRaisesRegex(ValidationError, "not allowed to receive stock"), self.cr.savepoint():
+        price_only = self.make_connector(
+            "priceonly", allowed_domain_ids=[(6, 0, [self.domain_price.id])]
+        )
+        with (
+            self.assertRaisesRegex(ValidationError, "not allowed to receive stock"),
+            self.cr.savepoint(),
+        ):
             self.Channel.create(
-                {"name": "X", "connector_id": price_only.id, "warehouse_ids": [(6, 0, [self.wh1.id])]}
+                {
+                    "name": "X",
+                    "connector_id": price_only.id,
+                    "warehouse_ids": [(6, 0, [self.wh1.id])],
+                }
             )
         other = self.make_connector("other")
         with self.assertRaisesRegex(ValidationError, "at least one warehouse"), self.cr.savepoint():
             self.Channel.create({"name": "Y", "connector_id": other.id})
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.Channel.create(
-                {"name": "Z", "connector_id": other.id, "warehouse_ids": [(6, 0, [self.wh1.id])],
-                 "share_percent": 120}
+                {
+                    "name": "Z",
+                    "connector_id": other.id,
+                    "warehouse_ids": [(6, 0, [self.wh1.id])],
+                    "share_percent": 120,
+                }
             )
         with mute_logger("odoo.sql_db"), self.assertRaises(IntegrityError), self.cr.savepoint():
             self.Channel.create(
-                {"name": "Dup", "connector_id": self.connector.id, "warehouse_ids": [(6, 0, [self.wh1.id])]}
+                {
+                    "name": "Dup",
+                    "connector_id": self.connector.id,
+                    "warehouse_ids": [(6, 0, [self.wh1.id])],
+                }
             )
         self.assertFalse(self.Channel.search([("connector_id", "in", (price_only | other).ids)]))
 

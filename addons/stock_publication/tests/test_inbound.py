@@ -30,7 +30,9 @@ class TestInventoryAuthority(StockPublicationCase):
         self.domain_stock.owner_connector_id = connector
 
     def qty(self, product, warehouse):
-        return self.Channel._free_quantities([warehouse.id], [product.id]).get((product.id, warehouse.id), 0)
+        return self.Channel._free_quantities([warehouse.id], [product.id]).get(
+            (product.id, warehouse.id), 0
+        )
 
     def test_odoo_owns_stock_refuses(self):
         self.own_stock(False)
@@ -41,30 +43,60 @@ class TestInventoryAuthority(StockPublicationCase):
 
     def test_other_connector_than_owner_refused(self):
         self.own_stock(self.wms)
-        event = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 5}, connector=self.marketplace)
+        event = self.event(
+            {"sku": "TST-0", "warehouse": "TN1", "quantity": 5}, connector=self.marketplace
+        )
         self.assertEqual((event.state, event.error_category), ("dead", "ownership"))
         self.assertEqual(self.qty(self.p1, self.wh1), 0)
 
     def test_wms_sets_absolute_quantity_idempotently(self):
         self.own_stock(self.wms)
         self.set_stock(self.p1, self.wh1, 3)
-        event = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 12, "event_time": "2026-11-25T10:00:00Z"})
+        event = self.event(
+            {
+                "sku": "TST-0",
+                "warehouse": "TN1",
+                "quantity": 12,
+                "event_time": "2026-11-25T10:00:00Z",
+            }
+        )
         self.assertEqual(event.state, "done", event.error_message)
         self.assertIn("set from 3", event.result)
         self.assertEqual(self.qty(self.p1, self.wh1), 12)
         self.assertIn(self.p1.id, self.dirty_ids(), "the adjustment is published like any move")
         # The same content again (a repeat under a new id) changes nothing.
-        again = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 12, "event_time": "2026-11-25T10:00:00Z"})
+        again = self.event(
+            {
+                "sku": "TST-0",
+                "warehouse": "TN1",
+                "quantity": 12,
+                "event_time": "2026-11-25T10:00:00Z",
+            }
+        )
         self.assertEqual(again.state, "done")
         self.assertIn("already at", again.result)
         self.assertEqual(self.qty(self.p1, self.wh1), 12)
         # An older adjustment arriving late is ignored.
-        late = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 1, "event_time": "2026-11-25T09:00:00Z"})
+        late = self.event(
+            {
+                "sku": "TST-0",
+                "warehouse": "TN1",
+                "quantity": 1,
+                "event_time": "2026-11-25T09:00:00Z",
+            }
+        )
         self.assertEqual(late.state, "done")
         self.assertIn("ignored", late.result)
         self.assertEqual(self.qty(self.p1, self.wh1), 12)
         # Down to zero.
-        self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 0, "event_time": "2026-11-25T11:00:00Z"})
+        self.event(
+            {
+                "sku": "TST-0",
+                "warehouse": "TN1",
+                "quantity": 0,
+                "event_time": "2026-11-25T11:00:00Z",
+            }
+        )
         self.assertEqual(self.qty(self.p1, self.wh1), 0)
 
     def test_same_event_id_is_received_once(self):
@@ -92,7 +124,11 @@ class TestInventoryAuthority(StockPublicationCase):
             ({"warehouse": "TN1", "quantity": 5}, "validation", "sku"),
             ({"sku": "TST-0", "warehouse": "TN1", "quantity": -1}, "validation", "at least 0"),
             ({"sku": "TST-0", "warehouse": "TN1", "quantity": "5"}, "validation", "number"),
-            ({"sku": "TST-0", "warehouse": "TN1", "quantity": 5, "event_time": "yesterday"}, "validation", "ISO 8601"),
+            (
+                {"sku": "TST-0", "warehouse": "TN1", "quantity": 5, "event_time": "yesterday"},
+                "validation",
+                "ISO 8601",
+            ),
             ({"sku": "NOPE-404", "warehouse": "TN1", "quantity": 5}, "mapping", "NOPE-404"),
             ({"sku": "TST-0", "warehouse": "ZZZ", "quantity": 5}, "mapping", "ZZZ"),
         ]

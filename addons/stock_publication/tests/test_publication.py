@@ -84,7 +84,9 @@ class TestEventDrivenPublication(StockPublicationCase):
         self.assertEqual(first.state, "superseded")
         superseded = self.messages(self.shop, states=("superseded",))
         self.assertEqual(len(superseded), 2)
-        state = self.State.search([("channel_id", "=", self.shop.id), ("product_id", "=", self.p1.id)])
+        state = self.State.search(
+            [("channel_id", "=", self.shop.id), ("product_id", "=", self.p1.id)]
+        )
         self.assertEqual((state.last_quantity, state.message_id), (16, waiting))
         # delivered through the queue to the receiver: one request with the newest quantity
         self.process()
@@ -104,17 +106,26 @@ class TestEventDrivenPublication(StockPublicationCase):
     def test_discontinuing_a_product_marks_it_dirty(self):
         self.set_stock(self.p2, self.wh1, 8)
         self.publish_dirty()
-        self.p2.product_tmpl_id.write({"stock_discontinued": True, "stock_substitute_product_id": self.p1.id})
+        self.p2.product_tmpl_id.write(
+            {"stock_discontinued": True, "stock_substitute_product_id": self.p1.id}
+        )
         self.assertIn(self.p2.id, self.dirty_ids())
         self.publish_dirty()
         message = self.messages(self.shop).filtered(lambda m: m.payload["sku"] == "TST-1")
-        self.assertEqual((message.payload["quantity"], message.payload["substitute_sku"]), (0, "TST-0"))
+        self.assertEqual(
+            (message.payload["quantity"], message.payload["substitute_sku"]), (0, "TST-0")
+        )
 
     def test_override_change_marks_dirty(self):
         self.set_stock(self.p1, self.wh1, 10)
         self.publish_dirty()
         self.env["stock.publication.override"].create(
-            {"channel_id": self.shop.id, "product_id": self.p1.id, "mode": "fixed", "fixed_quantity": 3}
+            {
+                "channel_id": self.shop.id,
+                "product_id": self.p1.id,
+                "mode": "fixed",
+                "fixed_quantity": 3,
+            }
         )
         self.publish_dirty()
         self.assertEqual(self.published(self.shop), {("t-webshop", "TST-0"): 3})

@@ -85,7 +85,9 @@ class TestReconciliation(StockPublicationCase):
         self.env.flush_all()
         self.cr.flush()  # tracking values are written at commit
         self.shop.invalidate_recordset()
-        tracked = self.shop.message_ids.tracking_value_ids.filtered(lambda t: t.field_id.name == "frozen")
+        tracked = self.shop.message_ids.tracking_value_ids.filtered(
+            lambda t: t.field_id.name == "frozen"
+        )
         self.assertTrue(tracked)
         self.publish_dirty()
         self.assertFalse(self.messages(self.shop))
@@ -141,7 +143,9 @@ class TestStaleness(StockPublicationCase):
         self.assertEqual(self.shop.stale_count, 0)
         self.shop.stale_hours = 4
         self.age(5)
-        self.assertEqual(self.State.search([("channel_id", "=", self.shop.id), ("is_stale", "=", True)]), states)
+        self.assertEqual(
+            self.State.search([("channel_id", "=", self.shop.id), ("is_stale", "=", True)]), states
+        )
         self.shop.invalidate_recordset()
         self.assertEqual(self.shop.stale_count, 2)
         action = self.shop.action_view_stale()
@@ -156,7 +160,9 @@ class TestStaleness(StockPublicationCase):
         # A reconciliation confirms the quantities: no longer stale, the activity is closed.
         self.shop.action_request_snapshot()
         self.Channel._cron_snapshot()
-        self.assertFalse(self.State.search([("channel_id", "=", self.shop.id), ("is_stale", "=", True)]))
+        self.assertFalse(
+            self.State.search([("channel_id", "=", self.shop.id), ("is_stale", "=", True)])
+        )
         self.Channel._cron_check_stale()
         self.assertFalse(self.shop.activity_ids)
 

@@ -13,7 +13,11 @@ class TestRegistry(TransactionCase):
             self.assertIn(model, self.env.registry)
 
     def test_views_render(self):
-        for model in ("stock.publication.channel", "stock.publication.override", "stock.publication.state"):
+        for model in (
+            "stock.publication.channel",
+            "stock.publication.override",
+            "stock.publication.state",
+        ):
             views = self.env[model].get_views([(False, "list"), (False, "form"), (False, "search")])
             self.assertEqual(set(views["views"]), {"list", "form", "search"})
         kanban = self.env["stock.publication.channel"].get_views([(False, "kanban")])
