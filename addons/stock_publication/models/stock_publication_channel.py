@@ -598,10 +598,6 @@ class StockPublicationChannel(models.Model):
                 )
         return True
 
-    @api.model
-    def _stale_limit(self, hours):
-        return fields.Datetime.now() - timedelta(hours=hours)
-
     # ------------------------------------------------------------------ demo
 
     @api.model

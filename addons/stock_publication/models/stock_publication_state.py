@@ -1,7 +1,5 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import timedelta
-
 from odoo import api, fields, models
 from odoo.tools import SQL
 
@@ -150,7 +148,3 @@ class StockPublicationState(models.Model):
             )
         if changed or unchanged:
             self.invalidate_model()
-
-    @api.model
-    def _stale_before(self, hours):
-        return fields.Datetime.now() - timedelta(hours=hours)
