@@ -370,10 +370,12 @@ class StockPublicationChannel(models.Model):
                     result[(channel.id, product_id)] = quantity
         return result
 
-    def _publish(self, products, free=None, force=False):
+    def _publish(self, products, free=None, force=False, priority="high"):
         """Compute the quantities of `products` for these channels, enqueue one message per
         product and channel whose quantity differs from the last published one (all when
-        `force`), record the state. Frozen channels are skipped. Returns the number of
+        `force`), record the state. Frozen channels are skipped. Changes seen by events go
+        out at high priority; differences found by a snapshot at normal priority, so that a
+        large reconciliation does not delay the next sale's quantity. Returns the number of
         messages queued."""
         owner = self.env.ref("integration_core.domain_stock").owner_connector_id
         # Never publish stock back to the system that owns it (enqueue would refuse it).
@@ -424,7 +426,7 @@ class StockPublicationChannel(models.Model):
                         "payload": payload,
                         "schema": "stock",
                         "coalescing_key": f"stock:{channel.id}:{product_id}",
-                        "priority": "high",
+                        "priority": priority,
                         "res_model": "product.product",
                         "res_id": product_id,
                     }
@@ -539,7 +541,7 @@ class StockPublicationChannel(models.Model):
                     break
                 free = self._free_quantities(warehouses, product_ids=[r[0] for r in products])
                 for channel in group:
-                    sent = channel._publish(products, free=free)
+                    sent = channel._publish(products, free=free, priority="normal")
                     channel.write(
                         {
                             "snapshot_cursor": products[-1][0],

@@ -37,6 +37,7 @@ class TestEventDrivenPublication(StockPublicationCase):
         self.env["stock.publication.dirty"]._mark([self.p1.id])
         self.assertEqual(self.publish_dirty(), 0)
         self.assertEqual(len(self.messages()), 2)
+        self.assertEqual(set(self.messages().mapped("priority_class")), {"1_high"})
 
     def test_marking_is_one_cheap_statement_with_no_message(self):
         self.set_stock(self.p2, self.wh1, 3)

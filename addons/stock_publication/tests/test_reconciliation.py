@@ -45,6 +45,9 @@ class TestReconciliation(StockPublicationCase):
             {("t-webshop", "TST-0", 20), ("t-market", "TST-0", 9)},
         )
         self.assertEqual((self.shop.snapshot_differences, self.market.snapshot_differences), (1, 1))
+        self.assertEqual(
+            set(new.mapped("priority_class")), {"2_normal"}, "snapshots yield to events"
+        )
         self.assertEqual(self.shop.snapshot_checked, publishable)
 
     def test_snapshot_resumes_where_it_stopped(self):
