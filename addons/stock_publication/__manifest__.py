@@ -12,7 +12,14 @@
     "external_dependencies": {"python": ["jsonschema"]},
     "data": [
         "security/ir.model.access.csv",
+        "security/stock_publication_security.xml",
+        "data/ir_cron_data.xml",
         "views/stock_publication_channel_views.xml",
+        "views/stock_publication_override_views.xml",
+        "views/stock_publication_state_views.xml",
+        "views/product_template_views.xml",
+        "views/stock_location_views.xml",
     ],
+    "demo": ["demo/stock_publication_demo.xml"],
     "installable": True,
 }

@@ -1,6 +1,18 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import fields, models
+import logging
+import time
+from datetime import timedelta
+
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+from odoo.tools import SQL
+
+from ..tools import allocation
+
+_logger = logging.getLogger(__name__)
+
+SNAPSHOT_STATES = [("idle", "Idle"), ("requested", "Requested"), ("running", "Running")]
 
 
 class StockPublicationChannel(models.Model):
@@ -8,12 +20,626 @@ class StockPublicationChannel(models.Model):
 
     _name = "stock.publication.channel"
     _description = "Stock Publication Channel"
-    _inherit = ["mail.thread"]
+    _inherit = ["mail.thread", "mail.activity.mixin"]
+    _order = "sequence, name"
 
-    name = fields.Char(required=True)
-    connector_id = fields.Many2one("integration.connector", required=True, ondelete="restrict")
+    name = fields.Char(required=True, tracking=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True, tracking=True)
+    connector_id = fields.Many2one(
+        "integration.connector",
+        required=True,
+        ondelete="restrict",
+        tracking=True,
+        help="The webshop or marketplace that receives the quantities. One channel per connector.",
+    )
     company_id = fields.Many2one(related="connector_id.company_id", store=True)
-    warehouse_ids = fields.Many2many("stock.warehouse", string="Warehouses")
-    share_percent = fields.Float("Share of free quantity (%)", default=100.0)
-    safety_buffer = fields.Float()
-    frozen = fields.Boolean(tracking=True)
+    warehouse_ids = fields.Many2many(
+        "stock.warehouse",
+        string="Warehouses",
+        help="Free stock of these warehouses (internal locations, quality hold left out) is "
+        "what the channel may sell.",
+    )
+    share_percent = fields.Float(
+        "Share of free quantity (%)",
+        default=100.0,
+        tracking=True,
+        help="Part of the free quantity offered on this channel, after the safety buffer.",
+    )
+    safety_buffer = fields.Float(
+        default=0.0,
+        tracking=True,
+        help="Units kept back from this channel before the share is applied.",
+    )
+    max_quantity = fields.Float(
+        "Maximum exposed quantity",
+        default=0.0,
+        tracking=True,
+        help="Never publish more than this. 0: no maximum.",
+    )
+    out_of_stock_threshold = fields.Float(
+        default=0.0,
+        tracking=True,
+        help="A quantity at or below this publishes 0 (shown as out of stock).",
+    )
+    frozen = fields.Boolean(
+        "Publication frozen",
+        tracking=True,
+        readonly=True,
+        help="During an incident: nothing is published to this channel until unfrozen.",
+    )
+    exposure_percent = fields.Float(
+        "Exposure (%)",
+        default=100.0,
+        tracking=True,
+        help="Incident cap applied on top of the policy: publish at most this percentage of "
+        "what the policy allows. 100: normal.",
+    )
+    publication_status = fields.Selection(
+        [("live", "Live"), ("reduced", "Reduced exposure"), ("frozen", "Frozen")],
+        compute="_compute_publication_status",
+        store=True,
+        string="Status",
+    )
+    stale_hours = fields.Float(
+        "Stale window (hours)",
+        default=26.0,
+        help="A product whose published quantity was neither confirmed nor delivered within "
+        "this many hours is stale and routed to the connector's responsible.",
+    )
+    override_ids = fields.One2many("stock.publication.override", "channel_id", "Overrides")
+    override_count = fields.Integer(compute="_compute_counts")
+    state_count = fields.Integer("Published products", compute="_compute_counts")
+    stale_count = fields.Integer("Stale products", compute="_compute_counts")
+    snapshot_state = fields.Selection(
+        SNAPSHOT_STATES, default="idle", required=True, readonly=True, copy=False
+    )
+    snapshot_cursor = fields.Integer(
+        readonly=True, copy=False, help="Last product id checked by the running snapshot."
+    )
+    snapshot_started_at = fields.Datetime(readonly=True, copy=False)
+    last_snapshot_at = fields.Datetime("Last snapshot at", readonly=True, copy=False)
+    snapshot_checked = fields.Integer("Products checked", readonly=True, copy=False)
+    snapshot_differences = fields.Integer("Differences published", readonly=True, copy=False)
+    snapshot_seconds = fields.Float("Snapshot duration (s)", readonly=True, copy=False)
+
+    _sql_constraints = [
+        ("connector_uniq", "unique(connector_id)", "This connector already has a stock channel."),
+        (
+            "share_range",
+            "CHECK(share_percent >= 0 AND share_percent <= 100)",
+            "The share of free quantity is a percentage between 0 and 100.",
+        ),
+        (
+            "exposure_range",
+            "CHECK(exposure_percent >= 0 AND exposure_percent <= 100)",
+            "Exposure is a percentage between 0 and 100.",
+        ),
+        (
+            "non_negative",
+            "CHECK(safety_buffer >= 0 AND max_quantity >= 0 AND out_of_stock_threshold >= 0 "
+            "AND stale_hours > 0)",
+            "Buffer, maximum and threshold must not be negative; the stale window must be positive.",
+        ),
+    ]
+
+    # ------------------------------------------------------------------ constraints, counts
+
+    @api.constrains("connector_id", "warehouse_ids")
+    def _check_connector_and_warehouses(self):
+        stock = self.env.ref("integration_core.domain_stock")
+        for channel in self:
+            # Stock managers need not be integration users to set a channel up.
+            if stock not in channel.connector_id.sudo().allowed_domain_ids:
+                raise ValidationError(
+                    self.env._(
+                        "Connector %s is not allowed to receive stock data: add the Stock data "
+                        "domain to it first.",
+                        channel.connector_id.name,
+                    )
+                )
+            if not channel.warehouse_ids:
+                raise ValidationError(
+                    self.env._("Channel %s needs at least one warehouse.", channel.name)
+                )
+
+    @api.depends("frozen", "exposure_percent")
+    def _compute_publication_status(self):
+        for channel in self:
+            if channel.frozen:
+                channel.publication_status = "frozen"
+            elif channel.exposure_percent < 100:
+                channel.publication_status = "reduced"
+            else:
+                channel.publication_status = "live"
+
+    def _compute_counts(self):
+        State = self.env["stock.publication.state"]
+        overrides = dict(
+            self.env["stock.publication.override"]._read_group(
+                [("channel_id", "in", self.ids)], ["channel_id"], ["__count"]
+            )
+        )
+        states = dict(
+            State._read_group([("channel_id", "in", self.ids)], ["channel_id"], ["__count"])
+        )
+        stale = dict(
+            State._read_group(
+                [("channel_id", "in", self.ids), ("is_stale", "=", True)],
+                ["channel_id"],
+                ["__count"],
+            )
+        )
+        for channel in self:
+            channel.override_count = overrides.get(channel, 0)
+            channel.state_count = states.get(channel, 0)
+            channel.stale_count = stale.get(channel, 0)
+
+    # ------------------------------------------------------------------ incident switches
+
+    def write(self, vals):
+        incident = {"frozen", "exposure_percent"} & set(vals)
+        policy = {
+            "share_percent",
+            "safety_buffer",
+            "max_quantity",
+            "out_of_stock_threshold",
+            "exposure_percent",
+            "warehouse_ids",
+        } & set(vals)
+        before = {c.id: (c.frozen, c.exposure_percent) for c in self} if incident else {}
+        result = super().write(vals)
+        for channel in self.filtered(
+            lambda c: before.get(c.id) and before[c.id] != (c.frozen, c.exposure_percent)
+        ):
+            # A logged note: who and when, without needing an e-mail address to notify.
+            channel._message_log(
+                body=self.env._(
+                    "Incident switches changed by %(user)s at %(when)s UTC: publication "
+                    "%(frozen)s, exposure %(exposure)s %%.",
+                    user=self.env.user.name,
+                    when=fields.Datetime.to_string(fields.Datetime.now()),
+                    frozen=self.env._("frozen") if channel.frozen else self.env._("running"),
+                    exposure=f"{channel.exposure_percent:g}",
+                ),
+            )
+        if policy or (incident and "frozen" in vals and not vals["frozen"]):
+            # Quantities follow the new policy at the next pass of the snapshot cron.
+            self.filtered(lambda c: not c.frozen)._request_snapshot()
+        return result
+
+    def action_freeze(self):
+        self.write({"frozen": True})
+        return True
+
+    def action_unfreeze(self):
+        self.write({"frozen": False})
+        return True
+
+    def action_reset_exposure(self):
+        self.write({"exposure_percent": 100.0})
+        return True
+
+    def action_request_snapshot(self):
+        self._request_snapshot()
+        return True
+
+    def _request_snapshot(self):
+        idle = self.filtered(lambda c: c.snapshot_state == "idle")
+        if idle:
+            idle.write({"snapshot_state": "requested"})
+        if self:
+            cron = self.env.ref("stock_publication.ir_cron_stock_publication_snapshot", False)
+            if cron:
+                cron._trigger()
+
+    # ------------------------------------------------------------------ actions
+
+    def action_view_overrides(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_publication.stock_publication_override_action"
+        )
+        action["domain"] = [("channel_id", "=", self.id)]
+        action["context"] = {"default_channel_id": self.id}
+        return action
+
+    def action_view_states(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "stock_publication.stock_publication_state_action"
+        )
+        action["domain"] = [("channel_id", "=", self.id)]
+        return action
+
+    def action_view_stale(self):
+        action = self.action_view_states()
+        action["domain"] = [("channel_id", "=", self.id), ("is_stale", "=", True)]
+        action["name"] = self.env._("Stale products: %s", self.name)
+        return action
+
+    # ------------------------------------------------------------------ computation
+
+    def _policy(self):
+        self.ensure_one()
+        return allocation.Policy(
+            share_percent=self.share_percent,
+            safety_buffer=self.safety_buffer,
+            max_quantity=self.max_quantity,
+            out_of_stock_threshold=self.out_of_stock_threshold,
+            exposure_percent=self.exposure_percent,
+        )
+
+    @api.model
+    def _free_quantities(self, warehouse_ids, product_ids=None):
+        """Available to promise per (product, warehouse): on hand minus reserved in the
+        internal locations under each warehouse's view location, quality-hold locations (and
+        their children) left out. One SQL aggregate for all products (or the ids given)."""
+        if not warehouse_ids:
+            return {}
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "quantity", "reserved_quantity"]
+        )
+        self.env["stock.location"].flush_model(["parent_path", "usage", "quality_hold"])
+        product_filter = (
+            SQL("AND q.product_id = ANY(%s)", list(product_ids))
+            if product_ids is not None
+            else SQL()
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH hold AS (
+                    SELECT parent_path FROM stock_location WHERE quality_hold
+                ), loc AS (
+                    SELECT l.id AS location_id, w.id AS warehouse_id
+                      FROM stock_warehouse w
+                      JOIN stock_location vl ON vl.id = w.view_location_id
+                      JOIN stock_location l
+                        ON left(l.parent_path, length(vl.parent_path)) = vl.parent_path
+                     WHERE w.id = ANY(%(warehouses)s)
+                       AND l.usage = 'internal'
+                       AND NOT EXISTS (
+                           SELECT 1 FROM hold
+                            WHERE left(l.parent_path, length(hold.parent_path)) = hold.parent_path)
+                )
+                SELECT q.product_id, loc.warehouse_id, SUM(q.quantity - q.reserved_quantity)
+                  FROM stock_quant q
+                  JOIN loc ON loc.location_id = q.location_id
+                 WHERE TRUE %(products)s
+                 GROUP BY q.product_id, loc.warehouse_id
+                """,
+                warehouses=list(warehouse_ids),
+                products=product_filter,
+            )
+        )
+        return {(p, w): qty for p, w, qty in self.env.cr.fetchall()}
+
+    @api.model
+    def _publishable_products(self, product_ids=None, after_id=0, limit=None):
+        """Rows (id, sku, discontinued, substitute sku) of the storable, active products with a
+        SKU, in id order: the products a channel publishes."""
+        self.env["product.product"].flush_model(["default_code", "active", "product_tmpl_id"])
+        self.env["product.template"].flush_model(
+            ["is_storable", "stock_discontinued", "stock_substitute_product_id"]
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT p.id, p.default_code, COALESCE(t.stock_discontinued, FALSE), s.default_code
+                  FROM product_product p
+                  JOIN product_template t ON t.id = p.product_tmpl_id
+                  LEFT JOIN product_product s ON s.id = t.stock_substitute_product_id
+                 WHERE p.active AND t.active AND t.is_storable
+                   AND p.default_code IS NOT NULL AND p.default_code != ''
+                   AND p.id > %(after)s %(products)s
+                 ORDER BY p.id
+                 %(limit)s
+                """,
+                after=after_id,
+                products=SQL("AND p.id = ANY(%s)", list(product_ids))
+                if product_ids is not None
+                else SQL(),
+                limit=SQL("LIMIT %s", limit) if limit else SQL(),
+            )
+        )
+        return self.env.cr.fetchall()
+
+    def _compute_quantities(self, products, free=None):
+        """Quantity to publish per channel and product: {(channel id, product id): qty}.
+        `products` are rows from `_publishable_products`; `free` a precomputed result of
+        `_free_quantities` covering the channels' warehouses. Excluded products are absent."""
+        if free is None:
+            free = self._free_quantities(set(self.warehouse_ids.ids), [row[0] for row in products])
+        overrides = self.env["stock.publication.override"]._for_channels(
+            self, [row[0] for row in products]
+        )
+        result = {}
+        for channel in self:
+            policy = channel._policy()
+            warehouses = channel.warehouse_ids.ids
+            for product_id, _sku, discontinued, _substitute in products:
+                quantity = sum(free.get((product_id, w), 0.0) for w in warehouses)
+                quantity = allocation.allocate(
+                    quantity,
+                    policy,
+                    override=overrides.get((channel.id, product_id)),
+                    discontinued=discontinued,
+                )
+                if quantity is not allocation.EXCLUDED:
+                    result[(channel.id, product_id)] = quantity
+        return result
+
+    def _publish(self, products, free=None, force=False, priority="high"):
+        """Compute the quantities of `products` for these channels, enqueue one message per
+        product and channel whose quantity differs from the last published one (all when
+        `force`), record the state. Frozen channels are skipped. Changes seen by events go
+        out at high priority; differences found by a snapshot at normal priority, so that a
+        large reconciliation does not delay the next sale's quantity. Returns the number of
+        messages queued."""
+        owner = self.env.ref("integration_core.domain_stock").owner_connector_id
+        # Never publish stock back to the system that owns it (enqueue would refuse it).
+        channels = self.filtered(
+            lambda c: (
+                not c.frozen and c.active and c.connector_id.active and c.connector_id != owner
+            )
+        )
+        if not channels or not products:
+            return 0
+        quantities = channels._compute_quantities(products, free=free)
+        State = self.env["stock.publication.state"]
+        last = State._last_quantities(channels.ids, [row[0] for row in products])
+        by_product = {row[0]: row for row in products}
+        now = fields.Datetime.now()
+        as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        messages = []
+        changed = []
+        unchanged = []
+        for channel in channels:
+            warehouse = ",".join(channel.warehouse_ids.mapped("code"))
+            code = channel.connector_id.code
+            connector_id = channel.connector_id.id
+            for product_id in by_product:
+                key = (channel.id, product_id)
+                if key not in quantities:
+                    continue
+                quantity = quantities[key]
+                if not force and key in last and last[key] == quantity:
+                    unchanged.append(key)
+                    continue
+                _pid, sku, discontinued, substitute = by_product[product_id]
+                payload = {
+                    "sku": sku,
+                    "quantity": quantity,
+                    "channel": code,
+                    "warehouse": warehouse,
+                    "discontinued": bool(discontinued),
+                    "as_of": as_of,
+                }
+                if discontinued:
+                    payload["substitute_sku"] = substitute or None
+                messages.append(
+                    {
+                        "connector": connector_id,
+                        "domain": "stock",
+                        "event_type": "stock.level",
+                        "payload": payload,
+                        "schema": "stock",
+                        "coalescing_key": f"stock:{channel.id}:{product_id}",
+                        "priority": priority,
+                        "res_model": "product.product",
+                        "res_id": product_id,
+                    }
+                )
+                changed.append((key, quantity))
+        message_ids = {}
+        Message = self.env["integration.message"]
+        for start in range(0, len(messages), 5000):
+            created = Message.enqueue(messages[start : start + 5000])
+            if created:
+                self.env.cr.execute(
+                    SQL(
+                        "SELECT coalescing_key, id FROM integration_message WHERE id = ANY(%s)",
+                        created.ids,
+                    )
+                )
+                message_ids.update(self.env.cr.fetchall())
+        State._record(changed, unchanged, message_ids, now)
+        return len(messages)
+
+    # ------------------------------------------------------------------ crons
+
+    @api.model
+    def _cron_publish_dirty(self, batch_size=2000, time_budget=60):
+        """Scheduled Action: take dirty products in bounded batches, publish changed
+        quantities to every running channel. Commits between batches (outside tests)."""
+        Message = self.env["integration.message"]
+        deadline = time.monotonic() + time_budget
+        channels = self.search([("frozen", "=", False)])
+        total = 0
+        while time.monotonic() < deadline:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    DELETE FROM stock_publication_dirty
+                     WHERE product_id IN (
+                        SELECT product_id FROM stock_publication_dirty
+                         ORDER BY marked_at LIMIT %s FOR UPDATE SKIP LOCKED)
+                    RETURNING product_id
+                    """,
+                    batch_size,
+                )
+            )
+            product_ids = [row[0] for row in self.env.cr.fetchall()]
+            if not product_ids:
+                break
+            products = self._publishable_products(product_ids=product_ids)
+            total += channels._publish(products)
+            Message._queue_commit()
+            if len(product_ids) < batch_size:
+                break
+        return total
+
+    @api.model
+    def _cron_snapshot(self, chunk_size=10000, time_budget=600, nightly=False):
+        """Scheduled Action: full reconciliation snapshot per channel in chunks of products,
+        resuming where it stopped (progress on the channel). `nightly` starts every channel;
+        otherwise only requested or unfinished snapshots run."""
+        Message = self.env["integration.message"]
+        deadline = time.monotonic() + time_budget
+        domain = [("frozen", "=", False)]
+        if not nightly:
+            domain.append(("snapshot_state", "in", ("requested", "running")))
+        channels = self.search(domain)
+        if nightly:
+            channels.filtered(lambda c: c.snapshot_state != "running").write(
+                {"snapshot_state": "requested"}
+            )
+        for channel in channels:
+            if channel.snapshot_state == "requested":
+                channel.write(
+                    {
+                        "snapshot_state": "running",
+                        "snapshot_cursor": 0,
+                        "snapshot_started_at": fields.Datetime.now(),
+                        "snapshot_checked": 0,
+                        "snapshot_differences": 0,
+                    }
+                )
+        Message._queue_commit()
+        running = channels.filtered(lambda c: c.snapshot_state == "running")
+        # Channels at the same point share one pass over the products and one ATP query
+        # (over all their warehouses) per chunk.
+        groups = {}
+        for channel in running:
+            groups[channel.snapshot_cursor] = (
+                groups.get(channel.snapshot_cursor, self.browse()) | channel
+            )
+        for cursor, group in groups.items():
+            warehouses = group.warehouse_ids.ids
+            while time.monotonic() < deadline:
+                products = self._publishable_products(after_id=cursor, limit=chunk_size)
+                if not products:
+                    started = group[0].snapshot_started_at
+                    group.write(
+                        {
+                            "snapshot_state": "idle",
+                            "last_snapshot_at": fields.Datetime.now(),
+                            "snapshot_seconds": (fields.Datetime.now() - started).total_seconds()
+                            if started
+                            else 0.0,
+                        }
+                    )
+                    for channel in group:
+                        _logger.info(
+                            "Stock snapshot of %s done: %s products checked, %s differences published",
+                            channel.name,
+                            channel.snapshot_checked,
+                            channel.snapshot_differences,
+                        )
+                    Message._queue_commit()
+                    break
+                free = self._free_quantities(warehouses, product_ids=[r[0] for r in products])
+                for channel in group:
+                    sent = channel._publish(products, free=free, priority="normal")
+                    channel.write(
+                        {
+                            "snapshot_cursor": products[-1][0],
+                            "snapshot_checked": channel.snapshot_checked + len(products),
+                            "snapshot_differences": channel.snapshot_differences + sent,
+                        }
+                    )
+                    _logger.info(
+                        "Stock snapshot of %s: %s products checked, %s differences so far",
+                        channel.name,
+                        channel.snapshot_checked,
+                        channel.snapshot_differences,
+                    )
+                cursor = products[-1][0]
+                Message._queue_commit()
+        return True
+
+    @api.model
+    def _cron_check_stale(self):
+        """Scheduled Action: route the stale products of each channel to the connector's
+        responsible as one activity per channel (updated while it stays open)."""
+        State = self.env["stock.publication.state"]
+        activity_type = self.env.ref("mail.mail_activity_data_todo")
+        for channel in self.search([]):
+            stale = State.search([("channel_id", "=", channel.id), ("is_stale", "=", True)])
+            open_activity = channel.activity_ids.filtered(
+                lambda a: (
+                    a.activity_type_id == activity_type
+                    and a.summary
+                    and a.summary.startswith(self.env._("Stale stock"))
+                )
+            )
+            if not stale:
+                if open_activity:
+                    open_activity.action_feedback(feedback=self.env._("No stale products left."))
+                continue
+            skus = ", ".join(stale[:20].mapped("product_id.default_code"))
+            note = self.env._(
+                "%(count)s products were not confirmed on %(channel)s within %(hours)s hours: "
+                "%(skus)s%(more)s",
+                count=len(stale),
+                channel=channel.name,
+                hours=f"{channel.stale_hours:g}",
+                skus=skus,
+                more="…" if len(stale) > 20 else "",
+            )
+            summary = self.env._("Stale stock: %s products", len(stale))
+            if open_activity:
+                open_activity.write({"summary": summary, "note": note})
+            else:
+                channel.activity_schedule(
+                    "mail.mail_activity_data_todo",
+                    summary=summary,
+                    note=note,
+                    user_id=(channel.connector_id.responsible_user_id or self.env.user).id,
+                )
+        return True
+
+    # ------------------------------------------------------------------ demo
+
+    @api.model
+    def _demo_populate(self):
+        """Demo: publish the demo channels once, then age one webshop product so that it is
+        stale, and route it."""
+        channels = self.browse(
+            [
+                self.env.ref(f"stock_publication.demo_channel_{name}").id
+                for name in ("webshop", "marketplace")
+            ]
+        )
+        products = self._publishable_products()
+        channels._publish(products)
+        self.env.cr.execute(SQL("DELETE FROM stock_publication_dirty"))
+        stale = self.env["stock.publication.state"].search(
+            [
+                ("channel_id", "=", channels[0].id),
+                ("product_id", "=", self.env.ref("product.product_product_9").id),
+            ]
+        )
+        if stale:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE stock_publication_state
+                       SET last_published_at = %(old)s, last_checked_at = %(old)s
+                     WHERE id = %(id)s
+                    """,
+                    old=fields.Datetime.now() - timedelta(days=3),
+                    id=stale.id,
+                )
+            )
+            self.env.cr.execute(
+                SQL(
+                    "UPDATE integration_message SET state = 'failed' WHERE id = %s",
+                    stale.message_id.id,
+                )
+            )
+            self.env.invalidate_all()
+        channels[0].write({"last_snapshot_at": fields.Datetime.now() - timedelta(days=3)})
+        self._cron_check_stale()

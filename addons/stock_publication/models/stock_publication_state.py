@@ -1,0 +1,150 @@
+# Copyright 2026 Governed Commerce Sync
+# License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+from odoo import api, fields, models
+from odoo.tools import SQL
+
+
+class StockPublicationState(models.Model):
+    """What a channel was last told about a product: the quantity, when, and by which message.
+    Written in bulk by the publication crons (raw SQL upserts), read by people."""
+
+    _name = "stock.publication.state"
+    _description = "Stock Publication State"
+    _order = "last_published_at desc, id desc"
+    _rec_name = "product_id"
+    # Written in bulk (two rows per product for two channels): no create/write user and date
+    # columns, whose foreign keys would be checked on every row of a snapshot.
+    _log_access = False
+
+    # The unique (channel, product) index serves channel lookups: no second index to maintain
+    # on the bulk upserts of a snapshot.
+    channel_id = fields.Many2one(
+        "stock.publication.channel", required=True, ondelete="cascade", readonly=True
+    )
+    product_id = fields.Many2one(
+        "product.product", required=True, ondelete="cascade", index=True, readonly=True
+    )
+    default_code = fields.Char(related="product_id.default_code", string="SKU")
+    last_quantity = fields.Float(readonly=True)
+    last_published_at = fields.Datetime(readonly=True)
+    last_checked_at = fields.Datetime(
+        readonly=True,
+        help="When the quantity was last computed and found equal to, or published as, the "
+        "channel's quantity.",
+    )
+    message_id = fields.Many2one(
+        "integration.message",
+        readonly=True,
+        ondelete="set null",
+        groups="integration_core.group_integration_user",
+    )
+    message_state = fields.Selection(
+        related="message_id.state",
+        string="Delivery",
+        groups="integration_core.group_integration_user",
+    )
+    is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
+
+    _sql_constraints = [
+        (
+            "channel_product_uniq",
+            "unique(channel_id, product_id)",
+            "One state per channel and product.",
+        )
+    ]
+
+    @api.depends(
+        "last_checked_at", "last_published_at", "message_id.state", "channel_id.stale_hours"
+    )
+    def _compute_is_stale(self):
+        stale = (
+            set(self.search([("id", "in", self.ids), ("is_stale", "=", True)]).ids)
+            if self.ids
+            else set()
+        )
+        for state in self:
+            state.is_stale = state.id in stale
+
+    def _search_is_stale(self, operator, value):
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise NotImplementedError(self.env._("Search stale products with = True or = False."))
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        # Stale: not confirmed within the channel's window, or its last message still not
+        # delivered (or failed for good) after that window.
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT s.id
+                  FROM stock_publication_state s
+                  JOIN stock_publication_channel c ON c.id = s.channel_id
+                  LEFT JOIN integration_message m ON m.id = s.message_id
+                 WHERE COALESCE(s.last_checked_at, s.last_published_at)
+                           < %(now)s - make_interval(secs => c.stale_hours * 3600)
+                    OR (m.state IN ('pending', 'sending', 'failed', 'dead')
+                        AND s.last_published_at < %(now)s - make_interval(secs => c.stale_hours * 3600))
+                """,
+                now=now,
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        positive = (operator == "=") == value
+        return [("id", "in" if positive else "not in", ids)]
+
+    @api.model
+    def _last_quantities(self, channel_ids, product_ids):
+        """{(channel id, product id): last quantity} in one query."""
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT channel_id, product_id, last_quantity FROM stock_publication_state
+                 WHERE channel_id = ANY(%s) AND product_id = ANY(%s)
+                """,
+                list(channel_ids),
+                list(product_ids),
+            )
+        )
+        return {(c, p): q for c, p, q in self.env.cr.fetchall()}
+
+    @api.model
+    def _record(self, changed, unchanged, message_ids, now):
+        """Upsert the states of published quantities and touch the confirmed ones (bulk)."""
+        if changed:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    INSERT INTO stock_publication_state AS s (
+                        channel_id, product_id, last_quantity, last_published_at, last_checked_at,
+                        message_id)
+                    SELECT r.channel_id, r.product_id, r.quantity, %(now)s, %(now)s, r.message_id
+                      FROM unnest(%(channels)s::int[], %(products)s::int[], %(quantities)s::float8[],
+                                  %(messages)s::int[]) AS r(channel_id, product_id, quantity, message_id)
+                    ON CONFLICT (channel_id, product_id) DO UPDATE
+                       SET last_quantity = EXCLUDED.last_quantity,
+                           last_published_at = EXCLUDED.last_published_at,
+                           last_checked_at = EXCLUDED.last_checked_at,
+                           message_id = COALESCE(EXCLUDED.message_id, s.message_id)
+                    """,
+                    now=now,
+                    channels=[key[0] for key, _q in changed],
+                    products=[key[1] for key, _q in changed],
+                    quantities=[q for _key, q in changed],
+                    messages=[message_ids.get(f"stock:{key[0]}:{key[1]}") for key, _q in changed],
+                )
+            )
+        if unchanged:
+            self.env.cr.execute(
+                SQL(
+                    """
+                    UPDATE stock_publication_state s SET last_checked_at = %(now)s
+                      FROM unnest(%(channels)s::int[], %(products)s::int[]) AS r(channel_id, product_id)
+                     WHERE s.channel_id = r.channel_id AND s.product_id = r.product_id
+                    """,
+                    now=now,
+                    channels=[key[0] for key in unchanged],
+                    products=[key[1] for key in unchanged],
+                )
+            )
+        if changed or unchanged:
+            self.invalidate_model()
