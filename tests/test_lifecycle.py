@@ -28,7 +28,11 @@ OUR_MODELS = {
     ],
     "price_governance": ["price.change", "price.change.line", "price.version"],
     "promotion_sync": ["promotion.snapshot"],
-    "stock_publication": ["stock.publication.channel"],
+    "stock_publication": [
+        "stock.publication.channel",
+        "stock.publication.override",
+        "stock.publication.state",
+    ],
 }
 ERROR_LINE = re.compile(r"^\S+ \S+ \d+ (ERROR|CRITICAL) ", re.MULTILINE)
 
