@@ -16,6 +16,7 @@ from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
 from ..tools import backoff
+from ..tools.schema import validation_errors
 from ..tools.transport import Outcome, classify
 from .integration_connector import dumps
 
@@ -351,6 +352,7 @@ class IntegrationMessage(models.Model):
         domains = {d.code: d for d in self.env["integration.data.domain"].sudo().search([])}
         Schema = self.env["integration.schema"]
         schemas = {}
+        checked = set()
         rows = []
         for index, message in enumerate(messages, start=1):
             where = _Where(self.env, index, len(messages))
@@ -359,42 +361,45 @@ class IntegrationMessage(models.Model):
             connector = connectors.get(connector_id)
             if not connector:
                 raise ValidationError(self.env._("%(where)s: no such connector.", where=where))
-            if not connector.active:
-                raise ValidationError(
-                    self.env._(
-                        "%(where)s: connector %(c)s is archived.", where=where, c=connector.name
-                    )
-                )
             domain = domains.get(message.get("domain"))
-            if not domain:
-                raise ValidationError(
-                    self.env._(
-                        "%(where)s: unknown data domain %(domain)r (known: %(known)s).",
-                        where=where,
-                        domain=message.get("domain"),
-                        known=", ".join(sorted(domains)),
+            # Connector and domain checks read records: once per pair, not once per message.
+            if (connector.id, message.get("domain")) not in checked:
+                if not connector.active:
+                    raise ValidationError(
+                        self.env._(
+                            "%(where)s: connector %(c)s is archived.", where=where, c=connector.name
+                        )
                     )
-                )
-            if domain not in connector.allowed_domain_ids:
-                raise ValidationError(
-                    self.env._(
-                        "%(where)s: connector %(c)s is not allowed to receive %(domain)s data "
-                        "(see its allowed data domains).",
-                        where=where,
-                        c=connector.name,
-                        domain=domain.name,
+                if not domain:
+                    raise ValidationError(
+                        self.env._(
+                            "%(where)s: unknown data domain %(domain)r (known: %(known)s).",
+                            where=where,
+                            domain=message.get("domain"),
+                            known=", ".join(sorted(domains)),
+                        )
                     )
-                )
-            if domain.owner_connector_id == connector:
-                raise ValidationError(
-                    self.env._(
-                        "%(where)s: %(c)s is the system of record for %(domain)s data; Odoo "
-                        "does not publish that data back to it.",
-                        where=where,
-                        c=connector.name,
-                        domain=domain.name,
+                if domain not in connector.allowed_domain_ids:
+                    raise ValidationError(
+                        self.env._(
+                            "%(where)s: connector %(c)s is not allowed to receive %(domain)s data "
+                            "(see its allowed data domains).",
+                            where=where,
+                            c=connector.name,
+                            domain=domain.name,
+                        )
                     )
-                )
+                if domain.owner_connector_id == connector:
+                    raise ValidationError(
+                        self.env._(
+                            "%(where)s: %(c)s is the system of record for %(domain)s data; Odoo "
+                            "does not publish that data back to it.",
+                            where=where,
+                            c=connector.name,
+                            domain=domain.name,
+                        )
+                    )
+                checked.add((connector.id, message.get("domain")))
             event_type = message.get("event_type")
             if not event_type or not isinstance(event_type, str):
                 raise ValidationError(
@@ -410,9 +415,10 @@ class IntegrationMessage(models.Model):
                 ref = message["schema"]
                 ref = ref if isinstance(ref, str) else tuple(ref)
                 if ref not in schemas:
-                    schemas[ref] = Schema._lookup(ref)
-                schema = schemas[ref]
-                errors = schema._errors(payload)
+                    found = Schema._lookup(ref)
+                    schemas[ref] = (found, found._read_file(found.file_path))
+                schema, schema_text = schemas[ref]
+                errors = validation_errors(schema_text, payload)
                 if errors:
                     raise ValidationError(
                         self.env._(
