@@ -671,6 +671,31 @@ class IntegrationConnector(models.Model):
         )
         return dict(self.env.cr.fetchall())
 
+    def _products_for_external_skus(self, external_skus):
+        """{external sku: product} for what this connector calls its products: by mapping,
+        then (unless the connector requires mappings) by internal reference or barcode.
+        Unknown SKUs are absent. Three queries at most, whatever the number of SKUs."""
+        self.ensure_one()
+        skus = {str(s) for s in external_skus if s}
+        if not skus:
+            return {}
+        Product = self.env["product.product"].sudo()
+        found = {
+            m.external_sku: m.product_id
+            for m in self.env["integration.product.mapping"]
+            .sudo()
+            .search([("connector_id", "=", self.id), ("external_sku", "in", list(skus))])
+        }
+        rest = skus - set(found)
+        if rest and not self.mapping_required:
+            for product in Product.search(
+                ["|", ("default_code", "in", list(rest)), ("barcode", "in", list(rest))]
+            ):
+                for code in (product.default_code, product.barcode):
+                    if code in rest:
+                        found.setdefault(code, product)
+        return found
+
     def _product_for_external_sku(self, external_sku):
         """The product this connector calls `external_sku`: by mapping, or by internal
         reference when the connector does not require mappings; empty when unknown."""

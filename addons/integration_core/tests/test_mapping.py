@@ -128,3 +128,18 @@ class TestMapping(IntegrationCase):
 
         with self.assertRaisesRegex(UserError, "header with external_sku"):
             self._import("sku,name\nA,B\n")
+
+    def test_bulk_inbound_lookup(self):
+        self.env["integration.product.mapping"].create(
+            {"connector_id": self.connector.id, "product_id": self.desk.id, "external_sku": "W-1"}
+        )
+        found = self.connector._products_for_external_skus(
+            ["W-1", "MAP-CHAIR", "4006381333931", "NOPE"]
+        )
+        self.assertEqual(
+            found, {"W-1": self.desk, "MAP-CHAIR": self.chair, "4006381333931": self.desk}
+        )
+        self.connector.mapping_required = True
+        self.assertEqual(
+            self.connector._products_for_external_skus(["W-1", "MAP-CHAIR"]), {"W-1": self.desk}
+        )

@@ -45,15 +45,8 @@ class IntegrationInboundEvent(models.Model):
         if not entries:
             raise InboundRefused(self.env._("The proposal holds no price."))
         skus = {str(e.get("sku") or "") for e in entries}
-        Product = self.env["product.product"].sudo()
-        products = Product.search(
-            ["|", ("default_code", "in", list(skus)), ("barcode", "in", list(skus))]
-        )
-        by_sku = {}
-        for product in products:
-            for code in (product.default_code, product.barcode):
-                if code:
-                    by_sku.setdefault(code, product)
+        # The engine's SKUs, through the connector's product mappings.
+        by_sku = self.connector_id._products_for_external_skus(skus)
         names = {str(e.get("pricelist") or "") for e in entries}
         pricelists = self.env["product.pricelist"].sudo().search([("name", "in", list(names))])
         by_name = {p.name: p for p in pricelists}

@@ -55,8 +55,8 @@ class IntegrationInboundEvent(models.Model):
         skus = set(payload.get("skus") or [])
         for reward in payload.get("rewards") or []:
             skus |= set(reward.get("discount_skus") or []) | set(reward.get("reward_skus") or [])
-        products = self.env["product.product"].sudo().search([("default_code", "in", list(skus))])
-        by_sku = {p.default_code: p for p in products}
+        # The engine's SKUs, through the connector's product mappings.
+        by_sku = self.connector_id._products_for_external_skus(skus)
         missing = sorted(skus - set(by_sku))
         if missing:
             raise InboundRefused(

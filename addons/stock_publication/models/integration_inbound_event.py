@@ -62,12 +62,15 @@ class IntegrationInboundEvent(models.Model):
                 raise ValidationError(
                     self.env._("The event time %r is not an ISO 8601 date and time.", event_time)
                 ) from exc
-        product = self.env["product.product"].search([("default_code", "=", sku)], limit=2)
-        if len(product) != 1:
+        # The WMS's SKU, through the connector's product mappings.
+        product = self.connector_id._products_for_external_skus([sku]).get(sku)
+        if not product:
             raise InboundRefused(
-                self.env._("No single product has the SKU %s.", sku)
-                if not product
-                else self.env._("Several products have the SKU %s.", sku),
+                self.env._(
+                    "No product is known as %(sku)s for %(connector)s (map it on the connector).",
+                    sku=sku,
+                    connector=self.connector_id.name,
+                ),
                 category="mapping",
             )
         if not product.is_storable:
