@@ -23,23 +23,17 @@ the install, then a few seconds per step).
 
 import argparse
 import os
-import subprocess
 import sys
 import time
 from datetime import timedelta
-from pathlib import Path
 
-import psycopg2
+from benchlib import create_database, drop_database, say, vacuum
 
 import odoo
 from odoo.modules.registry import Registry
 
 MODULE = "price_governance"
 TARGET_QUERIES_PER_LINE = 0.1
-
-
-def say(text):
-    print(text, flush=True)
 
 
 def parse_args(argv=None):
@@ -51,60 +45,6 @@ def parse_args(argv=None):
     parser.add_argument("--db", default=f"bench_price_{os.getpid()}")
     parser.add_argument("--keep-db", action="store_true")
     return parser.parse_args(argv)
-
-
-def pg_connect(dbname):
-    config = odoo.tools.config
-    conn = psycopg2.connect(
-        host=config["db_host"] or None,
-        port=config["db_port"] or None,
-        user=config["db_user"] or None,
-        password=config["db_password"] or None,
-        dbname=dbname,
-    )
-    conn.autocommit = True
-    return conn
-
-
-def create_database(config_path, db):
-    say(f"creating database {db} with {MODULE}, no demo data (about 40 s) ...")
-    start = time.monotonic()
-    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
-    command = [
-        sys.executable, str(odoo_bin), "-c", config_path, "-d", db, "-i", MODULE,
-        "--without-demo=all", "--stop-after-init", "--no-http", "--log-level=warn",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"installing {MODULE} into {db} failed (exit {result.returncode})")
-    say(f"  database ready in {time.monotonic() - start:.0f} s")
-
-
-def drop_database(db):
-    say(f"dropping database {db}")
-    Registry.delete(db)
-    odoo.sql_db.close_db(db)
-    conn = pg_connect("postgres")
-    try:
-        with conn.cursor() as cr:
-            cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [db],
-            )
-            cr.execute(f'DROP DATABASE IF EXISTS "{db}"')
-    finally:
-        conn.close()
-
-
-def vacuum(db):
-    conn = pg_connect(db)
-    try:
-        with conn.cursor() as cr:
-            cr.execute("VACUUM ANALYZE")
-    finally:
-        conn.close()
 
 
 class Step:
@@ -267,7 +207,7 @@ def main(argv=None):
     )
     ok = False
     try:
-        create_database(args.config, args.db)
+        create_database(args.config, args.db, MODULE)
         registry = Registry(args.db)
         results, ok = run(registry, args.lines, args.db)
         report(results)

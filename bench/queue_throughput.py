@@ -26,31 +26,23 @@ Run it with ``./suite bench queue_throughput [--messages N] [--batch-size 50] [-
 import argparse
 import json
 import os
-import socket
-import subprocess
 import sys
 import tempfile
 import time
 import uuid
 from pathlib import Path
 
-import psycopg2
 import requests
+from benchlib import create_database, drop_database, say, start_receiver, stop_receiver, vacuum
 
 import odoo
 from odoo.modules.registry import Registry
 
-ROOT = Path(__file__).resolve().parent.parent
-RECEIVER = ROOT / "addons" / "integration_core" / "tests" / "receiver.py"
 MODULE = "integration_core"
 CLAIM_SIZE = 200  # messages claimed per batch by _process_queue (the cron's default)
 PROGRESS_SECONDS = 5.0  # time budget of one _process_queue call: a progress line each
 TARGET_UNBATCHED = 0.7  # delivery with batching off vs. the bare loop
 TARGET_BATCHED = 1.0  # delivery with batching on vs. the bare loop (strictly above)
-
-
-def say(text):
-    print(text, flush=True)
 
 
 def parse_args(argv=None):
@@ -92,101 +84,7 @@ def parse_args(argv=None):
 # ---------------------------------------------------------------------------- database
 
 
-def pg_connect(dbname):
-    config = odoo.tools.config
-    conn = psycopg2.connect(
-        host=config["db_host"] or None,
-        port=config["db_port"] or None,
-        user=config["db_user"] or None,
-        password=config["db_password"] or None,
-        dbname=dbname,
-    )
-    conn.autocommit = True
-    return conn
-
-
-def create_database(config_path, db):
-    say(f"creating database {db} with {MODULE} only, no demo data (about 30 s) ...")
-    start = time.monotonic()
-    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
-    command = [
-        sys.executable, str(odoo_bin), "-c", config_path, "-d", db, "-i", MODULE,
-        "--without-demo=all", "--stop-after-init", "--no-http", "--log-level=warn",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"installing {MODULE} into {db} failed (exit {result.returncode})")
-    say(f"  database ready in {time.monotonic() - start:.0f} s")
-
-
-def drop_database(db):
-    say(f"dropping database {db}")
-    Registry.delete(db)
-    odoo.sql_db.close_db(db)
-    conn = pg_connect("postgres")
-    try:
-        with conn.cursor() as cr:
-            cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [db],
-            )
-            cr.execute(f'DROP DATABASE IF EXISTS "{db}"')
-    finally:
-        conn.close()
-
-
-def vacuum_queue(db):
-    start = time.monotonic()
-    conn = pg_connect(db)
-    try:
-        with conn.cursor() as cr:
-            cr.execute("VACUUM ANALYZE integration_message")
-    finally:
-        conn.close()
-    say(
-        f"  VACUUM ANALYZE integration_message ({time.monotonic() - start:.1f} s), as "
-        "autovacuum would (it is off on these machines)"
-    )
-
-
 # ---------------------------------------------------------------------------- receiver
-
-
-def free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_receiver(log_file):
-    port = free_port()
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, str(RECEIVER), "--port", str(port), "--no-record-bodies"]
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the receiver exited at once (exit {process.returncode})")
-        try:
-            if requests.get(url + "/health", timeout=1).ok:
-                say(f"receiver listening on {url} (separate process, pid {process.pid})")
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the receiver did not answer on {url}/health within 15 s")
-
-
-def stop_receiver(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 def receiver_counts(log_path, expected, timeout=8.0):
@@ -403,14 +301,14 @@ def run(args, registry, url):
 
     ids, rate, queries = enqueue(registry, connector_id, 0, n)
     results["enqueue"] = (rate, queries)
-    vacuum_queue(args.db)
+    vacuum(args.db, ["integration_message"])
     say(f"deliver, batching off: {n:,} messages, one request each ...")
     rate, queries, _totals = deliver(registry, n)
     results["unbatched"] = (rate, queries)
     ok &= check_all_sent(registry, ids, n, "batching off")
 
     ids, _rate, _queries = enqueue(registry, connector_id, n, n)
-    vacuum_queue(args.db)
+    vacuum(args.db, ["integration_message"])
     set_batch_size(registry, connector_id, args.batch_size)
     say(f"deliver, batch size {args.batch_size}: {n:,} messages ...")
     rate, queries, _totals = deliver(registry, n)
@@ -428,7 +326,7 @@ def main(argv=None):
     receiver = None
     with tempfile.NamedTemporaryFile("w+", prefix="receiver-", suffix=".log") as log_file:
         try:
-            create_database(args.config, args.db)
+            create_database(args.config, args.db, MODULE)
             receiver, url = start_receiver(log_file)
             registry = Registry(args.db)
             results, ok = run(args, registry, url)

@@ -42,20 +42,15 @@ Run it with ``./suite bench stock_publication [--products N] [--keep-db]``.
 import argparse
 import os
 import random
-import subprocess
 import sys
 import tempfile
 import time
-from pathlib import Path
 
-import psycopg2
-import requests
+from benchlib import create_database, drop_database, say, start_receiver, stop_receiver, vacuum
 
 import odoo
 from odoo.modules.registry import Registry
 
-ROOT = Path(__file__).resolve().parent.parent
-RECEIVER = ROOT / "addons" / "integration_core" / "tests" / "receiver.py"
 MODULE = "stock_publication"
 CHUNK = 10_000
 SAMPLE = 2_000
@@ -64,10 +59,6 @@ ROUNDS = 10
 HOT = 150  # products the moves fall on: bestsellers move many times a minute
 TARGET_SNAPSHOT_SECONDS = 60.0
 TARGET_FLOOR_RATIO = 3.0
-
-
-def say(text):
-    print(text, flush=True)
 
 
 def parse_args(argv=None):
@@ -87,99 +78,7 @@ def parse_args(argv=None):
 # ---------------------------------------------------------------------------- database
 
 
-def pg_connect(dbname):
-    config = odoo.tools.config
-    conn = psycopg2.connect(
-        host=config["db_host"] or None,
-        port=config["db_port"] or None,
-        user=config["db_user"] or None,
-        password=config["db_password"] or None,
-        dbname=dbname,
-    )
-    conn.autocommit = True
-    return conn
-
-
-def create_database(config_path, db):
-    say(f"creating database {db} with {MODULE} (sale_stock, integration_core), no demo data ...")
-    start = time.monotonic()
-    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
-    command = [
-        sys.executable, str(odoo_bin), "-c", config_path, "-d", db, "-i", MODULE,
-        "--without-demo=all", "--stop-after-init", "--no-http", "--log-level=warn",
-    ]  # fmt: skip
-    result = subprocess.run(command, capture_output=True, text=True)
-    if result.returncode != 0:
-        sys.stderr.write(result.stdout[-4000:] + result.stderr[-4000:])
-        raise SystemExit(f"installing {MODULE} into {db} failed (exit {result.returncode})")
-    say(f"  database ready in {time.monotonic() - start:.0f} s")
-
-
-def drop_database(db):
-    say(f"dropping database {db}")
-    Registry.delete(db)
-    odoo.sql_db.close_db(db)
-    conn = pg_connect("postgres")
-    try:
-        with conn.cursor() as cr:
-            cr.execute(
-                "SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
-                "WHERE datname = %s AND pid <> pg_backend_pid()",
-                [db],
-            )
-            cr.execute(f'DROP DATABASE IF EXISTS "{db}"')
-    finally:
-        conn.close()
-
-
-def vacuum(db, tables):
-    start = time.monotonic()
-    conn = pg_connect(db)
-    try:
-        with conn.cursor() as cr:
-            for table in tables:
-                cr.execute(f"VACUUM ANALYZE {table}")
-    finally:
-        conn.close()
-    say(
-        f"  VACUUM ANALYZE {', '.join(tables)} ({time.monotonic() - start:.1f} s), as autovacuum would"
-    )
-
-
 # ---------------------------------------------------------------------------- receiver
-
-
-def start_receiver(log_file):
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, str(RECEIVER), "--port", str(port), "--no-record-bodies"]
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the receiver exited at once (exit {process.returncode})")
-        try:
-            if requests.get(url + "/health", timeout=1).ok:
-                say(f"receiver listening on {url} (separate process, pid {process.pid})")
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the receiver did not answer on {url}/health within 15 s")
-
-
-def stop_receiver(process):
-    if process.poll() is None:
-        process.terminate()
-        try:
-            process.wait(timeout=5)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait()
 
 
 # ---------------------------------------------------------------------------- set-up
@@ -622,7 +521,7 @@ def main(argv=None):
     ok = False
     with tempfile.NamedTemporaryFile("w+", prefix="receiver-", suffix=".log") as log_file:
         try:
-            create_database(args.config, args.db)
+            create_database(args.config, args.db, MODULE)
             receiver, url = start_receiver(log_file)
             registry = Registry(args.db)
             ids = build(registry, url, args.products)
