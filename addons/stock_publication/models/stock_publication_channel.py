@@ -193,6 +193,9 @@ class StockPublicationChannel(models.Model):
             lambda c: before.get(c.id) and before[c.id] != (c.frozen, c.exposure_percent)
         ):
             # A logged note: who and when, without needing an e-mail address to notify.
+            # (Values are formatted before the call: the translation extractor cannot read
+            # f-strings inside it.)
+            exposure = "%g" % channel.exposure_percent
             channel._message_log(
                 body=self.env._(
                     "Incident switches changed by %(user)s at %(when)s UTC: publication "
@@ -200,7 +203,7 @@ class StockPublicationChannel(models.Model):
                     user=self.env.user.name,
                     when=fields.Datetime.to_string(fields.Datetime.now()),
                     frozen=self.env._("frozen") if channel.frozen else self.env._("running"),
-                    exposure=f"{channel.exposure_percent:g}",
+                    exposure=exposure,
                 ),
             )
         if policy or (incident and "frozen" in vals and not vals["frozen"]):
@@ -579,12 +582,13 @@ class StockPublicationChannel(models.Model):
                     open_activity.action_feedback(feedback=self.env._("No stale products left."))
                 continue
             skus = ", ".join(stale[:20].mapped("product_id.default_code"))
+            hours = "%g" % channel.stale_hours
             note = self.env._(
                 "%(count)s products were not confirmed on %(channel)s within %(hours)s hours: "
                 "%(skus)s%(more)s",
                 count=len(stale),
                 channel=channel.name,
-                hours=f"{channel.stale_hours:g}",
+                hours=hours,
                 skus=skus,
                 more="…" if len(stale) > 20 else "",
             )
