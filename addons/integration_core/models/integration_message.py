@@ -461,12 +461,18 @@ class IntegrationMessage(models.Model):
         return rows
 
     @api.model
-    def _trigger_delivery(self):
-        cron = self.env.ref(
-            "integration_core.ir_cron_integration_deliver", raise_if_not_found=False
+    def _delivery_crons(self):
+        """Every active delivery job (the shipped workers and any an admin duplicated)."""
+        return (
+            self.env["ir.cron"]
+            .sudo()
+            .search([("model_id.model", "=", self._name), ("code", "=", "model._cron_deliver()")])
         )
-        if cron:
-            cron.sudo()._trigger()
+
+    @api.model
+    def _trigger_delivery(self):
+        for cron in self._delivery_crons():
+            cron._trigger()
 
     # ------------------------------------------------------------------ processing
 
@@ -512,6 +518,12 @@ class IntegrationMessage(models.Model):
             batch = self._claim(batch_size)
             self._queue_commit()
             if not batch:
+                # Leases of a stopped worker about to expire: wait for them rather than leave
+                # their messages to the next run.
+                wait = self._seconds_to_next_lease_expiry()
+                if wait is not None and wait <= min(10.0, deadline - time.monotonic()):
+                    time.sleep(wait + 0.1)
+                    continue
                 break
             batches += 1
             for key, value in batch._deliver().items():
@@ -520,6 +532,17 @@ class IntegrationMessage(models.Model):
         if totals:
             _logger.info("Integration queue: %s", dict(totals))
         return dict(totals)
+
+    @api.model
+    def _seconds_to_next_lease_expiry(self):
+        """Seconds until the earliest lease of a message in flight expires; None if none."""
+        self.env.cr.execute(
+            "SELECT min(lease_until) FROM integration_message WHERE state = 'sending'"
+        )
+        earliest = self.env.cr.fetchone()[0]
+        if earliest is None:
+            return None
+        return max(0.0, (earliest - fields.Datetime.now()).total_seconds())
 
     @api.model
     def _reclaim_expired_leases(self):

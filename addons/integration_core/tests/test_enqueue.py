@@ -100,14 +100,21 @@ class TestEnqueue(IntegrationCase):
         self.assertLessEqual(big_queries, small_queries, "enqueue must not run a query per message")
         self.assertLess(big_queries, 25)
 
-    def test_realtime_message_triggers_the_delivery_cron(self):
-        cron = self.env.ref("integration_core.ir_cron_integration_deliver")
+    def test_realtime_message_triggers_every_delivery_worker(self):
+        crons = self.env.ref("integration_core.ir_cron_integration_deliver") | self.env.ref(
+            "integration_core.ir_cron_integration_deliver_2"
+        )
+        self.assertEqual(self.Message._delivery_crons() & crons, crons)
         Trigger = self.env["ir.cron.trigger"].sudo()
-        before = Trigger.search_count([("cron_id", "=", cron.id)])
+
+        def triggers():
+            return Trigger.search_count([("cron_id", "in", crons.ids)])
+
+        before = triggers()
         self.enqueue(self.stock_message("A", priority="batch"))
-        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before)
+        self.assertEqual(triggers(), before)
         self.enqueue(self.stock_message("B", priority="realtime"))
-        self.assertEqual(Trigger.search_count([("cron_id", "=", cron.id)]), before + 1)
+        self.assertEqual(triggers(), before + 2)
 
     def test_publish_api_on_any_record_reaches_every_allowed_connector(self):
         # Only this test's connectors (demo data may have others).

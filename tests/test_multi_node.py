@@ -1,0 +1,149 @@
+"""Two Odoo server processes (own ports, one cron thread each) on one database drain one
+queue through the shipped delivery Scheduled Actions: nothing is sent twice, nothing is left
+behind, and a node killed mid-batch loses nothing (its leases expire and the other node takes
+its messages)."""
+
+import configparser
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+
+import requests
+
+from odoo.addons.integration_core.tests.receiver import TestReceiver
+
+from suite_helpers import query, result_of, run_in_odoo
+
+SETUP = """
+env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
+env.cr.execute(
+    "UPDATE integration_message SET state = 'cancelled' "
+    "WHERE state IN ('pending', 'failed', 'sending')"
+)
+connector = env["integration.connector"].create({
+    "name": "Nodes", "code": "nodes", "base_url": args["url"], "environment": "test",
+    "max_attempts": 5,
+    "allowed_domain_ids": [(6, 0, [env.ref("integration_core.domain_stock").id])],
+})
+messages = env["integration.message"].enqueue([
+    {"connector": connector, "domain": "stock", "event_type": "stock.level",
+     "payload": {"sku": f"NODE-{i}", "quantity": i}, "schema": "stock", "priority": "batch"}
+    for i in range(args["count"])
+])
+delivery = env["integration.message"]._delivery_crons()
+# Only the delivery jobs are due: the nodes' single cron thread is theirs.
+env.cr.execute(
+    "UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') + interval '1 day' "
+    "WHERE NOT (id = ANY(%s))", [delivery.ids])
+env.cr.execute(
+    "UPDATE ir_cron SET nextcall = (now() AT TIME ZONE 'UTC') - interval '1 minute' "
+    "WHERE id = ANY(%s)", [delivery.ids])
+result = [connector.id, messages.mapped("idempotency_key"), len(delivery)]
+"""
+
+COUNT = 600
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _node_config(suite_env, tmp_path):
+    parser = configparser.ConfigParser()
+    parser.read(suite_env["config"])
+    # Short leases and small batches, so that a killed node's messages come back quickly.
+    parser["options"]["integration_queue_lease_seconds"] = "3"
+    parser["options"]["integration_queue_batch_size"] = "50"
+    path = tmp_path / "nodes.conf"
+    with open(path, "w") as handle:
+        parser.write(handle)
+    return str(path)
+
+
+def _start_node(suite_env, config, db):
+    port = _free_port()
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(suite_env["odoo_src"], "odoo-bin"), "-c", config, "-d", db,
+         f"--db-filter=^{db}$", "--http-port", str(port), "--max-cron-threads=1",
+         "--log-level=warn"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return process, port
+
+
+def _wait_ready(port, timeout=120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=30).ok:
+                return
+        except requests.RequestException:
+            time.sleep(0.5)
+    raise AssertionError(f"the Odoo node on port {port} did not start")
+
+
+def test_two_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_path):
+    db = os.environ["SUITE_WORKERS_DB"]
+    config = _node_config(suite_env, tmp_path)
+    with TestReceiver(record_bodies=False, delay=0.005) as receiver:
+        connector_id, keys, jobs = result_of(
+            run_in_odoo(suite_env["config"], db, SETUP, {"url": receiver.url, "count": COUNT})
+        )
+        assert jobs >= 2, "parallel delivery needs several delivery jobs"
+        started = [_start_node(suite_env, config, db) for _ in range(2)]
+        nodes = [process for process, _port in started]
+        try:
+            for _process, port in started:
+                _wait_ready(port)
+            # Wake both nodes' cron threads now, as a commit of ir.cron._trigger() does
+            # (they LISTEN on the postgres database), rather than at their next minute.
+            query("postgres", "SELECT pg_notify('cron_trigger', %s)", [db])
+            assert receiver.wait_for(lambda: len(receiver.applied) >= COUNT // 2, timeout=120), (
+                "the nodes' cron threads did not deliver"
+            )
+            nodes[1].send_signal(signal.SIGKILL)
+            nodes[1].wait(timeout=30)
+            deadline = time.monotonic() + 150
+            while time.monotonic() < deadline:
+                rows = query(
+                    db,
+                    "SELECT count(*) FROM integration_message "
+                    "WHERE connector_id = %s AND state <> 'sent'",
+                    [connector_id],
+                )
+                if rows[0][0] == 0:
+                    break
+                time.sleep(1)
+        finally:
+            for node in nodes:
+                if node.poll() is None:
+                    node.terminate()
+                    node.wait(timeout=30)
+
+        states = dict(
+            query(
+                db,
+                "SELECT state, count(*) FROM integration_message WHERE connector_id = %s "
+                "GROUP BY state",
+                [connector_id],
+            )
+        )
+        assert states == {"sent": COUNT}, f"left behind: {states}"
+        assert sorted(receiver.applied) == sorted(keys)
+        assert set(receiver.applied.values()) == {1}, "no idempotency key applied twice"
+        resent = receiver.keys_sent_more_than_once()
+        assert receiver.replays == len(resent), "only what the dead node had in flight came again"
+        assert len(resent) <= 50, "at most one batch of the killed node"
+        pids = query(
+            db,
+            "SELECT count(DISTINCT split_part(claimed_by, ':', 2)) FROM integration_message "
+            "WHERE connector_id = %s",
+            [connector_id],
+        )[0][0]
+        assert pids == 2, "both nodes delivered"
