@@ -24,6 +24,9 @@
         "views/res_config_settings_views.xml",
     ],
     "demo": ["demo/price_governance_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["price_governance/static/tests/tours/*.js"],
+    },
     "uninstall_hook": "uninstall_hook",
     "installable": True,
     "application": True,

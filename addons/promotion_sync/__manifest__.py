@@ -23,6 +23,9 @@
     "demo": [
         "demo/promotion_demo.xml",
     ],
+    "assets": {
+        "web.assets_tests": ["promotion_sync/static/tests/tours/*.js"],
+    },
     "post_init_hook": "post_init_hook",
     "uninstall_hook": "uninstall_hook",
     "installable": True,

@@ -21,5 +21,8 @@
         "views/stock_location_views.xml",
     ],
     "demo": ["demo/stock_publication_demo.xml"],
+    "assets": {
+        "web.assets_tests": ["stock_publication/static/tests/tours/*.js"],
+    },
     "installable": True,
 }

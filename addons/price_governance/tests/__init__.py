@@ -6,3 +6,4 @@ from . import test_publication
 from . import test_inbound
 from . import test_import
 from . import test_settings
+from . import test_tours

@@ -6,3 +6,4 @@ from . import test_conflicts
 from . import test_traceability
 from . import test_inbound
 from . import test_eligibility
+from . import test_tours

@@ -5,3 +5,4 @@ from . import test_publication
 from . import test_reconciliation
 from . import test_inbound
 from . import test_access
+from . import test_tours

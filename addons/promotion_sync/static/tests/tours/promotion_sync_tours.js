@@ -1,0 +1,62 @@
+/** @odoo-module */
+
+import { registry } from "@web/core/registry";
+
+// A marketing user opens their draft promotion from the Promotion Releases board, sees that
+// it overlaps a live non-combinable promotion (warning and list), and sends it for approval.
+registry.category("web_tour.tours").add("promotion_sync_marketing_submits", {
+    url: "/odoo/action-promotion_sync.loyalty_program_release_action",
+    steps: () => [
+        {
+            content: "Open the draft promotion in the Draft column",
+            trigger:
+                ".o_kanban_group:has(.o_column_title:contains('Draft')) .o_kanban_record:contains('Tour spring desks')",
+            run: "click",
+        },
+        {
+            content: "It is a draft",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Draft')",
+        },
+        {
+            content: "The form warns of the duplicate discount risk and names the other program",
+            trigger:
+                ".alert-warning:contains('Duplicate discount risk') .o_field_widget[name='conflict_program_ids'] .o_tag:contains('Tour live desks')",
+        },
+        {
+            content: "Open the Release tab",
+            trigger: ".o_notebook a.nav-link:contains('Release')",
+            run: "click",
+        },
+        {
+            content: "The conflict is listed with its release state",
+            trigger:
+                ".tab-pane.active .o_field_widget[name='conflict_program_ids'] .o_data_row:contains('Tour live desks'):contains('Active')",
+        },
+        {
+            content: "Send it for approval",
+            trigger: "button[name='action_submit']",
+            run: "click",
+        },
+        {
+            content: "It waits for approval",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('To Approve')",
+        },
+        {
+            content: "By a Promotion Manager, not by who submitted it",
+            trigger: ".alert-info:contains('Waiting for approval by'):contains('Promotion Manager')",
+        },
+        {
+            content: "The submission is in the approval history",
+            trigger:
+                ".o_field_widget[name='approval_decision_ids'] .o_data_row:contains('Submitted for approval'):contains('Marta Marketing')",
+        },
+        {
+            content: "The conflict is still shown after submission",
+            trigger: ".alert-warning:contains('Duplicate discount risk') .o_tag:contains('Tour live desks')",
+        },
+        {
+            content: "The chatter notes the submission",
+            trigger: ".o-mail-Message-body:contains('Submitted for approval by Marta Marketing')",
+        },
+    ],
+});
