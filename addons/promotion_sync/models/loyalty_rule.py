@@ -6,14 +6,18 @@ from odoo import api, models
 TECHNICAL_FIELDS = {"active", "discount_line_product_id"}
 
 
-class LoyaltyRule(models.Model):
-    _inherit = "loyalty.rule"
+class PromotionContentMixin(models.AbstractModel):
+    """Rules and rewards are the approved content of a program: creating, changing or deleting
+    one tells the program, which then needs a new version approved."""
+
+    _name = "promotion.content.mixin"
+    _description = "Part of a program's approved content"
 
     @api.model_create_multi
     def create(self, vals_list):
-        rules = super().create(vals_list)
-        rules.program_id._promotion_content_changed()
-        return rules
+        records = super().create(vals_list)
+        records.program_id._promotion_content_changed()
+        return records
 
     def write(self, vals):
         programs = self.program_id
@@ -27,3 +31,8 @@ class LoyaltyRule(models.Model):
         result = super().unlink()
         programs.exists()._promotion_content_changed()
         return result
+
+
+class LoyaltyRule(models.Model):
+    _name = "loyalty.rule"
+    _inherit = ["loyalty.rule", "promotion.content.mixin"]
