@@ -22,18 +22,12 @@ class Base(models.AbstractModel):
 
         The one publication API the domain addons share. `payloads`, and the optional
         `coalescing_keys`, `idempotency_keys` and `versions`, are lists in the order of self.
-        `connectors` defaults to every active connector of the company that is allowed the
-        data domain. Idempotency keys get the connector's code appended, so one key per
+        `connectors` defaults to every active connector of the current companies that may
+        receive the data domain (allowed it, and not its system of record). Idempotency keys get the connector's code appended, so one key per
         record serves every connector. Returns the integration.message records created.
         """
-        Connector = self.env["integration.connector"].sudo()
         if connectors is None:
-            connectors = Connector.search(
-                [
-                    ("allowed_domain_ids.code", "=", domain),
-                    ("company_id", "in", self.env.companies.ids),
-                ]
-            )
+            connectors = self.env["integration.connector"]._receivers_of(domain)
         messages = []
         for index, record in enumerate(self):
             for connector in connectors:

@@ -649,6 +649,33 @@ class IntegrationConnector(models.Model):
         action["context"] = {"default_connector_id": self.id, "search_default_group_state": 1}
         return action
 
+    # ------------------------------------------------------------------ receivers
+
+    @api.model
+    def _receivers_of(self, domain_code, companies=None):
+        """Active connectors of `companies` (default: the current ones) that may receive
+        `domain_code` data: allowed that domain and not its system of record (no write-back
+        loops)."""
+        companies = self.env.companies if companies is None else companies
+        domain = self.env["integration.data.domain"].sudo().search([("code", "=", domain_code)])
+        return (
+            self.sudo()
+            .search(
+                [
+                    ("allowed_domain_ids", "in", domain.ids),
+                    ("company_id", "in", companies.ids),
+                ]
+            )
+            .filtered(lambda c: c != domain.owner_connector_id)
+        )
+
+    def _filter_receivers(self, domain_code):
+        """Those of these connectors that are active and may receive `domain_code` data."""
+        domain = self.env["integration.data.domain"].sudo().search([("code", "=", domain_code)])
+        return self.sudo().filtered(
+            lambda c: c.active and domain in c.allowed_domain_ids and c != domain.owner_connector_id
+        )
+
     # ------------------------------------------------------------------ mapping
 
     def _external_skus(self, skus):

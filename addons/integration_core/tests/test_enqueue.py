@@ -140,3 +140,9 @@ class TestEnqueue(IntegrationCase):
         self.assertEqual(set(messages.mapped("res_model")), {"res.partner"})
         self.assertEqual(set(messages.mapped("res_id")), {partner.id})
         self.assertEqual(set(messages.mapped("source_version")), {"4"})
+        # The system of record of a domain is never among its default receivers.
+        self.domain_stock.owner_connector_id = marketplace
+        again = partner._integration_publish(
+            "stock", "stock.level", [{"sku": "A", "quantity": 2}], schema="stock"
+        )
+        self.assertEqual(again.connector_id, self.connector)

@@ -55,10 +55,7 @@ class ProductPricelist(models.Model):
     def _publication_connectors(self):
         """Active connectors subscribed to this pricelist that may receive base prices."""
         self.ensure_one()
-        domain = self.env.ref("integration_core.domain_base_price")
-        return self.integration_connector_ids.sudo().filtered(
-            lambda c: c.active and domain in c.allowed_domain_ids and domain.owner_connector_id != c
-        )
+        return self.integration_connector_ids._filter_receivers("base_price")
 
     @api.model
     def _current_prices(self, triples):

@@ -448,23 +448,19 @@ class LoyaltyProgram(models.Model):
         """Connectors told about this program: its own list, else every connector allowed
         the promotion domain in its company; never the system that owns promotions."""
         self.ensure_one()
-        domain = self.env.ref("integration_core.domain_promotion").sudo()
         if subscribers is None:
             subscribers = self._promotion_subscribers()
         company = self.company_id or self.env.company
         connectors = self.publish_connector_ids or subscribers.filtered(
             lambda c: c.company_id == company
         )
-        return connectors.filtered(lambda c: c != domain.owner_connector_id and c.active)
+        return connectors._filter_receivers("promotion")
 
     @api.model
     def _promotion_subscribers(self):
-        domain = self.env.ref("integration_core.domain_promotion")
-        return (
-            self.env["integration.connector"]
-            .sudo()
-            .search([("allowed_domain_ids", "in", domain.ids)])
-        )
+        """Receivers of promotions in every company; each program keeps its company's."""
+        companies = self.env["res.company"].sudo().search([])
+        return self.env["integration.connector"]._receivers_of("promotion", companies)
 
     def _publish(self, status):
         """Queue the canonical promotion payload of each program's snapshot in force: one
