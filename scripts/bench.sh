@@ -13,6 +13,7 @@ shift
 ensure_venv
 find_odoo
 ensure_postgres
+ensure_rabbitmq
 CONF="$RUN_DIR/bench-$$.conf"
 write_config "$CONF" "$RUN_DIR/bench-data" 0 \
     "$("$VENV/bin/python" -c 'from cryptography.fernet import Fernet; print(Fernet.generate_key().decode())')"

@@ -14,6 +14,7 @@ ODOO_CLONE_URL=${ODOO_CLONE_URL:-https://github.com/odoo/odoo.git}
 export PGHOST PGPORT ODOO_DB_USER ODOO_DB_PASSWORD PGADMIN_USER
 
 say() { printf '\033[1m==>\033[0m %s\n' "$*" >&2; }
+warn() { printf '\033[1mwarning:\033[0m %s\n' "$*" >&2; }
 die() {
     printf '\033[31mError:\033[0m %s\n' "$*" >&2
     exit 1
@@ -162,6 +163,35 @@ ensure_postgres() {
             die "PostgreSQL does not answer on $PGHOST:$PGPORT: start it, or set PGHOST/PGPORT to a running server."
     fi
     pgtool ensure-role
+}
+
+# --- RabbitMQ (the AMQP transport's tests and benchmark) ----------------------------------------
+
+AMQP_HOST=${AMQP_HOST:-127.0.0.1}
+AMQP_PORT=${AMQP_PORT:-5672}
+
+amqp_answers() {
+    (exec 3<>"/dev/tcp/$AMQP_HOST/$AMQP_PORT") 2>/dev/null
+}
+
+# Start the local RabbitMQ when it is installed and not answering. Never fatal: the AMQP tests
+# fail on their own, in one sentence, when no broker can be reached.
+ensure_rabbitmq() {
+    [ -n "${INTEGRATION_TEST_AMQP_URL:-}" ] && return 0  # another broker was chosen
+    amqp_answers && return 0
+    if command -v rabbitmq-server >/dev/null 2>&1 &&
+        [[ "$AMQP_HOST" == 127.0.0.1 || "$AMQP_HOST" == localhost ]]; then
+        say "RabbitMQ is not answering on $AMQP_HOST:$AMQP_PORT: starting it (rabbitmq-server -detached)"
+        rabbitmq-server -detached >/dev/null 2>&1 || true
+        local i
+        for i in $(seq 1 60); do
+            amqp_answers && return 0
+            sleep 1
+        done
+        warn "RabbitMQ did not start within 60 s: the AMQP tests will fail."
+    else
+        warn "No RabbitMQ answers on $AMQP_HOST:$AMQP_PORT and none is installed here: the AMQP tests will fail (install rabbitmq-server, or set INTEGRATION_TEST_AMQP_URL)."
+    fi
 }
 
 # --- Odoo configuration ----------------------------------------------------------------------

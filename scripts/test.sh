@@ -9,6 +9,7 @@ ensure_venv
 find_odoo
 ensure_postgres
 ensure_browser
+ensure_rabbitmq
 
 DB="suite_test_$(date +%Y%m%d%H%M%S)_$$"
 CONF="$RUN_DIR/test-$$.conf"

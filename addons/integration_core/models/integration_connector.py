@@ -3,7 +3,9 @@
 import base64
 import json
 import logging
+import os
 import threading
+import time
 from datetime import timedelta
 
 import requests
@@ -12,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import circuit, signing, transport
+from ..tools import amqp, circuit, signing, transport
 from ..tools.crypto import SecretBox, SecretKeyError
 from ..tools.ratelimit import TokenBucket
 
@@ -24,6 +26,11 @@ _logger = logging.getLogger(__name__)
 _PROCESS_STATE_LOCK = threading.Lock()
 _SESSIONS = {}
 _BUCKETS = {}
+# AMQP publishers (connection + confirm-mode channel), one per connector, process and thread:
+# pika connections are not thread-safe. Keyed with what they were opened with, so a changed
+# URL, user, password or exchange opens a new one.
+_PUBLISHERS = {}
+ROUTING_KEY_FIELDS = ("domain", "event_type", "connector")
 
 AUTH_TYPES = [
     ("none", "None"),
@@ -80,15 +87,39 @@ class IntegrationConnector(models.Model):
         "not itself production (see Settings) never sends to a production connector.",
     )
     transport = fields.Selection(
-        [("https_json", "HTTPS JSON")],
+        [("https_json", "HTTPS JSON"), ("amqp", "AMQP 0-9-1 (RabbitMQ)")],
         required=True,
         default="https_json",
-        help="How messages travel to the remote system.",
+        tracking=True,
+        help="How messages travel to the remote system: JSON over HTTPS to its API, or "
+        "published to an exchange of a message broker (RabbitMQ) in front of its middleware.",
     )
     base_url = fields.Char(
         "Base URL",
         tracking=True,
-        help="Root URL of the remote API, e.g. https://shop.example.com/api",
+        help="Root URL of the remote API, e.g. https://shop.example.com/api. For AMQP, the "
+        "broker: amqp://broker.example.com:5672/vhost (amqps:// for TLS), without user or "
+        "password.",
+    )
+    amqp_username = fields.Char(
+        "Broker user",
+        tracking=True,
+        help="User name on the message broker. Its password is the connector's secret, "
+        "stored encrypted.",
+    )
+    amqp_exchange = fields.Char(
+        "Exchange",
+        tracking=True,
+        help="Broker exchange that receives the messages (it must exist on the broker; "
+        "'Test connection' checks it).",
+    )
+    amqp_routing_key = fields.Char(
+        "Routing key",
+        default="{domain}.{event_type}",
+        tracking=True,
+        help="Routing key of each message; {domain}, {event_type} and {connector} are "
+        "replaced by the message's data domain, event type and this connector's code, e.g. "
+        "'{domain}.{event_type}' gives 'price.price.activated'.",
     )
     delivery_path = fields.Char(
         default="/events",
@@ -263,11 +294,13 @@ class IntegrationConnector(models.Model):
             else:
                 connector.display_name = connector.name
 
-    @api.constrains("base_url")
+    @api.constrains("base_url", "transport", "amqp_exchange", "amqp_routing_key")
     def _check_base_url(self):
         for connector in self:
             url = connector.base_url
-            if url and not url.startswith(("https://", "http://")):
+            if connector.transport == "amqp":
+                connector._check_amqp_settings()
+            elif url and not url.startswith(("https://", "http://")):
                 raise ValidationError(
                     self.env._(
                         "The base URL of %(connector)s must start with https:// (or http:// "
@@ -275,6 +308,40 @@ class IntegrationConnector(models.Model):
                         connector=connector.name,
                     )
                 )
+
+    def _check_amqp_settings(self):
+        if self.base_url and (problem := amqp.check_url(self.base_url)):
+            raise ValidationError(
+                self.env._(
+                    "The broker URL of %(connector)s is not usable: %(problem)s.",
+                    connector=self.name,
+                    problem=problem,
+                )
+            )
+        if not (self.amqp_exchange or "").strip():
+            raise ValidationError(
+                self.env._(
+                    "AMQP connector %(connector)s needs the exchange its messages are published "
+                    "to.",
+                    connector=self.name,
+                )
+            )
+        try:
+            self._routing_key("domain", "event.type")
+        except (KeyError, ValueError, IndexError) as exc:
+            raise ValidationError(
+                self.env._(
+                    "The routing key of %(connector)s may only use {domain}, {event_type} and "
+                    "{connector}; '%(template)s' does not (%(error)s).",
+                    connector=self.name,
+                    template=self.amqp_routing_key,
+                    error=exc,
+                )
+            ) from exc
+
+    def _routing_key(self, domain, event_type):
+        template = self.amqp_routing_key or "{domain}.{event_type}"
+        return template.format(domain=domain or "", event_type=event_type, connector=self.code)
 
     @api.constrains("auth_type", "oauth_token_url", "oauth_client_id")
     def _check_oauth(self):
@@ -482,31 +549,109 @@ class IntegrationConnector(models.Model):
                 break
         return outcome
 
+    # ------------------------------------------------------------------ AMQP
+
+    def _publisher(self, fresh=False):
+        """(publisher, reused): this thread's AMQP publisher for the connector, opened (again)
+        when missing, stale or opened with other settings. Raises amqp.AmqpError."""
+        self.ensure_one()
+        try:
+            password = self._get_secret() if self.sudo().secret_encrypted else ""
+        except UserError as exc:
+            raise amqp.AmqpError("auth", str(exc)) from exc
+        settings = (self.base_url, self.amqp_username, password, self.timeout)
+        key = (self.id, os.getpid(), threading.get_ident())
+        with _PROCESS_STATE_LOCK:
+            entry = _PUBLISHERS.pop(key, None)
+        if entry is not None:
+            opened_with, publisher = entry
+            if fresh or publisher.stale or opened_with != settings:
+                publisher.close()
+            else:
+                with _PROCESS_STATE_LOCK:
+                    _PUBLISHERS[key] = entry
+                return publisher, True
+        publisher = amqp.Publisher(self.base_url, self.amqp_username, password, self.timeout)
+        with _PROCESS_STATE_LOCK:
+            _PUBLISHERS[key] = (settings, publisher)
+        return publisher, False
+
+    def _publish_amqp(self, items):
+        """Publish [(routing_key, body, properties)] to the connector's exchange and wait for
+        the broker's confirms; one transport Outcome per item (never raises). A connection
+        found dead on first use (the broker dropped it while idle) is opened again once."""
+        self.ensure_one()
+        if not self.base_url:
+            error = self.env._("Connector %s has no broker URL.", self.name)
+            return [transport.Outcome(False, category="network", error=error)] * len(items)
+        for fresh in (False, True):
+            try:
+                publisher, reused = self._publisher(fresh=fresh)
+            except amqp.AmqpError as exc:
+                return [
+                    transport.Outcome(False, category=exc.category, error=str(exc))
+                    for _item in items
+                ]
+            outcomes = publisher.publish(self.amqp_exchange, items, self._bucket())
+            if publisher.broken:
+                publisher.close()
+            lost_connection = all(o.category == "network" for o in outcomes)
+            if not (reused and lost_connection):
+                break
+        return outcomes
+
+    def _test_amqp(self):
+        """(ok, sentence) for 'Test connection' on an AMQP connector."""
+        start = time.monotonic()
+        try:
+            publisher, _reused = self._publisher(fresh=True)
+            publisher.check_exchange(self.amqp_exchange)
+        except amqp.AmqpError as exc:
+            return False, str(exc)
+        server = publisher.connection._impl.server_properties or {}
+        product = server.get("product", b"")
+        version = server.get("version", b"")
+        return True, self.env._(
+            "%(product)s %(version)s accepted the user and exchange '%(exchange)s' exists "
+            "(%(ms)s ms).",
+            product=product.decode() if isinstance(product, bytes) else product or "broker",
+            version=version.decode() if isinstance(version, bytes) else version,
+            exchange=self.amqp_exchange,
+            ms=int((time.monotonic() - start) * 1000),
+        )
+
     def action_test_connection(self):
         self.ensure_one()
         if not self.base_url:
             raise UserError(self.env._("Set the base URL of %s first.", self.name))
+        if self.transport == "amqp":
+            ok, text = self._test_amqp()
+            return self._connection_tested(ok, text)
         try:
             headers = self._auth_headers(b"")
         except TokenError as exc:
             raise UserError(str(exc)) from exc
         outcome = transport.get(self._session(), self._url(self.health_path), headers, self.timeout)
         if outcome.ok:
+            text = self.env._(
+                "HTTP %(status)s in %(ms)s ms.", status=outcome.status, ms=outcome.latency_ms
+            )
+        else:
+            text = outcome.error
+        return self._connection_tested(outcome.ok, text)
+
+    def _connection_tested(self, ok, text):
+        """Record a 'Test connection' result in the chatter and show it to the user."""
+        if ok:
             self.sudo().write({"last_success_at": fields.Datetime.now()})
             message = self.env._(
-                "Connection to %(connector)s works (HTTP %(status)s in %(ms)s ms).",
-                connector=self.name,
-                status=outcome.status,
-                ms=outcome.latency_ms,
+                "Connection to %(connector)s works: %(details)s", connector=self.name, details=text
             )
-            kind = "success"
         else:
             message = self.env._(
-                "Connection to %(connector)s failed: %(error)s",
-                connector=self.name,
-                error=outcome.error,
+                "Connection to %(connector)s failed: %(error)s", connector=self.name, error=text
             )
-            kind = "danger"
+        kind = "success" if ok else "danger"
         self.message_post(body=message)
         return {
             "type": "ir.actions.client",
@@ -515,7 +660,7 @@ class IntegrationConnector(models.Model):
                 "title": self.env._("Test connection"),
                 "message": message,
                 "type": kind,
-                "sticky": kind != "success",
+                "sticky": not ok,
             },
         }
 

@@ -8,14 +8,14 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import timedelta
+from datetime import UTC, timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
-from ..tools import backoff
+from ..tools import amqp, backoff
 from ..tools.schema import validation_errors
 from ..tools.transport import Outcome, classify
 from .integration_connector import dumps
@@ -686,7 +686,9 @@ class IntegrationMessage(models.Model):
             if connector.circuit_state == "open" and pending:
                 # Cool-down over: one trial delivery decides whether the circuit closes.
                 trial, pending = pending[:1], pending[1:]
-                trial_results = self.browse([m.id for m in trial])._send_each(connector, maps)
+                trial_results = self.browse([m.id for m in trial])._send_group(
+                    connector, maps, single=True
+                )
                 results += trial_results
                 if not trial_results[-1][1].ok:
                     self._apply_results(connector, results, now, counts)
@@ -696,10 +698,7 @@ class IntegrationMessage(models.Model):
             chunk = max(1, connector.batch_size)
             for start in range(0, len(pending), chunk):
                 group = self.browse([m.id for m in pending[start : start + chunk]])
-                if chunk > 1 and connector.batch_path:
-                    results += group._send_batch(connector, maps)
-                else:
-                    results += group._send_each(connector, maps)
+                results += group._send_group(connector, maps)
                 # Stop early on a connector that just asked us to wait or went unwell.
                 last = results[-1][1]
                 if not last.ok and last.category in ("rate_limited", "network", "timeout"):
@@ -710,6 +709,36 @@ class IntegrationMessage(models.Model):
                     break
             self._apply_results(connector, results, now, counts)
         return counts
+
+    def _send_group(self, connector, maps=None, single=False):
+        """Send these messages (at most the connector's batch size) by its transport; `single`
+        sends one by one over HTTP (the circuit breaker's trial)."""
+        if connector.transport == "amqp":
+            return self._send_amqp(connector, maps)
+        if not single and connector.batch_size > 1 and connector.batch_path:
+            return self._send_batch(connector, maps)
+        return self._send_each(connector, maps)
+
+    def _send_amqp(self, connector, maps=None):
+        """Publish the group to the connector's exchange, then wait for the broker's confirms:
+        one message per call is publish-and-wait, several share one wait."""
+        items = []
+        for message in self:
+            domain = message.domain_id.code
+            items.append(
+                (
+                    connector._routing_key(domain, message.event_type),
+                    dumps(message._envelope(maps)),
+                    amqp.properties(
+                        message.idempotency_key,
+                        message.event_type,
+                        domain,
+                        message.create_date.replace(tzinfo=UTC).timestamp(),
+                        {"schema": message.schema_id.display_name or ""},
+                    ),
+                )
+            )
+        return list(zip(self, connector._publish_amqp(items), strict=True))
 
     def _send_each(self, connector, maps=None):
         results = []
