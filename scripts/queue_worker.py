@@ -36,6 +36,13 @@ def main(argv=None):
     )
     parser.add_argument("--max-seconds", type=float, default=600.0)
     parser.add_argument("--idle-wait", type=float, default=0.2, help="pause when nothing is due")
+    parser.add_argument(
+        "--start-at",
+        type=float,
+        default=None,
+        help="wall-clock time (epoch seconds) to start delivering at, once loaded: lets a "
+        "benchmark start several workers together, without their start-up time",
+    )
     args = parser.parse_args(argv)
 
     import odoo
@@ -45,8 +52,12 @@ def main(argv=None):
     if args.lease_seconds is not None:
         odoo.tools.config["integration_queue_lease_seconds"] = args.lease_seconds
     registry = Registry(args.database)
+    if args.start_at is not None:
+        print(json.dumps({"ready_at": time.time()}), flush=True)
+        time.sleep(max(0.0, args.start_at - time.time()))
     deadline = time.monotonic() + args.max_seconds
     totals = {}
+    last_work_at = None
     while time.monotonic() < deadline:
         with registry.cursor() as cr:
             env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
@@ -55,11 +66,15 @@ def main(argv=None):
             )
         for key, value in counts.items():
             totals[key] = totals.get(key, 0) + value
+        if counts:
+            last_work_at = time.time()
         print(json.dumps(totals), flush=True)
         if not counts:
             if args.until_empty or (args.until_done and not _in_flight(registry)):
                 break
             time.sleep(args.idle_wait)
+    # When this worker's last useful batch ended: benchmarks time the run up to it.
+    print(json.dumps({"finished_at": last_work_at, **totals}), flush=True)
     return 0
 
 

@@ -551,15 +551,18 @@ class IntegrationConnector(models.Model):
 
     # ------------------------------------------------------------------ AMQP
 
-    def _publisher(self, fresh=False):
-        """(publisher, reused): this thread's AMQP publisher for the connector, opened (again)
-        when missing, stale or opened with other settings. Raises amqp.AmqpError."""
-        self.ensure_one()
+    def _amqp_settings(self):
+        """What a publisher is opened with: (URL, user, password, timeout)."""
         try:
             password = self._get_secret() if self.sudo().secret_encrypted else ""
         except UserError as exc:
             raise amqp.AmqpError("auth", str(exc)) from exc
-        settings = (self.base_url, self.amqp_username, password, self.timeout)
+        return (self.base_url, self.amqp_username, password, self.timeout)
+
+    def _publisher(self, settings, fresh=False):
+        """(publisher, reused): this thread's AMQP publisher for the connector, opened (again)
+        when missing, stale or opened with other settings. Raises amqp.AmqpError."""
+        self.ensure_one()
         key = (self.id, os.getpid(), threading.get_ident())
         with _PROCESS_STATE_LOCK:
             entry = _PUBLISHERS.pop(key, None)
@@ -571,32 +574,47 @@ class IntegrationConnector(models.Model):
                 with _PROCESS_STATE_LOCK:
                     _PUBLISHERS[key] = entry
                 return publisher, True
-        publisher = amqp.Publisher(self.base_url, self.amqp_username, password, self.timeout)
+        publisher = amqp.Publisher(*settings)
         with _PROCESS_STATE_LOCK:
             _PUBLISHERS[key] = (settings, publisher)
         return publisher, False
 
-    def _publish_amqp(self, items):
-        """Publish [(routing_key, body, properties)] to the connector's exchange and wait for
-        the broker's confirms; one transport Outcome per item (never raises). A connection
-        found dead on first use (the broker dropped it while idle) is opened again once."""
+    def _publish_amqp(self, items, chunk=1):
+        """Publish [(routing_key, body, properties)] to the connector's exchange in groups of
+        `chunk`, each group published and then its confirms awaited. One transport Outcome per
+        item tried, in order (never raises). After a group that lost or could not open the
+        connection it stops: fewer outcomes than items, the caller gives the rest back to the
+        queue untried. A connection found dead on first use (the broker dropped it while idle)
+        is opened again once."""
         self.ensure_one()
         if not self.base_url:
             error = self.env._("Connector %s has no broker URL.", self.name)
-            return [transport.Outcome(False, category="network", error=error)] * len(items)
-        for fresh in (False, True):
-            try:
-                publisher, reused = self._publisher(fresh=fresh)
-            except amqp.AmqpError as exc:
-                return [
-                    transport.Outcome(False, category=exc.category, error=str(exc))
-                    for _item in items
-                ]
-            outcomes = publisher.publish(self.amqp_exchange, items, self._bucket())
+            return [transport.Outcome(False, category="network", error=error)] * min(
+                len(items), chunk
+            )
+        try:
+            settings = self._amqp_settings()
+        except amqp.AmqpError as exc:
+            return [transport.Outcome(False, category=exc.category, error=str(exc))] * min(
+                len(items), chunk
+            )
+        bucket = self._bucket()
+        outcomes = []
+        for start in range(0, len(items), chunk):
+            group = items[start : start + chunk]
+            for fresh in (False, True):
+                try:
+                    publisher, reused = self._publisher(settings, fresh=fresh)
+                except amqp.AmqpError as exc:
+                    failed = transport.Outcome(False, category=exc.category, error=str(exc))
+                    return outcomes + [failed] * len(group)
+                got = publisher.publish(self.amqp_exchange, group, bucket)
+                if publisher.broken:
+                    publisher.close()
+                if not (reused and all(o.category == "network" for o in got)):
+                    break
+            outcomes += got
             if publisher.broken:
-                publisher.close()
-            lost_connection = all(o.category == "network" for o in outcomes)
-            if not (reused and lost_connection):
                 break
         return outcomes
 
@@ -604,7 +622,7 @@ class IntegrationConnector(models.Model):
         """(ok, sentence) for 'Test connection' on an AMQP connector."""
         start = time.monotonic()
         try:
-            publisher, _reused = self._publisher(fresh=True)
+            publisher, _reused = self._publisher(self._amqp_settings(), fresh=True)
             publisher.check_exchange(self.amqp_exchange)
         except amqp.AmqpError as exc:
             return False, str(exc)

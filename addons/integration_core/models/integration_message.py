@@ -696,6 +696,10 @@ class IntegrationMessage(models.Model):
                     counts["released"] += len(pending)
                     continue
             chunk = max(1, connector.batch_size)
+            if connector.transport == "amqp":
+                # One publisher for the whole run; it stops early on a lost connection.
+                results += self.browse([m.id for m in pending])._send_amqp(connector, maps)
+                pending = []
             for start in range(0, len(pending), chunk):
                 group = self.browse([m.id for m in pending[start : start + chunk]])
                 results += group._send_group(connector, maps)
@@ -720,8 +724,8 @@ class IntegrationMessage(models.Model):
         return self._send_each(connector, maps)
 
     def _send_amqp(self, connector, maps=None):
-        """Publish the group to the connector's exchange, then wait for the broker's confirms:
-        one message per call is publish-and-wait, several share one wait."""
+        """Publish these messages to the connector's exchange in groups of its batch size, each
+        group followed by a wait for the broker's confirms (batch size 1: publish and wait)."""
         items = []
         for message in self:
             domain = message.domain_id.code
@@ -738,7 +742,10 @@ class IntegrationMessage(models.Model):
                     ),
                 )
             )
-        return list(zip(self, connector._publish_amqp(items), strict=True))
+        outcomes = connector._publish_amqp(items, chunk=max(1, connector.batch_size))
+        untried = self[len(outcomes) :]
+        untried._release()  # after a lost connection: back to the queue, attempt not counted
+        return list(zip(self, outcomes, strict=False))
 
     def _send_each(self, connector, maps=None):
         results = []

@@ -211,15 +211,21 @@ class TestAmqpTransport(IntegrationCase):
         connector = self.amqp_connector(
             "down", base_url=f"amqp://127.0.0.1:{_closed_port()}/%2F", circuit_threshold=2
         )
-        message = self.enqueue(self.stock_message("DOWN", connector=connector))
+        messages = self.enqueue(
+            *[self.stock_message(f"DOWN-{i}", connector=connector) for i in range(4)]
+        )
         self.process()
-        self.assertEqual(message.state, "failed")
-        self.assertEqual(message.error_category, "network")
-        self.assertIn("Could not reach the broker", message.error_message)
-        message.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
-        self.process()
+        failed = messages.filtered(lambda m: m.state == "failed")
+        self.assertEqual(set(failed.mapped("error_category")), {"network"})
+        self.assertIn("Could not reach the broker", failed[0].error_message)
+        # Each failed try gave the rest back untried, until the circuit opened at 2 failures;
+        # then nothing more was tried.
         self.assertEqual(connector.circuit_state, "open")
-        self.assertEqual(message.attempts, 2)
+        self.assertEqual(len(failed), 2, messages.mapped("state"))
+        untried = messages - failed
+        self.assertEqual(untried.mapped("state"), ["pending", "pending"])
+        self.assertEqual(untried.mapped("attempts"), [0, 0])
+        self.assertEqual(failed.mapped("attempts"), [1, 1])
 
     def test_missing_exchange_fails_in_words_then_recovers(self):
         connector = self.amqp_connector("noexch", amqp_exchange=f"missing.{uuid.uuid4().hex[:8]}")
