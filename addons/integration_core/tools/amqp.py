@@ -181,15 +181,18 @@ class Publisher:
             f"({method.reply_code} {method.reply_text})."
         )
 
+    def _tick(self):
+        # Re-armed every second while the connection does I/O, so that a wait for confirms
+        # never blocks in poll() much longer than its deadline, without a timer per message.
+        self.connection.call_later(1.0, self._tick)
+
     def _wait(self, ready, timeout):
         """Run the connection's I/O until ready() or `timeout` seconds passed."""
-        expired = []
-        timer = self.connection.call_later(timeout, lambda: expired.append(True))
-        try:
-            self.channel._flush_output(lambda: ready() or bool(expired))
-        finally:
-            if not expired:
-                self.connection.remove_timeout(timer)
+        if not getattr(self, "_ticking", False):
+            self._ticking = True
+            self.connection.call_later(1.0, self._tick)
+        deadline = time.monotonic() + timeout
+        self.channel._flush_output(lambda: ready() or time.monotonic() > deadline)
 
     # ------------------------------------------------------------------ publishing
 
