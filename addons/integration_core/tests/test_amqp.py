@@ -8,6 +8,7 @@ the URL's user info says otherwise).
 import json
 import os
 import socket
+import time
 import uuid
 from datetime import timedelta
 from urllib.parse import urlsplit, urlunsplit
@@ -196,6 +197,30 @@ class TestAmqpTransport(IntegrationCase):
         self.assertIn("basic.nack", failed[0].error_message)
         [(_method, props, _body)] = self.broker.drain(queue)
         self.assertEqual(props.message_id, (messages - failed).idempotency_key)
+
+    def test_rate_limit_spaces_publishes(self):
+        queue = self.broker.queue(self.exchange)
+        self.amqp.write({"rate_limit": 20, "batch_size": 10})  # burst of 20, then every 50 ms
+        self.enqueue(*[self.stock_message(f"RL-{i}", connector=self.amqp) for i in range(30)])
+        started = time.monotonic()
+        self.process()
+        elapsed = time.monotonic() - started
+        self.assertEqual(len(self.broker.drain(queue)), 30)
+        # Ten publishes beyond the burst at 20/s take at least half a second.
+        self.assertGreaterEqual(elapsed, 0.45)
+
+    def test_unroutable_until_the_last_attempt_becomes_a_dead_letter(self):
+        self.amqp.max_attempts = 2
+        message = self.enqueue(self.stock_message("DEAD", connector=self.amqp))
+        self.process()
+        self.assertEqual(message.state, "failed")
+        message.sudo().write({"next_attempt_at": fields.Datetime.now() - timedelta(seconds=1)})
+        self.process()
+        self.assertEqual(message.state, "dead")
+        self.assertEqual(message.error_category, "rejected")
+        self.assertEqual(message.attempts, 2)
+        self.assertTrue(message.dead_at)
+        self.assertEqual(self.amqp.dead_count, 1)
 
     def test_wrong_password_is_an_auth_error(self):
         connector = self.amqp_connector("badpw", secret_input="not-the-password")
