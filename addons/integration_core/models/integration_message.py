@@ -70,6 +70,46 @@ ERROR_HINTS = {
 }
 
 
+# Fields an envelope is read from (flushed before _raw_envelopes reads them in SQL).
+ENVELOPE_FIELDS = [
+    "idempotency_key",
+    "event_type",
+    "domain_id",
+    "schema_id",
+    "res_model",
+    "res_id",
+    "source_version",
+    "payload",
+]
+
+
+def _apply_maps(envelope, maps):
+    """The envelope with its SKU and unit translated by `maps` (sku map, unit map)."""
+    payload = envelope["payload"]
+    if not maps or not isinstance(payload, dict):
+        return envelope
+    skus, uoms = maps
+    if payload.get("sku") not in skus and payload.get("uom") not in uoms:
+        return envelope
+    payload = dict(payload)
+    if payload.get("sku") in skus:
+        payload["sku"] = skus[payload["sku"]]
+    if payload.get("uom") in uoms:
+        payload["uom"] = uoms[payload["uom"]]
+    return {**envelope, "payload": payload}
+
+
+class _Bodies:
+    """What one delivery run sends for its messages: envelopes read in one query, creation
+    times, and the connector's maps, applied as each body is built."""
+
+    def __init__(self, envelopes, created, maps):
+        self.envelopes, self.created, self.maps = envelopes, created, maps
+
+    def of(self, message):
+        return _apply_maps(self.envelopes[message.id], self.maps)
+
+
 class _Where:
     """'Message 3 of 20' for error messages, translated only when an error is raised."""
 
@@ -604,54 +644,77 @@ class IntegrationMessage(models.Model):
         self.invalidate_model()
         return self.browse([r[0] for r in rows])
 
+    def _raw_envelopes(self):
+        """{id: JSON body of its delivery before mapping}, read in one query: the delivery hot
+        path reads no field one record at a time. Also {id: creation time} for transports
+        that carry a timestamp."""
+        if not self:
+            return {}, {}
+        self.flush_model(ENVELOPE_FIELDS)
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT m.id, m.idempotency_key, m.event_type, d.code, s.name, s.version,
+                       m.create_date, m.res_model, m.res_id, m.source_version, m.payload
+                  FROM integration_message m
+                  JOIN integration_data_domain d ON d.id = m.domain_id
+             LEFT JOIN integration_schema s ON s.id = m.schema_id
+                 WHERE m.id = ANY(%(ids)s)
+                """,
+                ids=self.ids,
+            )
+        )
+        envelopes, created = {}, {}
+        for row in self.env.cr.fetchall():
+            (mid, key, event_type, domain, schema, version, create_date, res_model, res_id) = row[
+                :9
+            ]
+            envelopes[mid] = {
+                "idempotency_key": key,
+                "event_type": event_type,
+                "domain": domain,
+                "schema": f"{schema}/v{version}" if schema else None,
+                "queued_at": fields.Datetime.to_string(create_date),
+                "source": {"model": res_model, "id": res_id or 0, "version": row[9] or False}
+                if res_model
+                else None,
+                "payload": row[10],
+            }
+            created[mid] = create_date
+        return envelopes, created
+
+    def _bodies(self, connector=None):
+        """The envelopes of these messages with the connector's SKU and unit maps applied, as
+        a _Bodies; and the messages that cannot go for lack of a required mapping."""
+        envelopes, created = self._raw_envelopes()
+        maps, unmapped = self._connector_maps(connector, envelopes) if connector else (None, [])
+        return _Bodies(envelopes, created, maps), unmapped
+
     def _envelope(self, maps=None):
         """The JSON body of one delivery; `maps` translate our SKUs and units into the
         connector's (see _connector_maps)."""
         self.ensure_one()
-        payload = self.payload
-        if maps and isinstance(payload, dict):
-            skus, uoms = maps
-            if payload.get("sku") in skus or payload.get("uom") in uoms:
-                payload = dict(payload)
-                if payload.get("sku") in skus:
-                    payload["sku"] = skus[payload["sku"]]
-                if payload.get("uom") in uoms:
-                    payload["uom"] = uoms[payload["uom"]]
-        return {
-            "idempotency_key": self.idempotency_key,
-            "event_type": self.event_type,
-            "domain": self.domain_id.code,
-            "schema": self.schema_id.display_name if self.schema_id else None,
-            "queued_at": fields.Datetime.to_string(self.create_date),
-            "source": {
-                "model": self.res_model,
-                "id": self.res_id,
-                "version": self.source_version,
-            }
-            if self.res_model
-            else None,
-            "payload": payload,
-        }
+        envelopes, _created = self._raw_envelopes()
+        return _apply_maps(envelopes[self.id], maps)
 
-    def _connector_maps(self, connector):
+    def _connector_maps(self, connector, envelopes):
         """(sku map, unit map) of the connector for these messages, in two queries, and the
         messages that cannot go because their product has no mapping where one is required."""
-        skus = {
-            m.payload.get("sku")
-            for m in self
-            if isinstance(m.payload, dict) and isinstance(m.payload.get("sku"), str)
+        payloads = {
+            mid: envelope["payload"]
+            for mid, envelope in envelopes.items()
+            if isinstance(envelope["payload"], dict)
         }
+        skus = {p.get("sku") for p in payloads.values() if isinstance(p.get("sku"), str)}
         sku_map = connector._external_skus(skus)
         uom_map = {m.uom_id.name: m.external_code for m in connector.uom_mapping_ids}
-        unmapped = self.browse()
+        unmapped = []
         if connector.mapping_required:
-            unmapped = self.filtered(
-                lambda m: (
-                    isinstance(m.payload, dict)
-                    and m.payload.get("sku")
-                    and m.payload["sku"] not in sku_map
-                )
-            )
+            unmapped = [
+                message
+                for message in self
+                if (sku := payloads.get(message.id, {}).get("sku")) and sku not in sku_map
+            ]
         return (sku_map, uom_map), unmapped
 
     def _deliver(self):
@@ -664,7 +727,7 @@ class IntegrationMessage(models.Model):
         now = fields.Datetime.now()
         for connector, messages in by_connector.items():
             results = []  # (message, Outcome)
-            maps, unmapped = self.browse([m.id for m in messages])._connector_maps(connector)
+            bodies, unmapped = self.browse([m.id for m in messages])._bodies(connector)
             for message in unmapped:
                 results.append(
                     (
@@ -676,7 +739,7 @@ class IntegrationMessage(models.Model):
                             error=self.env._(
                                 "Product %(sku)s has no mapping for %(connector)s, which requires one. "
                                 "Add it (connector > Inbound > products), then replay.",
-                                sku=message.payload.get("sku"),
+                                sku=bodies.envelopes[message.id]["payload"].get("sku"),
                                 connector=connector.name,
                             ),
                         ),
@@ -687,7 +750,7 @@ class IntegrationMessage(models.Model):
                 # Cool-down over: one trial delivery decides whether the circuit closes.
                 trial, pending = pending[:1], pending[1:]
                 trial_results = self.browse([m.id for m in trial])._send_group(
-                    connector, maps, single=True
+                    connector, bodies, single=True
                 )
                 results += trial_results
                 if not trial_results[-1][1].ok:
@@ -698,11 +761,11 @@ class IntegrationMessage(models.Model):
             chunk = max(1, connector.batch_size)
             if connector.transport == "amqp":
                 # One publisher for the whole run; it stops early on a lost connection.
-                results += self.browse([m.id for m in pending])._send_amqp(connector, maps)
+                results += self.browse([m.id for m in pending])._send_amqp(connector, bodies)
                 pending = []
             for start in range(0, len(pending), chunk):
                 group = self.browse([m.id for m in pending[start : start + chunk]])
-                results += group._send_group(connector, maps)
+                results += group._send_group(connector, bodies)
                 # Stop early on a connector that just asked us to wait or went unwell.
                 last = results[-1][1]
                 if not last.ok and last.category in ("rate_limited", "network", "timeout"):
@@ -714,31 +777,40 @@ class IntegrationMessage(models.Model):
             self._apply_results(connector, results, now, counts)
         return counts
 
-    def _send_group(self, connector, maps=None, single=False):
+    def _send_group(self, connector, bodies=None, single=False):
         """Send these messages (at most the connector's batch size) by its transport; `single`
-        sends one by one over HTTP (the circuit breaker's trial)."""
+        sends one by one over HTTP (the circuit breaker's trial). `bodies` (see _bodies) holds
+        their envelopes, read once per delivery run."""
         if connector.transport == "amqp":
-            return self._send_amqp(connector, maps)
+            return self._send_amqp(connector, bodies)
         if not single and connector.batch_size > 1 and connector.batch_path:
-            return self._send_batch(connector, maps)
-        return self._send_each(connector, maps)
+            return self._send_batch(connector, bodies)
+        return self._send_each(connector, bodies)
 
-    def _send_amqp(self, connector, maps=None):
+    def _send_amqp(self, connector, bodies=None):
         """Publish these messages to the connector's exchange in groups of its batch size, each
         group followed by a wait for the broker's confirms (batch size 1: publish and wait)."""
+        bodies = bodies or self._bodies(connector)[0]
         items = []
+        routing_keys = {}
         for message in self:
-            domain = message.domain_id.code
+            envelope = bodies.of(message)
+            domain, event_type = envelope["domain"], envelope["event_type"]
+            routing_key = routing_keys.get((domain, event_type))
+            if routing_key is None:
+                routing_key = routing_keys[domain, event_type] = connector._routing_key(
+                    domain, event_type
+                )
             items.append(
                 (
-                    connector._routing_key(domain, message.event_type),
-                    dumps(message._envelope(maps)),
+                    routing_key,
+                    dumps(envelope),
                     amqp.properties(
-                        message.idempotency_key,
-                        message.event_type,
+                        envelope["idempotency_key"],
+                        event_type,
                         domain,
-                        message.create_date.replace(tzinfo=UTC).timestamp(),
-                        {"schema": message.schema_id.display_name or ""},
+                        bodies.created[message.id].replace(tzinfo=UTC).timestamp(),
+                        {"schema": envelope["schema"] or ""},
                     ),
                 )
             )
@@ -747,15 +819,16 @@ class IntegrationMessage(models.Model):
         untried._release()  # after a lost connection: back to the queue, attempt not counted
         return list(zip(self, outcomes, strict=False))
 
-    def _send_each(self, connector, maps=None):
+    def _send_each(self, connector, bodies=None):
+        bodies = bodies or self._bodies(connector)[0]
         results = []
         for message in self:
-            body = dumps(message._envelope(maps))
+            envelope = bodies.of(message)
             headers = {
-                "Idempotency-Key": message.idempotency_key,
-                "X-Event-Type": message.event_type,
+                "Idempotency-Key": envelope["idempotency_key"],
+                "X-Event-Type": envelope["event_type"],
             }
-            outcome = connector._send(connector.delivery_path, body, headers)
+            outcome = connector._send(connector.delivery_path, dumps(envelope), headers)
             results.append((message, outcome))
             if not outcome.ok and outcome.category in ("rate_limited", "network", "timeout"):
                 # Do not keep hammering: the rest of this group goes back to the queue.
@@ -764,9 +837,10 @@ class IntegrationMessage(models.Model):
                 break
         return results
 
-    def _send_batch(self, connector, maps=None):
+    def _send_batch(self, connector, bodies=None):
         """One request for the group; per-message results from the remote's answer."""
-        body = dumps({"messages": [m._envelope(maps) for m in self]})
+        bodies = bodies or self._bodies(connector)[0]
+        body = dumps({"messages": [bodies.of(m) for m in self]})
         batch_key = (
             "batch-" + uuid.uuid5(uuid.NAMESPACE_URL, ",".join(self.mapped("idempotency_key"))).hex
         )
