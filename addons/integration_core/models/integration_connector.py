@@ -54,7 +54,9 @@ class IntegrationConnector(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sequence, name"
 
-    name = fields.Char(required=True, tracking=True)
+    name = fields.Char(
+        required=True, tracking=True, help="How people call this system, e.g. Webshop."
+    )
     code = fields.Char(
         required=True,
         tracking=True,
@@ -135,7 +137,13 @@ class IntegrationConnector(models.Model):
         default="/health", help="Path that 'Test connection' calls (GET) to check access."
     )
     auth_type = fields.Selection(
-        AUTH_TYPES, "Authentication", required=True, default="none", tracking=True
+        AUTH_TYPES,
+        "Authentication",
+        required=True,
+        default="none",
+        tracking=True,
+        help="How Odoo proves who it is to the remote system; the remote's documentation says "
+        "which one it expects. The secret below goes with it.",
     )
     api_key_header = fields.Char(
         default="X-API-Key", help="Header that carries the API key (API key authentication)."
@@ -143,8 +151,14 @@ class IntegrationConnector(models.Model):
     oauth_token_url = fields.Char(
         "Token URL", help="OAuth2 token endpoint, e.g. https://auth.example.com/oauth/token"
     )
-    oauth_client_id = fields.Char("Client ID")
-    oauth_scope = fields.Char("Scope")
+    oauth_client_id = fields.Char(
+        "Client ID", help="The client id the remote system gave for Odoo (OAuth2)."
+    )
+    oauth_scope = fields.Char(
+        "Scope",
+        help="Permissions Odoo asks for, as the remote system names them (OAuth2). Empty: "
+        "the remote's default.",
+    )
     # The secret: API key, bearer token, OAuth2 client secret or HMAC signing secret. Stored
     # encrypted; the form shows only whether it is set and lets a manager type a new one.
     secret_encrypted = fields.Text(groups="integration_core.group_integration_manager", copy=False)

@@ -11,10 +11,14 @@ class IntegrationDataDomain(models.Model):
     _description = "Integration Data Domain"
     _order = "sequence, name"
 
-    name = fields.Char(required=True, translate=True)
+    name = fields.Char(
+        required=True, translate=True, help="The kind of data, as people call it, e.g. Stock."
+    )
     code = fields.Char(required=True, help="Technical code used by the enqueue API, e.g. stock.")
     sequence = fields.Integer(default=10)
-    description = fields.Text(translate=True)
+    description = fields.Text(
+        translate=True, help="What this data covers, for the people who set owners and access."
+    )
     owner_connector_id = fields.Many2one(
         "integration.connector",
         "System of record",

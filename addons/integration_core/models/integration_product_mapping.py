@@ -12,10 +12,20 @@ class IntegrationProductMapping(models.Model):
     _rec_name = "external_sku"
 
     connector_id = fields.Many2one(
-        "integration.connector", required=True, ondelete="cascade", index=True
+        "integration.connector",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        help="The external system that uses this SKU for the product.",
     )
     company_id = fields.Many2one(related="connector_id.company_id", store=True)
-    product_id = fields.Many2one("product.product", required=True, ondelete="cascade", index=True)
+    product_id = fields.Many2one(
+        "product.product",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        help="Our product (variant) that the external system knows under this SKU.",
+    )
     internal_reference = fields.Char(related="product_id.default_code")
     external_sku = fields.Char(
         "External SKU", required=True, help="The product's SKU in the external system."
@@ -46,9 +56,19 @@ class IntegrationUomMapping(models.Model):
     _rec_name = "external_code"
 
     connector_id = fields.Many2one(
-        "integration.connector", required=True, ondelete="cascade", index=True
+        "integration.connector",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        help="The external system that writes the unit this way.",
     )
-    uom_id = fields.Many2one("uom.uom", "Unit", required=True, ondelete="cascade")
+    uom_id = fields.Many2one(
+        "uom.uom",
+        "Unit",
+        required=True,
+        ondelete="cascade",
+        help="Our unit of measure that the external system writes as the code beside.",
+    )
     external_code = fields.Char(required=True, help="e.g. EA, PCE, KGM")
 
     _sql_constraints = [

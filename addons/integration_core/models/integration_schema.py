@@ -15,11 +15,15 @@ class IntegrationSchema(models.Model):
     _order = "name, version desc"
 
     name = fields.Char(required=True, help="e.g. price, stock, promotion")
-    version = fields.Integer(required=True, default=1)
+    version = fields.Integer(
+        required=True,
+        default=1,
+        help="Raised when the layout changes, so receivers know which layout a message follows.",
+    )
     file_path = fields.Char(
         required=True, help="Path of the schema file, e.g. integration_core/data/schemas/x.json"
     )
-    description = fields.Text()
+    description = fields.Text(help="What messages following this schema carry.")
     content = fields.Text(compute="_compute_content", string="JSON Schema")
 
     _sql_constraints = [

@@ -14,7 +14,11 @@ class IntegrationMappingImportWizard(models.TransientModel):
     _name = "integration.mapping.import.wizard"
     _description = "Import Product Mappings"
 
-    connector_id = fields.Many2one("integration.connector", required=True)
+    connector_id = fields.Many2one(
+        "integration.connector",
+        required=True,
+        help="The external system whose SKUs the file lists; its existing mappings are updated.",
+    )
     file = fields.Binary(
         "CSV file",
         required=True,

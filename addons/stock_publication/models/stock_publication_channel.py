@@ -23,7 +23,9 @@ class StockPublicationChannel(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "sequence, name"
 
-    name = fields.Char(required=True, tracking=True)
+    name = fields.Char(
+        required=True, tracking=True, help="How people call this channel, e.g. Webshop stock."
+    )
     sequence = fields.Integer(default=10)
     active = fields.Boolean(default=True, tracking=True)
     connector_id = fields.Many2one(

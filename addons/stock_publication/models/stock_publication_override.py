@@ -22,7 +22,12 @@ class StockPublicationOverride(models.Model):
     _rec_name = "product_id"
 
     channel_id = fields.Many2one(
-        "stock.publication.channel", required=True, ondelete="cascade", index=True, tracking=True
+        "stock.publication.channel",
+        required=True,
+        ondelete="cascade",
+        index=True,
+        tracking=True,
+        help="The sales channel where this product is treated differently.",
     )
     product_id = fields.Many2one(
         "product.product",
@@ -31,6 +36,7 @@ class StockPublicationOverride(models.Model):
         index=True,
         tracking=True,
         domain=[("is_storable", "=", True)],
+        help="The product (tracked in stock) this rule is about.",
     )
     mode = fields.Selection(
         OVERRIDE_MODES,
@@ -41,9 +47,22 @@ class StockPublicationOverride(models.Model):
         "product's share, buffer and maximum replace the channel's. Exclude: never publish "
         "this product on the channel.",
     )
-    fixed_quantity = fields.Float(tracking=True)
-    share_percent = fields.Float("Share of free quantity (%)", default=100.0, tracking=True)
-    safety_buffer = fields.Float(tracking=True)
+    fixed_quantity = fields.Float(
+        tracking=True,
+        help="For 'Fixed quantity': the quantity the channel is told, whatever the stock.",
+    )
+    share_percent = fields.Float(
+        "Share of free quantity (%)",
+        default=100.0,
+        tracking=True,
+        help="For 'Own policy': part of this product's free quantity offered on the channel, "
+        "after the safety buffer.",
+    )
+    safety_buffer = fields.Float(
+        tracking=True,
+        help="For 'Own policy': units of this product kept back from the channel before the "
+        "share is applied.",
+    )
     max_quantity = fields.Float("Maximum exposed quantity", tracking=True, help="0: no maximum.")
     note = fields.Char(help="Why this product is treated differently.")
 
