@@ -32,6 +32,10 @@ Usage:
   ./suite shell   An Odoo shell on the demo database.
   ./suite bench NAME [ARGS]
                   Run bench/NAME.py (own database, figures printed beside a bare baseline).
+  ./suite screenshots [--db NAME] [--only SCREEN...]
+                  Serve the four addons on demo data (a fresh database, dropped afterwards,
+                  or NAME) and save PNGs of the main screens, taken with headless Chromium,
+                  into docs/screenshots/.
 
 Environment:
   ODOO_SRC            Odoo 18.0 source tree (folder with odoo-bin); default /opt/odoo/18.0.
