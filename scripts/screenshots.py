@@ -65,7 +65,7 @@ SCREENS = [
     {
         "name": "price_change",
         "title": "A price change waiting for approval",
-        "action": "price_governance.price_change_action",
+        "action": "price_governance.price_change_action_to_approve",
         "record": ("price.change", [("state", "=", "to_approve")], "id desc"),
         "ready": [
             ".o_form_view .o_form_sheet",
