@@ -8,7 +8,7 @@
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",
     "license": "LGPL-3",
-    "depends": ["sale_loyalty", "integration_core"],
+    "depends": ["sale_management", "sale_loyalty", "integration_core"],
     "external_dependencies": {"python": ["jsonschema"]},
     "data": [
         "security/promotion_sync_security.xml",
