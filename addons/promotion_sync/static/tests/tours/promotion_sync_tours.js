@@ -2,11 +2,31 @@
 
 import { registry } from "@web/core/registry";
 
-// A marketing user opens their draft promotion from the Promotion Releases board, sees that
+// A marketing user goes Sales > Products > Promotion Releases, opens their draft promotion, sees that
 // it overlaps a live non-combinable promotion (warning and list), and sends it for approval.
 registry.category("web_tour.tours").add("promotion_sync_marketing_submits", {
-    url: "/odoo/action-promotion_sync.loyalty_program_release_action",
+    url: "/odoo",
     steps: () => [
+        {
+            content: "Open the apps menu",
+            trigger: ".o_navbar_apps_menu button",
+            run: "click",
+        },
+        {
+            content: "Go to Sales",
+            trigger: ".o_app[data-menu-xmlid='sale.sale_menu_root']",
+            run: "click",
+        },
+        {
+            content: "Open Products",
+            trigger: ".o_menu_sections [data-menu-xmlid='sale.product_menu_catalog']",
+            run: "click",
+        },
+        {
+            content: "Open Promotion Releases",
+            trigger: ".dropdown-item[data-menu-xmlid='promotion_sync.menu_promotion_release']",
+            run: "click",
+        },
         {
             content: "Open the draft promotion in the Draft column",
             trigger:
