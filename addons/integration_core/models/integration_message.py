@@ -1309,4 +1309,21 @@ class IntegrationMessage(models.Model):
         )
         cancelled.write({"state": "cancelled"})
         self.enqueue([stock(webshop, "FURN_8888", 2)])  # supersedes the older waiting one
+        # Connector health that matches the story: the webshop works but one key expired, the
+        # WMS gateway has been down for the last two tries.
+        webshop.sudo().write(
+            {
+                "last_success_at": now,
+                "last_failure_at": now - timedelta(hours=1),
+                "last_error": dead.error_message,
+            }
+        )
+        wms.sudo().write(
+            {
+                "last_success_at": now - timedelta(hours=3),
+                "last_failure_at": now,
+                "last_error": failed.error_message[:250],
+                "consecutive_failures": 2,
+            }
+        )
         return messages

@@ -642,8 +642,16 @@ class StockPublicationChannel(models.Model):
             )
             self.env.cr.execute(
                 SQL(
-                    "UPDATE integration_message SET state = 'failed' WHERE id = %s",
-                    stale.message_id.id,
+                    """
+                    UPDATE integration_message
+                       SET state = 'failed', attempts = 3, last_attempt_at = %(old)s,
+                           next_attempt_at = now() AT TIME ZONE 'UTC' + interval '20 minutes',
+                           error_category = 'timeout',
+                           error_message = 'No answer from the remote within 10 seconds.'
+                     WHERE id = %(id)s
+                    """,
+                    old=fields.Datetime.now() - timedelta(days=3),
+                    id=stale.message_id.id,
                 )
             )
             self.env.invalidate_all()
