@@ -178,7 +178,11 @@ class IntegrationMessage(models.Model):
     latency_ms = fields.Integer("Latency (ms)", readonly=True, copy=False)
     sent_at = fields.Datetime(readonly=True, copy=False)
     dead_at = fields.Datetime(readonly=True, copy=False)
-    superseded_by_id = fields.Many2one("integration.message", readonly=True, copy=False)
+    # Indexed: removing a message (retention) makes PostgreSQL find the messages it superseded
+    # (ON DELETE SET NULL), a scan of the whole table per row removed without this index.
+    superseded_by_id = fields.Many2one(
+        "integration.message", readonly=True, copy=False, index="btree_not_null"
+    )
     res_model = fields.Char("Source model", readonly=True, index=True)
     res_id = fields.Many2oneReference("Source record", model_field="res_model", readonly=True)
     source_version = fields.Char(readonly=True, help="Version of the source record sent.")
@@ -552,10 +556,16 @@ class IntegrationMessage(models.Model):
         deadline = time.monotonic() + time_budget
         totals = defaultdict(int)
         batches = 0
+        # Expired leases are looked for at the start and whenever the queue has caught up (a
+        # claim came back short), not before every batch: while a backlog drains, a stopped
+        # worker's messages wait for the next run, and a batch costs no scan of the leases.
+        reclaim = True
         self._queue_commit()  # start from a fresh READ COMMITTED transaction
         while time.monotonic() < deadline and (max_batches is None or batches < max_batches):
-            self._reclaim_expired_leases()
+            if reclaim:
+                self._reclaim_expired_leases()
             batch = self._claim(batch_size)
+            reclaim = len(batch) < batch_size
             self._queue_commit()
             if not batch:
                 # Leases of a stopped worker about to expire: wait for them rather than leave
@@ -589,6 +599,7 @@ class IntegrationMessage(models.Model):
         """Messages left in 'sending' by a worker that died are due again (the remote dedups
         by idempotency key if the delivery did arrive)."""
         self.flush_model()
+        self._pin_index_scans(True)
         self.env.cr.execute(
             SQL(
                 """
@@ -602,47 +613,75 @@ class IntegrationMessage(models.Model):
                 msg=self.env._("The worker sending this message stopped; sent again."),
             )
         )
-        if self.env.cr.rowcount:
-            _logger.warning("Reclaimed %s messages from stopped workers", self.env.cr.rowcount)
+        reclaimed = self.env.cr.rowcount
+        self._pin_index_scans(False)
+        if reclaimed:
+            _logger.warning("Reclaimed %s messages from stopped workers", reclaimed)
             self.invalidate_model()
 
     @api.model
     def _claim(self, limit):
         """Lock and lease up to `limit` due messages in priority order, skipping those other
         workers hold (FOR UPDATE SKIP LOCKED)."""
-        now = fields.Datetime.now()
-        lease = now + timedelta(seconds=self._queue_settings()["lease_seconds"])
-        blocked = self.env["integration.connector"]._blocked_connector_ids()
         self.flush_model()
+        query = self._claim_query(limit)
+        self._pin_index_scans(True)
+        self.env.cr.execute(query)
+        rows = sorted(self.env.cr.fetchall(), key=lambda r: (r[1], r[0]))
+        self._pin_index_scans(False)
+        self.invalidate_model()
+        return self.browse([r[0] for r in rows])
+
+    @api.model
+    def _pin_index_scans(self, pin):
+        """Make the next statements of this transaction walk the queue's partial indexes in
+        order (pin=True), or let the planner choose again (pin=False).
+
+        The planner's idea of how many messages are due or in flight comes from statistics
+        usually taken while the queue was nearly empty. Believing few rows match, it reads
+        every match through a bitmap and sorts them: with 200,000 messages waiting, every
+        claim of 200 would read all 200,000. A bitmap scan also never marks the index entries
+        of rows that left the queue (sent, superseded) as dead, so where nothing vacuums,
+        each scan visits them all again. An ordered index scan reads only as far as the
+        claim takes, and marks dead entries so that later scans skip them without reading
+        the table."""
+        value = SQL("off") if pin else SQL("DEFAULT")
         self.env.cr.execute(
             SQL(
-                """
-                WITH due AS (
+                "SET LOCAL enable_seqscan TO %(v)s; SET LOCAL enable_bitmapscan TO %(v)s; "
+                "SET LOCAL enable_sort TO %(v)s",
+                v=value,
+            )
+        )
+
+    @api.model
+    def _claim_query(self, limit):
+        """The claim statement: it reads only what is due, through the partial index
+        integration_message_due_idx, in priority order, and updates the rows it locked by
+        their primary key (an array of ids, so that no join order can make it scan the table).
+        Run it after _pin_index_scans(True); bench/queue_load.py prints its plan."""
+        now = fields.Datetime.now()
+        return SQL(
+            """
+            UPDATE integration_message m
+               SET state = 'sending', attempts = m.attempts + 1, lease_until = %(lease)s,
+                   claimed_by = %(worker)s, last_attempt_at = %(now)s
+             WHERE m.id = ANY(ARRAY(
                     SELECT id FROM integration_message
                      WHERE state IN ('pending', 'failed')
                        AND next_attempt_at <= %(now)s
                        AND NOT (connector_id = ANY(%(blocked)s::int[]))
                      ORDER BY priority_class, next_attempt_at, id
                      LIMIT %(limit)s
-                       FOR UPDATE SKIP LOCKED
-                )
-                UPDATE integration_message m
-                   SET state = 'sending', attempts = m.attempts + 1, lease_until = %(lease)s,
-                       claimed_by = %(worker)s, last_attempt_at = %(now)s
-                  FROM due
-                 WHERE m.id = due.id
-             RETURNING m.id, m.priority_class
-                """,
-                now=now,
-                blocked=blocked,
-                limit=limit,
-                lease=lease,
-                worker=_worker_id(),
-            )
+                       FOR UPDATE SKIP LOCKED))
+         RETURNING m.id, m.priority_class
+            """,
+            now=now,
+            blocked=self.env["integration.connector"]._blocked_connector_ids(),
+            limit=limit,
+            lease=now + timedelta(seconds=self._queue_settings()["lease_seconds"]),
+            worker=_worker_id(),
         )
-        rows = sorted(self.env.cr.fetchall(), key=lambda r: (r[1], r[0]))
-        self.invalidate_model()
-        return self.browse([r[0] for r in rows])
 
     def _raw_envelopes(self):
         """{id: JSON body of its delivery before mapping}, read in one query: the delivery hot

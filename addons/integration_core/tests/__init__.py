@@ -8,3 +8,4 @@ from . import test_inbound
 from . import test_mapping
 from . import test_tours
 from . import test_metrics
+from . import test_retention_and_claim

@@ -29,14 +29,22 @@ class TestDelivery(IntegrationCase):
         self.assertEqual(self.receiver.applied, {message.idempotency_key: 1})
 
     def test_priority_order_realtime_first(self):
-        batch = self.enqueue(self.stock_message("BATCH", priority="batch"))
+        # A batch backlog larger than one claim, then a normal and a real-time message. The
+        # claim itself must take them first (within one claim, rows are also sorted after
+        # the fact, so a backlog that fits in one claim would not tell).
+        backlog = self.enqueue(
+            *[self.stock_message(f"BATCH-{i}", priority="batch") for i in range(25)]
+        )
         normal = self.enqueue(self.stock_message("NORMAL"))
         realtime = self.enqueue(self.stock_message("RT", priority="realtime"))
-        self.process()
+        self.process(batch_size=10, max_batches=1)
         order = [r.idempotency_key for r in self.receiver.deliveries()]
         self.assertEqual(
-            order, [realtime.idempotency_key, normal.idempotency_key, batch.idempotency_key]
+            order,
+            [realtime.idempotency_key, normal.idempotency_key]
+            + backlog[:8].mapped("idempotency_key"),
         )
+        self.assertEqual(set(backlog[8:].mapped("state")), {"pending"})
 
     def test_server_error_is_retried_later_with_backoff(self):
         self.receiver.add_faults(Fault.status(500, body=b'{"error": "db down"}'))

@@ -32,10 +32,13 @@ class StockPublicationState(models.Model):
         help="When the quantity was last computed and found equal to, or published as, the "
         "channel's quantity.",
     )
+    # Indexed: when retention removes a message, PostgreSQL clears this link (ON DELETE SET
+    # NULL), a scan of the whole state table per message removed without an index.
     message_id = fields.Many2one(
         "integration.message",
         readonly=True,
         ondelete="set null",
+        index="btree_not_null",
         groups="integration_core.group_integration_user",
     )
     message_state = fields.Selection(
