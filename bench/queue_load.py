@@ -30,12 +30,14 @@ idempotency key arrives), beside a bare ``requests.Session`` loop measured in th
     (the coalescing path that does work). msg/s of each; target: 5,000 msg/s or more. Shown
     beside the JSON Schema validation of the same payloads alone.
 (d) **retention**: R sent messages older than the retention period (default 1,000,000, bulk
-    SQL, write dates 31 to 400 days back), then N messages delivered by a worker process
-    (scripts/queue_worker.py, one request per message) twice: alone, and while the retention
-    Scheduled Action's method (_cron_cleanup, batches of --retention-batch committed one by
-    one) runs in this process. Printed: the cleanup's time and rows/s, and the longest pause
-    between two consecutive deliveries at the receiver with and without the cleanup running
-    (and the p99 gap). Checked: every old row gone, nothing else removed, all N sent once.
+    SQL, write dates 31 to 400 days back). A worker process (scripts/queue_worker.py, one
+    request per message) delivers while this process keeps at least 2,000 messages waiting,
+    and the retention Scheduled Action's method (_cron_cleanup, batches of --retention-batch
+    committed one by one) runs in a process of its own; then the same fed delivery for the
+    same length of time without the cleanup. Printed: the cleanup's time and rows/s, and the
+    longest pause between two consecutive deliveries at the receiver (and the p99 gap) with
+    and without the cleanup. Checked: every old row gone, nothing else removed, every message
+    sent once.
 
 The exit status is 0 whether targets pass or miss (a benchmark reports), 1 when a message was
 lost, not sent, sent twice, or retention removed what it must not.
