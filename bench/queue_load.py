@@ -30,12 +30,14 @@ idempotency key arrives), beside a bare ``requests.Session`` loop measured in th
     (the coalescing path that does work). msg/s of each; target: 5,000 msg/s or more. Shown
     beside the JSON Schema validation of the same payloads alone.
 (d) **retention**: R sent messages older than the retention period (default 1,000,000, bulk
-    SQL, write dates 31 to 400 days back), then N messages delivered by a worker process
-    (scripts/queue_worker.py, one request per message) twice: alone, and while the retention
-    Scheduled Action's method (_cron_cleanup, batches of --retention-batch committed one by
-    one) runs in this process. Printed: the cleanup's time and rows/s, and the longest pause
-    between two consecutive deliveries at the receiver with and without the cleanup running
-    (and the p99 gap). Checked: every old row gone, nothing else removed, all N sent once.
+    SQL, write dates 31 to 400 days back). A worker process (scripts/queue_worker.py, one
+    request per message) delivers while this process keeps at least 2,000 messages waiting,
+    and the retention Scheduled Action's method (_cron_cleanup, batches of --retention-batch
+    committed one by one) runs in a process of its own; then the same fed delivery for the
+    same length of time without the cleanup. Printed: the cleanup's time and rows/s, and the
+    longest pause between two consecutive deliveries at the receiver (and the p99 gap) with
+    and without the cleanup. Checked: every old row gone, nothing else removed, every message
+    sent once.
 
 The exit status is 0 whether targets pass or miss (a benchmark reports), 1 when a message was
 lost, not sent, sent twice, or retention removed what it must not.
@@ -45,6 +47,7 @@ Run it with ``./suite bench queue_load [--messages N] [--history H] [--backlog B
 """
 
 import argparse
+import json
 import os
 import subprocess
 import sys
@@ -836,43 +839,90 @@ def report_bulk(args, result):
 # ---------------------------------------------------------------------------- (d) retention
 
 
-def worker_delivery(args, registry, connector_id, arrivals, prefix, during=None):
-    """Enqueue N messages, deliver them with a worker process; `during` runs in this process
-    once the first delivery arrived. Returns (gaps, msg/s, during's result and window)."""
-    messages = stock_messages(connector_id, prefix, args.messages)
-    keys = {m["idempotency_key"] for m in messages}
-    ids, _s, _q = enqueue_timed(registry, messages)
+# The retention Scheduled Action's method in a process of its own, as a cron worker runs it;
+# prints the rows removed and when it started and ended, on time.monotonic().
+CLEANUP = """
+import json, sys, time
+import odoo
+from odoo.modules.registry import Registry
+odoo.tools.config.parse_config(["-c", sys.argv[1], "-d", sys.argv[2], "--log-level=warn"])
+registry = Registry(sys.argv[2])
+with registry.cursor() as cr:
+    env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+    print("START", flush=True)
+    start = time.monotonic()
+    removed = env["integration.message"]._cron_cleanup(batch_size=int(sys.argv[3]), time_budget=3600)
+    print("RESULT " + json.dumps([removed, start, time.monotonic()]), flush=True)
+"""
+FEED_CHUNK = 1000  # messages per enqueue() of the feeder
+FEED_AHEAD = 2000  # the feeder keeps at least this many messages waiting
+
+
+def fed_delivery(args, registry, connector_id, arrivals, prefix, seconds=None):
+    """A worker process delivers while this process keeps FEED_AHEAD messages waiting, for
+    `seconds`, or (seconds None) for as long as the cleanup, started in a process of its own
+    once deliveries flow, runs. Returns (arrival times inside the window, window, messages,
+    cleanup result or None, ok)."""
     arrivals.mark()
+    keys, ids = set(), []
+
+    def feed(count):
+        messages = stock_messages(connector_id, f"{prefix}{len(ids)}", count)
+        keys.update(m["idempotency_key"] for m in messages)
+        ids.extend(enqueue_timed(registry, messages)[0])
+
+    feed(2 * FEED_AHEAD)
     command = [
         sys.executable, str(WORKER), "-c", args.config, "-d", args.db,
-        "--batch-size", str(CLAIM_SIZE), "--until-empty", "--max-seconds", "900",
+        "--batch-size", str(CLAIM_SIZE), "--idle-wait", "0.05", "--max-seconds", "3600",
     ]  # fmt: skip
     worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    cleanup = outcome = None
     try:
         while not arrivals.times:
             if worker.poll() is not None:
                 raise SystemExit(f"the worker exited: {worker.stderr.read()[-2000:]}")
             time.sleep(0.05)
             arrivals.poll()
-        outcome = window = None
-        if during is not None:
-            start = time.monotonic()
-            outcome = during()
-            window = (start, time.monotonic())
-        _out, err = worker.communicate(timeout=900)
-        if worker.returncode:
-            raise SystemExit(f"the worker failed: {err[-2000:]}")
+        if seconds is None:
+            command = [
+                sys.executable, "-c", CLEANUP, args.config, args.db, str(args.retention_batch)
+            ]  # fmt: skip
+            cleanup = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+            if cleanup.stdout.readline().strip() != "START":
+                raise SystemExit("the cleanup process did not start")
+        start = time.monotonic()
+        while (cleanup.poll() is None) if cleanup else (time.monotonic() < start + seconds):
+            arrivals.poll()
+            if len(keys) - len(keys & arrivals.first.keys()) < FEED_AHEAD:
+                feed(FEED_CHUNK)
+            time.sleep(0.1)
+        window = (start, time.monotonic())
+        if cleanup:
+            out = cleanup.communicate(timeout=60)[0]
+            if cleanup.returncode:
+                raise SystemExit(f"the cleanup failed (exit {cleanup.returncode})")
+            removed, started, ended = json.loads(out.split("RESULT ", 1)[1])
+            outcome = (removed, ended - started)
+            window = (started, ended)
+        missing = wait_arrivals(arrivals, keys, timeout=120)
+        # Arrived is not yet recorded: let the worker commit its last batch before it stops.
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and states(
+            registry, "id = ANY(%(ids)s) AND state <> 'sent'", {"ids": ids}
+        ):
+            time.sleep(0.2)
     finally:
         stop_process(worker)
-    missing = wait_arrivals(arrivals, keys, timeout=60)
+        if cleanup is not None:
+            stop_process(cleanup)
     times = sorted(t for k, t in arrivals.first.items() if k in keys)
-    ok = not missing and check_all_sent(registry, ids, args.messages, prefix)
-    return times, ok, outcome, window
+    ok = not missing and check_all_sent(registry, ids, len(ids), prefix)
+    inside = [t for t in times if window[0] <= t <= window[1]]
+    return inside, window, len(ids), outcome, ok
 
 
-def gaps_of(times, window=None):
-    if window:
-        times = [t for t in times if window[0] <= t <= window[1]]
+def gaps_of(times):
     return [b - a for a, b in zip(times, times[1:])]
 
 
@@ -880,53 +930,30 @@ def phase_retention(args, registry, connector_id, arrivals):
     say("")
     say(
         f"(d) retention: {args.retention_rows:,} sent messages older than {RETENTION_DAYS} days, "
-        f"removed by _cron_cleanup (batches of {args.retention_batch:,}) while a worker "
-        f"process delivers {args.messages:,} messages (one request each)"
+        f"removed by _cron_cleanup (batches of {args.retention_batch:,}, a process of its own) "
+        "while a worker process delivers (one request per message) a queue kept fed"
     )
     set_batch_size(registry, connector_id, 1)
     cutoff_sql = "write_date < (now() AT TIME ZONE 'UTC') - %(days)s * interval '1 day'"
+    finished = "state IN ('sent', 'superseded', 'cancelled')"
     say(f"  seeding {args.retention_rows:,} old sent messages by bulk SQL ...")
     seconds = seed_sent(registry, connector_id, args.retention_rows, RETENTION_DAYS + 1, 369, "old")
     say(f"    done in {seconds:.1f} s")
     params = {"days": RETENTION_DAYS}
-    keep_before = states(
-        registry, f"NOT ({cutoff_sql} AND state IN ('sent', 'superseded', 'cancelled'))", params
-    )
-    old_before = sql_one(
-        registry,
-        f"SELECT count(*) FROM integration_message WHERE {cutoff_sql}"
-        " AND state IN ('sent', 'superseded', 'cancelled')",
-        params,
-    )[0]
+    keep_before = states(registry, f"NOT ({cutoff_sql} AND {finished})", params)
+    count_old = f"SELECT count(*) FROM integration_message WHERE {cutoff_sql} AND {finished}"
+    old_before = sql_one(registry, count_old, params)[0]
     say(f"  rows to remove: {old_before:,}; rows to keep by state: {keep_before}")
 
-    say(f"  delivery of {args.messages:,} without the cleanup ...")
-    base_times, ok, _o, _w = worker_delivery(args, registry, connector_id, arrivals, "RETBASE")
-
-    def cleanup():
-        with registry.cursor() as cr:
-            start = time.monotonic()
-            removed = env_of(cr)["integration.message"]._cron_cleanup(
-                batch_size=args.retention_batch, time_budget=3600
-            )
-            return removed, time.monotonic() - start
-
-    say(f"  delivery of {args.messages:,} with the cleanup running ...")
-    times, ok2, (removed, clean_seconds), window = worker_delivery(
-        args, registry, connector_id, arrivals, "RETLOAD", during=cleanup
+    say("  delivery while the cleanup runs ...")
+    times, window, delivered, (removed, clean_seconds), ok = fed_delivery(
+        args, registry, connector_id, arrivals, "RETLOAD"
     )
-    ok &= ok2
-    keep_after = states(
-        registry, f"NOT ({cutoff_sql} AND state IN ('sent', 'superseded', 'cancelled'))", params
-    )
-    old_after = sql_one(
-        registry,
-        f"SELECT count(*) FROM integration_message WHERE {cutoff_sql}"
-        " AND state IN ('sent', 'superseded', 'cancelled')",
-        params,
-    )[0]
+    say(f"    cleanup: {removed:,} rows in {clean_seconds:.1f} s; {delivered:,} messages queued")
+    keep_after = states(registry, f"NOT ({cutoff_sql} AND {finished})", params)
+    old_after = sql_one(registry, count_old, params)[0]
     expected_keep = dict(keep_before)
-    expected_keep["sent"] = expected_keep.get("sent", 0) + 2 * args.messages
+    expected_keep["sent"] = expected_keep.get("sent", 0) + delivered
     if old_after or keep_after != expected_keep or removed != old_before:
         say(
             f"  RETENTION WRONG: removed {removed:,} of {old_before:,}, {old_after:,} old rows left;"
@@ -935,35 +962,37 @@ def phase_retention(args, registry, connector_id, arrivals):
         ok = False
     else:
         say(f"  verified: {removed:,} old rows removed, every other row kept ({keep_after})")
-    delivery_end = times[-1] if times else window[1]
-    overlap = (min(window[1], delivery_end) - window[0]) if times else 0.0
+    length = window[1] - window[0]
+    say(f"  the same delivery for the same {length:.0f} s, without the cleanup ...")
+    base_times, base_window, base_delivered, _none, good = fed_delivery(
+        args, registry, connector_id, arrivals, "RETBASE", seconds=length
+    )
+    ok &= good
     return {
         "removed": removed,
         "seconds": clean_seconds,
         "base_gaps": gaps_of(base_times),
-        "base_rate": len(base_times) / (base_times[-1] - base_times[0])
-        if len(base_times) > 1
-        else 0,
-        "gaps": gaps_of(times, window),
-        "rate": len(times) / (times[-1] - times[0]) if len(times) > 1 else 0,
-        "overlap": overlap,
+        "base_rate": len(base_times) / (base_window[1] - base_window[0]),
+        "gaps": gaps_of(times),
+        "rate": len(times) / length,
+        "delivered": (delivered, base_delivered),
     }, ok
 
 
 def report_retention(args, result):
     say("")
     say(
-        f"(d) retention of {args.retention_rows:,} old sent messages during a delivery run "
-        f"(worker process, {args.messages:,} messages, one request each)"
+        f"(d) retention of {args.retention_rows:,} old sent messages during delivery (worker "
+        "process, one request per message, the queue kept fed for the cleanup's whole run)"
     )
     say(
         f"  cleanup: {result['removed']:,} rows in {result['seconds']:.1f} s, "
         f"{result['removed'] / max(result['seconds'], 1e-9):,.0f} rows/s, batches of "
-        f"{args.retention_batch:,}; it overlapped {result['overlap']:.1f} s of delivery"
+        f"{args.retention_batch:,} committed one by one"
     )
-    say(f"  {'delivery':<36}{'msg/s':>9}{'longest pause':>15}{'p99 gap':>10}")
+    say(f"  {'delivery, same length of time':<36}{'msg/s':>9}{'longest pause':>15}{'p99 gap':>10}")
     for label, rate, gaps in (
-        ("alone", result["base_rate"], result["base_gaps"]),
+        ("without the cleanup", result["base_rate"], result["base_gaps"]),
         ("while the cleanup runs", result["rate"], result["gaps"]),
     ):
         if gaps:

@@ -964,6 +964,8 @@ class IntegrationMessage(models.Model):
             else:
                 failed.append((message, outcome))
         self.flush_model()
+        # "m.id = ANY(ids)" besides the join: the rows are then found by primary key even when
+        # the statistics make the table look empty (a join alone may then read all of it).
         if sent:
             self.env.cr.execute(
                 SQL(
@@ -975,7 +977,7 @@ class IntegrationMessage(models.Model):
                            write_date = %(now)s
                       FROM unnest(%(ids)s::int[], %(status)s::int[], %(latency)s::int[])
                            AS v(id, status, latency)
-                     WHERE m.id = v.id
+                     WHERE m.id = v.id AND m.id = ANY(%(ids)s)
                     """,
                     now=now,
                     ids=[m.id for m, _o in sent],
@@ -1002,7 +1004,7 @@ class IntegrationMessage(models.Model):
                                   %(latency)s::int[], %(category)s::varchar[], %(error)s::text[],
                                   %(excerpt)s::text[])
                            AS v(id, next_at, status, latency, category, error, excerpt)
-                     WHERE m.id = v.id
+                     WHERE m.id = v.id AND m.id = ANY(%(ids)s)
                     """,
                     now=now,
                     ids=[m.id for m, _o in failed],
@@ -1057,26 +1059,28 @@ class IntegrationMessage(models.Model):
         removed = 0
         self._queue_commit()
         while time.monotonic() < deadline:
+            # The oldest finished messages from their partial index, in order, then removed
+            # by primary key: each batch reads what it removes, whatever the statistics.
+            self._pin_index_scans(True)
             self.env.cr.execute(
                 SQL(
                     """
-                    WITH old AS (
-                        SELECT id FROM integration_message
-                         WHERE state IN ('sent', 'superseded', 'cancelled')
-                           AND write_date < %(cutoff)s
-                         ORDER BY write_date, id
-                         LIMIT %(limit)s
-                           FOR UPDATE SKIP LOCKED
-                    )
-                    DELETE FROM integration_message m USING old
-                     WHERE m.id = old.id
-                 RETURNING m.id
+                    DELETE FROM integration_message
+                     WHERE id = ANY(ARRAY(
+                            SELECT id FROM integration_message
+                             WHERE state IN ('sent', 'superseded', 'cancelled')
+                               AND write_date < %(cutoff)s
+                             ORDER BY write_date, id
+                             LIMIT %(limit)s
+                               FOR UPDATE SKIP LOCKED))
+                 RETURNING id
                     """,
                     cutoff=cutoff,
                     limit=batch_size,
                 )
             )
             ids = [row[0] for row in self.env.cr.fetchall()]
+            self._pin_index_scans(False)
             if ids:
                 # Their chatter goes with them (no foreign key ties it to the message).
                 self.env.cr.execute(

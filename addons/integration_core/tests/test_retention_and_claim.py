@@ -116,6 +116,34 @@ class TestRetentionStates(IntegrationCase):
         )
         self.assertEqual(self.env.cr.fetchone()[0], None)
 
+    def test_cleanup_reads_what_it_removes_whatever_the_planner_believes(self):
+        self.env["ir.config_parameter"].sudo().set_param("integration_core.retention_days", 30)
+        recent = self.enqueue(*[self.stock_message(f"NEW-{i}") for i in range(1500)])
+        old = self.enqueue(*[self.stock_message(f"OLD-{i}") for i in range(200)])
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE integration_message SET state = 'sent' WHERE id = ANY(%s)",
+            [(recent | old).ids],
+        )
+        self._age(old, 45)
+        # As in TestClaimUnderLoad: a planner inclined to read everything and sort.
+        self.env.cr.execute("SET LOCAL random_page_cost = 1000")
+        self.env.cr.execute(
+            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = 'integration_message'"
+        )
+        before = self.env.cr.fetchone()[0]
+        self.assertEqual(self.Message._cron_cleanup(batch_size=50), 200)
+        self.env.cr.execute(
+            "SELECT coalesce(seq_tup_read, 0) + coalesce(idx_tup_fetch, 0) "
+            "FROM pg_stat_xact_user_tables WHERE relname = 'integration_message'"
+        )
+        read = self.env.cr.fetchone()[0] - before
+        # Each old row found in the index, then removed by primary key; not 5 batches each
+        # reading the 1,500 recent rows too.
+        self.assertLess(read, 1000, f"removing 200 messages read {read} rows")
+        self.assertEqual(len(recent.exists()), 1500)
+
     def test_every_link_to_a_message_is_indexed_for_removals(self):
         # Removing a message makes PostgreSQL look for the rows that link to it (ON DELETE
         # SET NULL / RESTRICT): without an index on the linking column, one scan of the whole
