@@ -121,6 +121,11 @@ def start_receiver(log_file):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, str(RECEIVER), "--port", str(port), "--no-record-bodies"]
+    return _launch_receiver(command, url, log_file)
+
+
+def _launch_receiver(command, url, log_file):
+    """Start a receiver command and wait until it answers GET /health."""
     process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
     deadline = time.monotonic() + 15
     while time.monotonic() < deadline:
@@ -192,19 +197,7 @@ def start_recording_receiver(log_file):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, "-c", _RECORDING_RECEIVER, str(RECEIVER.parent), str(port)]
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT)
-    deadline = time.monotonic() + 15
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise SystemExit(f"the receiver exited at once (exit {process.returncode})")
-        try:
-            if requests.get(url + "/health", timeout=1).ok:
-                say(f"receiver listening on {url} (separate process, pid {process.pid})")
-                return process, url
-        except requests.RequestException:
-            time.sleep(0.1)
-    process.kill()
-    raise SystemExit(f"the receiver did not answer on {url}/health within 15 s")
+    return _launch_receiver(command, url, log_file)
 
 
 class Arrivals:

@@ -59,3 +59,26 @@ def query(db, sql, params=()):
             return cr.fetchall()
     finally:
         conn.close()
+
+
+WORKER = os.path.join(
+    os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "scripts", "queue_worker.py"
+)
+
+
+def start_worker(config, db, *args):
+    """scripts/queue_worker.py in a process of its own (a delivery node), output captured."""
+    return subprocess.Popen(
+        [sys.executable, WORKER, "-c", config, "-d", db, *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def wait_worker(proc, timeout=180):
+    """Wait for a worker to end well; returns its last JSON line (its totals)."""
+    out, err = proc.communicate(timeout=timeout)
+    assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-4000:]}"
+    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
+    return lines[-1] if lines else {}

@@ -8,18 +8,13 @@ remote is the local test receiver, which records when each request arrived on
 time.monotonic(), a clock the other processes on this machine share.
 """
 
-import json
 import os
-import subprocess
-import sys
 import uuid
 
 from odoo.addons.integration_core.tests.receiver import TestReceiver
 
-from suite_helpers import query, result_of, run_in_odoo
+from suite_helpers import query, result_of, run_in_odoo, start_worker, wait_worker
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKER = os.path.join(ROOT, "scripts", "queue_worker.py")
 FINISHED = ("sent", "superseded", "cancelled")
 UNFINISHED = ("pending", "sending", "failed", "dead")
 
@@ -128,19 +123,11 @@ def _db():
 
 
 def _worker(suite_env, *args):
-    return subprocess.Popen(
-        [sys.executable, WORKER, "-c", suite_env["config"], "-d", _db(), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_worker(suite_env["config"], _db(), *args)
 
 
 def _wait(proc, timeout=300):
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-4000:]}"
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    return lines[-1] if lines else {}
+    return wait_worker(proc, timeout)
 
 
 def _states(connector_id):

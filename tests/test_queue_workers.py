@@ -5,20 +5,13 @@ Scheduled Action) on a copy of the test database; the remote is a real local HTT
 that applies each idempotency key once and records every delivery.
 """
 
-import json
 import os
 import signal
-import subprocess
-import sys
 import time
 
 from odoo.addons.integration_core.tests.receiver import TestReceiver
 
-from suite_helpers import query, result_of, run_in_odoo
-
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-WORKER = os.path.join(ROOT, "scripts", "queue_worker.py")
-
+from suite_helpers import query, result_of, run_in_odoo, start_worker, wait_worker
 
 SETUP = """
 env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
@@ -66,19 +59,11 @@ def _states(connector_id):
 
 
 def _worker(suite_env, *args):
-    return subprocess.Popen(
-        [sys.executable, WORKER, "-c", suite_env["config"], "-d", _db(), *args],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    return start_worker(suite_env["config"], _db(), *args)
 
 
 def _wait(proc, timeout=180):
-    out, err = proc.communicate(timeout=timeout)
-    assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-4000:]}"
-    lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
-    return lines[-1] if lines else {}
+    return wait_worker(proc, timeout)
 
 
 def test_three_workers_send_each_message_once(suite_env):
