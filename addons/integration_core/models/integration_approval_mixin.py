@@ -42,13 +42,21 @@ class IntegrationApprovalMixin(models.AbstractModel):
         string="Needs approval by",
         help="Who may approve this, given its content (thresholds in Settings).",
     )
-    can_approve = fields.Boolean(compute="_compute_can_approve")
+    can_approve = fields.Boolean(
+        compute="_compute_can_approve",
+        search="_search_can_approve",
+        help="You may decide on it: someone else requested it and you are in the group it needs.",
+    )
 
     # -- hooks for the inheriting model
 
     def _approval_required_group(self):
         """XML id of the group whose members may approve this record (override)."""
         return "base.group_user"
+
+    def _approval_waiting_domain(self):
+        """Domain of the records waiting for a decision (override with the model's state)."""
+        return [("requested_by_id", "!=", False), ("approved_by_id", "=", False)]
 
     def _approval_on_reject(self, reason):
         """Apply a rejection (override: set the model's own rejected state)."""
@@ -65,6 +73,16 @@ class IntegrationApprovalMixin(models.AbstractModel):
     def _compute_can_approve(self):
         for record in self:
             record.can_approve = not record._approval_refusal()
+
+    def _search_can_approve(self, operator, value):
+        """'Waiting for my decision': the records waiting whose required group the user has
+        and that they did not request. The group depends on each record's content
+        (thresholds), so it is decided per record; waiting records are few."""
+        if operator not in ("=", "!=") or not isinstance(value, bool):
+            raise UserError(self.env._("Search 'can approve' with = True or = False only."))
+        waiting = self.with_context(active_test=False).search(self._approval_waiting_domain())
+        ids = waiting.filtered(lambda record: not record._approval_refusal()).ids
+        return [("id", "in" if (operator == "=") == value else "not in", ids)]
 
     # -- steps
 

@@ -139,6 +139,9 @@ class PriceChange(models.Model):
             change.publication_dead_count = by_state.get("dead", 0)
             change.publication_failed = bool(by_state.get("dead"))
 
+    def _approval_waiting_domain(self):
+        return [("state", "=", "to_approve")]
+
     def _approval_required_group(self):
         if self.needs_manager:
             return "price_governance.group_price_manager"

@@ -91,6 +91,27 @@ class TestPriceChange(PriceCase):
         self.assertTrue(change.with_user(self.approver).can_approve)
         self.assertFalse(change.with_user(self.requester).can_approve)
 
+    def test_waiting_for_my_decision_knows_who_may_decide(self):
+        small = self.make_change([(self.product, self.pricelist, 90.0)], user=self.requester)
+        large = self.make_change(
+            [(self.product, self.other_pricelist, 70.0)],  # a 30 % drop: a manager's call
+            user=self.requester,
+        )
+        draft = self.make_change([(self.product2, self.pricelist, 45.0)], user=self.requester)
+        (small | large).with_user(self.requester).action_submit()
+        ours = small | large | draft
+
+        def waiting_for(user):
+            domain = [("state", "=", "to_approve"), ("can_approve", "=", True)]
+            return self.Change.with_user(user).search(domain) & ours
+
+        self.assertEqual(waiting_for(self.approver), small)
+        self.assertEqual(waiting_for(self.manager), small | large)
+        self.assertFalse(waiting_for(self.requester), "nobody decides on their own request")
+        not_mine = self.Change.with_user(self.approver).search([("can_approve", "=", False)])
+        self.assertIn(large, not_mine)
+        self.assertIn(draft, not_mine)
+
     def test_reject_needs_a_reason_and_is_logged(self):
         change = self.make_change([(self.product, self.pricelist, 90.0)])
         change.action_submit()

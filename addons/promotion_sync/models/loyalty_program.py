@@ -233,6 +233,9 @@ class LoyaltyProgram(models.Model):
 
     # ------------------------------------------------------------------ approval hooks
 
+    def _approval_waiting_domain(self):
+        return [("release_state", "=", "to_approve")]
+
     def _approval_required_group(self):
         return PROMOTION_GROUP
 

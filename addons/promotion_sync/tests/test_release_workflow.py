@@ -57,6 +57,21 @@ class TestReleaseWorkflow(PromotionCase):
             program.with_user(self.salesman).action_approve()
         self.assertEqual(program.release_state, "to_approve")
 
+    def test_waiting_for_my_decision(self):
+        waiting = self.make_program()
+        waiting.with_user(self.requester).action_submit()
+        draft = self.make_program()
+        domain = [("release_state", "=", "to_approve"), ("can_approve", "=", True)]
+        ours = waiting | draft
+
+        def found(user):
+            programs = self.env["loyalty.program"].with_user(user).with_context(active_test=False)
+            return programs.search(domain) & ours
+
+        self.assertEqual(found(self.approver), waiting)
+        self.assertFalse(found(self.requester), "nobody decides on their own request")
+        self.assertFalse(found(self.salesman), "a salesman is no Promotion Manager")
+
     def test_reject_needs_reason_and_returns_to_draft(self):
         program = self.make_program()
         program.with_user(self.requester).action_submit()
