@@ -560,11 +560,14 @@ class IntegrationMessage(models.Model):
         # claim came back short), not before every batch: while a backlog drains, a stopped
         # worker's messages wait for the next run, and a batch costs no scan of the leases.
         reclaim = True
+        # Connectors that went unreachable, timed out or asked us to slow down in this run:
+        # their messages went back to the queue untried and wait for the next run.
+        resting = set()
         self._queue_commit()  # start from a fresh READ COMMITTED transaction
         while time.monotonic() < deadline and (max_batches is None or batches < max_batches):
             if reclaim:
                 self._reclaim_expired_leases()
-            batch = self._claim(batch_size)
+            batch = self._claim(batch_size, skip=resting)
             reclaim = len(batch) < batch_size
             self._queue_commit()
             if not batch:
@@ -576,7 +579,7 @@ class IntegrationMessage(models.Model):
                     continue
                 break
             batches += 1
-            for key, value in batch._deliver().items():
+            for key, value in batch._deliver(resting).items():
                 totals[key] += value
             self._queue_commit()
         if totals:
@@ -620,11 +623,11 @@ class IntegrationMessage(models.Model):
             self.invalidate_model()
 
     @api.model
-    def _claim(self, limit):
+    def _claim(self, limit, skip=()):
         """Lock and lease up to `limit` due messages in priority order, skipping those other
-        workers hold (FOR UPDATE SKIP LOCKED)."""
+        workers hold (FOR UPDATE SKIP LOCKED) and those of the connectors in `skip`."""
         self.flush_model()
-        query = self._claim_query(limit)
+        query = self._claim_query(limit, skip)
         self._pin_index_scans(True)
         self.env.cr.execute(query)
         rows = sorted(self.env.cr.fetchall(), key=lambda r: (r[1], r[0]))
@@ -655,7 +658,7 @@ class IntegrationMessage(models.Model):
         )
 
     @api.model
-    def _claim_query(self, limit):
+    def _claim_query(self, limit, skip=()):
         """The claim statement: it reads only what is due, through the partial index
         integration_message_due_idx, in priority order, and updates the rows it locked by
         their primary key (an array of ids, so that no join order can make it scan the table).
@@ -677,7 +680,9 @@ class IntegrationMessage(models.Model):
          RETURNING m.id, m.priority_class
             """,
             now=now,
-            blocked=self.env["integration.connector"]._blocked_connector_ids(),
+            blocked=sorted(
+                set(self.env["integration.connector"]._blocked_connector_ids()) | set(skip)
+            ),
             limit=limit,
             lease=now + timedelta(seconds=self._queue_settings()["lease_seconds"]),
             worker=_worker_id(),
@@ -756,9 +761,11 @@ class IntegrationMessage(models.Model):
             ]
         return (sku_map, uom_map), unmapped
 
-    def _deliver(self):
+    def _deliver(self, resting=None):
         """Deliver claimed messages (state 'sending'), connector by connector, and record
-        each outcome. Returns counts by outcome."""
+        each outcome. Returns counts by outcome. Adds to the set `resting` the connectors
+        that went unreachable, timed out or asked us to slow down, whose remaining messages
+        were given back untried: the caller claims none of theirs again in this run."""
         counts = defaultdict(int)
         by_connector = defaultdict(list)
         for message in self:
@@ -813,6 +820,11 @@ class IntegrationMessage(models.Model):
                         rest._release()
                         counts["released"] += len(rest)
                     break
+            if resting is not None and any(
+                not outcome.ok and outcome.category in ("rate_limited", "network", "timeout")
+                for _message, outcome in results
+            ):
+                resting.add(connector.id)
             self._apply_results(connector, results, now, counts)
         return counts
 

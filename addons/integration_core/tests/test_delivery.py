@@ -93,6 +93,20 @@ class TestDelivery(IntegrationCase):
         self.assertEqual(message.error_category, "network")
         self.assertIn("Could not reach the remote", message.error_message)
 
+    def test_unreachable_connector_is_tried_once_per_run(self):
+        self.receiver.add_faults(Fault.drop())
+        other = self.make_connector("other-shop")
+        messages = self.enqueue(*[self.stock_message(f"U{i}") for i in range(5)])
+        elsewhere = self.enqueue(self.stock_message("ELSEWHERE", connector=other))
+        counts = self.process(batch_size=2)
+        # The first failure sends the rest back untried, and later claims of the same run
+        # skip that connector; other connectors still go.
+        self.assertEqual(len(self.receiver.deliveries()), 2)  # the dropped one + ELSEWHERE
+        self.assertEqual(elsewhere.state, "sent")
+        self.assertEqual(sorted(messages.mapped("state")), ["failed"] + ["pending"] * 4)
+        self.assertEqual(sum(messages.mapped("attempts")), 1)
+        self.assertEqual(counts.get("sent"), 1)
+
     def test_timeout_is_retried(self):
         # Odoo's test mode raises request timeouts under 10 s to 10 s: hang a little longer.
         self.connector.timeout = 1
