@@ -17,7 +17,7 @@ import pika
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from ..models import integration_connector
 from .common import IntegrationCase
@@ -306,6 +306,26 @@ class TestAmqpTransport(IntegrationCase):
         self.assertNotIn(self.password, stored)
         self.assertTrue(self.amqp.secret_is_set)
         self.assertEqual(self.amqp._get_secret(), self.password)
+
+    def test_form_of_an_amqp_connector(self):
+        """What an admin fills in on the form: the broker fields appear and are required once
+        the transport is AMQP; the HTTP ones are not asked for."""
+        with Form(self.env["integration.connector"]) as form:
+            form.name = "Middleware broker"
+            form.code = f"form-{uuid.uuid4().hex[:6]}"
+            form.transport = "amqp"
+            form.base_url = self.broker_url
+            form.amqp_username = self.user
+            with self.assertRaises(AssertionError):  # the exchange is required
+                form.save()
+            form.amqp_exchange = self.exchange
+            form.secret_input = self.password
+            form.allowed_domain_ids.add(self.domain_stock)
+        connector = form.record
+        self.assertEqual(connector.amqp_routing_key, "{domain}.{event_type}")
+        self.assertTrue(connector.secret_is_set)
+        action = connector.action_test_connection()
+        self.assertEqual(action["params"]["type"], "success", action["params"]["message"])
 
     def test_bad_settings_are_refused_in_words(self):
         cases = [
