@@ -236,6 +236,15 @@ def percentile(values, fraction):
 
 # ---------------------------------------------------------------------------- Odoo node
 
+WORKER = ROOT / "scripts" / "queue_worker.py"
+
+
+def start_worker(config_path, db, *args, stdout=subprocess.DEVNULL, stderr=None):
+    """scripts/queue_worker.py (the delivery cron's loop) in a process of its own on `db`;
+    `args` are its options. Text output."""
+    command = [sys.executable, str(WORKER), "-c", config_path, "-d", db, *map(str, args)]
+    return subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True)
+
 
 def start_odoo_node(config_path, db, log_file, extra=()):
     """An Odoo server process on `db` (its own HTTP port, the configuration's cron threads);

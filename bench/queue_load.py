@@ -54,7 +54,6 @@ import sys
 import tempfile
 import time
 import uuid
-from pathlib import Path
 
 import requests
 from benchlib import (
@@ -66,6 +65,7 @@ from benchlib import (
     say,
     start_odoo_node,
     start_recording_receiver,
+    start_worker,
     stop_process,
     table_stats,
 )
@@ -76,8 +76,6 @@ from odoo.modules.registry import Registry
 from odoo.tools import SQL
 
 MODULE = "integration_core"
-ROOT = Path(__file__).resolve().parent.parent
-WORKER = ROOT / "scripts" / "queue_worker.py"
 CLAIM_SIZE = 200  # messages claimed per batch by _process_queue (the cron's default)
 PROGRESS_SECONDS = 5.0  # time budget of one in-process _process_queue call
 HISTORY_CHUNK = 2000  # messages delivered in one database before the other's turn
@@ -612,11 +610,10 @@ def start_driver(args, db, node_log):
     if args.driver == "cron":
         process, _port = start_odoo_node(args.config, db, node_log)
         return process
-    command = [
-        sys.executable, str(WORKER), "-c", args.config, "-d", db, "--batch-size", str(CLAIM_SIZE),
-        "--idle-wait", "0.05", "--max-seconds", "900",
-    ]  # fmt: skip
-    process = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=node_log)
+    process = start_worker(
+        args.config, db, "--batch-size", CLAIM_SIZE, "--idle-wait", 0.05, "--max-seconds", 900,
+        stderr=node_log,
+    )  # fmt: skip
     say(f"  worker process scripts/queue_worker.py (pid {process.pid})")
     return process
 
@@ -872,11 +869,10 @@ def fed_delivery(args, registry, connector_id, arrivals, prefix, seconds=None):
         ids.extend(enqueue_timed(registry, messages)[0])
 
     feed(2 * FEED_AHEAD)
-    command = [
-        sys.executable, str(WORKER), "-c", args.config, "-d", args.db,
-        "--batch-size", str(CLAIM_SIZE), "--idle-wait", "0.05", "--max-seconds", "3600",
-    ]  # fmt: skip
-    worker = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    worker = start_worker(
+        args.config, args.db, "--batch-size", CLAIM_SIZE, "--idle-wait", 0.05,
+        "--max-seconds", 3600, stderr=subprocess.PIPE,
+    )  # fmt: skip
     cleanup = outcome = None
     try:
         while not arrivals.times:

@@ -49,11 +49,11 @@ from urllib.parse import urlsplit, urlunsplit
 import pika
 import requests
 from benchlib import (
-    ROOT,
     create_database,
     drop_database,
     say,
     start_receiver,
+    start_worker,
     stop_receiver,
     vacuum,
 )
@@ -68,7 +68,6 @@ TARGET_UNBATCHED = 0.7  # delivery with batching off vs. the bare loop
 TARGET_BATCHED = 1.0  # delivery with batching on vs. the bare loop (strictly above)
 TARGET_NODE_EFFICIENCY = 0.75  # N nodes vs. one node: at least 0.75 x N (1.5x for two)
 AMQP_URL = os.environ.get("BENCH_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-WORKER = ROOT / "scripts" / "queue_worker.py"
 
 
 def parse_args(argv=None):
@@ -266,23 +265,16 @@ def deliver_with_nodes(args, count, nodes):
     say(f"deliver with {nodes} node(s): {count:,} messages, batching off ...")
     start_at = time.time() + 6.0 + 2.0 * nodes  # time for each process to load Odoo
     workers = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(WORKER),
-                "-c",
-                args.config,
-                "-d",
-                args.db,
-                "--batch-size",
-                str(CLAIM_SIZE),
-                "--until-empty",
-                "--start-at",
-                str(start_at),
-            ],
+        start_worker(
+            args.config,
+            args.db,
+            "--batch-size",
+            CLAIM_SIZE,
+            "--until-empty",
+            "--start-at",
+            start_at,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            text=True,
         )  # fmt: skip
         for _node in range(nodes)
     ]

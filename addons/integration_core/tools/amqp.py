@@ -118,6 +118,7 @@ class Publisher:
 
     def __init__(self, url, username, password, timeout):
         self.timeout = timeout
+        self._ticking = False
         try:
             self.connection = pika.BlockingConnection(parameters(url, username, password, timeout))
             self.channel = self.connection.channel()
@@ -188,7 +189,7 @@ class Publisher:
 
     def _wait(self, ready, timeout):
         """Run the connection's I/O until ready() or `timeout` seconds passed."""
-        if not getattr(self, "_ticking", False):
+        if not self._ticking:
             self._ticking = True
             self.connection.call_later(1.0, self._tick)
         deadline = time.monotonic() + timeout
