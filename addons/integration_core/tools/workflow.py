@@ -21,6 +21,7 @@ code through ``workflow_scope()``; no client can reach it.
 """
 
 import contextvars
+import functools
 from contextlib import contextmanager
 
 _SCOPE = contextvars.ContextVar("integration_workflow_scope", default=frozenset())
@@ -39,3 +40,17 @@ def workflow_scope(*model_names):
 def in_workflow(model_name):
     """True while the workflow code of this model runs in this thread."""
     return model_name in _SCOPE.get()
+
+
+def workflow_method(*model_names):
+    """Decorate a private method that is workflow code of these models."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(*args, **kwargs):
+            with workflow_scope(*model_names):
+                return method(*args, **kwargs)
+
+        return wrapper
+
+    return decorate

@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_method, workflow_scope
 
 _logger = logging.getLogger(__name__)
 
@@ -21,6 +22,8 @@ VERSION_STATES = [
 ]
 # What the effect Scheduled Action may still change on a version: nothing else, ever.
 EFFECT_FIELDS = {"state", "previous_version_id", "activated_at", "retired_at"}
+# The models the effect writes: versions, and the items of governed pricelists.
+EFFECT_MODELS = ("price.version", "product.pricelist.item")
 
 
 def _iso(value):
@@ -78,8 +81,18 @@ class PriceVersion(models.Model):
 
     # ------------------------------------------------------------------ immutability
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not in_workflow(self._name):
+            raise UserError(
+                self.env._(
+                    "Price versions are created by approving a price change, not by hand."
+                )
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
-        if not self.env.context.get("price_version_effect") or set(vals) - EFFECT_FIELDS:
+        if not in_workflow(self._name) or set(vals) - EFFECT_FIELDS:
             raise UserError(
                 self.env._(
                     "Price versions cannot be changed: they are the price history. "
@@ -90,7 +103,7 @@ class PriceVersion(models.Model):
 
     def unlink(self):
         # Only uninstalling the module removes the history.
-        if not self.env.context.get(MODULE_UNINSTALL_FLAG):
+        if not (self.env.su and self.env.context.get(MODULE_UNINSTALL_FLAG)):
             raise UserError(
                 self.env._("Price versions cannot be deleted: they are the price history.")
             )
@@ -98,7 +111,8 @@ class PriceVersion(models.Model):
 
     def _set_state(self, state, **extra):
         if self:
-            self.with_context(price_version_effect=True).write({"state": state, **extra})
+            with workflow_scope(self._name):
+                self.sudo().write({"state": state, **extra})
 
     # ------------------------------------------------------------------ creation
 
@@ -134,7 +148,8 @@ class PriceVersion(models.Model):
                     "date_end": line.change_id.effective_to,
                 }
             )
-        return self.create(vals_list)
+        with workflow_scope(self._name):
+            return self.sudo().create(vals_list)
 
     def _key(self):
         return (self.pricelist_id.id, self.product_id.id, round(self.min_quantity, 6))
@@ -185,6 +200,7 @@ class PriceVersion(models.Model):
             self.env["product.pricelist.item"].sudo().search([("price_version_id", "in", self.ids)])
         )
 
+    @workflow_method(*EFFECT_MODELS)
     def _activate(self, now):
         """Write these due versions to the pricelists (one tagged item per pricelist, product
         and quantity break) and queue their publication. Returns the versions they replaced."""
@@ -225,6 +241,7 @@ class PriceVersion(models.Model):
         winners._publish()
         return superseded | overridden
 
+    @workflow_method(*EFFECT_MODELS)
     def _retire(self, now):
         """End these versions' windows: remove their items and bring back the version each
         one overrode, if that one is still valid; publish what now applies."""

@@ -5,6 +5,9 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
+
+from odoo.addons.integration_core.tools.workflow import workflow_scope
+
 from .common import PriceCase
 
 T0 = datetime(2031, 5, 1, 8, 0, 0)
@@ -21,8 +24,12 @@ class TestVersions(PriceCase):
             version.write({"fixed_price": 1.0})
         with self.assertRaisesRegex(UserError, "cannot be changed"):
             version.with_user(self.manager).write({"state": "retired"})
+        with self.assertRaisesRegex(UserError, "cannot be changed"), workflow_scope(version._name):
+            version.write({"fixed_price": 1.0})
         with self.assertRaisesRegex(UserError, "cannot be changed"):
-            version.with_context(price_version_effect=True).write({"fixed_price": 1.0})
+            version.with_context(price_version_effect=True).write({"state": "retired"})
+        with self.assertRaisesRegex(UserError, "created by approving"):
+            version.copy()
         with self.assertRaisesRegex(UserError, "cannot be deleted"):
             version.unlink()
         self.assertEqual(version.fixed_price, 90.0)
