@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 """odoo-bin --addons-path=<your addons path> integration_rotate_key -c odoo.conf -d DB
 
-Re-encrypts every connector secret with the current key. Rotation, step by step:
+Re-encrypts, with the current key, every value of every field stored encrypted (the fields
+models declare in `_encrypted_fields`: connector secrets and AMQP passwords, inbound secrets,
+cached OAuth tokens), in one transaction: if one value cannot be decrypted, the command names its
+record and field and nothing is changed. Rotation, step by step:
 1. generate a new key; set it as integration_encryption_key (or INTEGRATION_ENCRYPTION_KEY)
    and move the previous one to integration_encryption_old_keys;
 2. run this command on each database;
@@ -15,6 +18,7 @@ from pathlib import Path
 
 import odoo
 from odoo.cli import Command
+from odoo.exceptions import UserError
 
 from ..tools.crypto import SecretKeyError
 
@@ -22,7 +26,7 @@ _logger = logging.getLogger(__name__)
 
 
 class IntegrationRotateKey(Command):
-    """Re-encrypt connector secrets with the current integration encryption key"""
+    """Re-encrypt every encrypted field with the current integration encryption key"""
 
     name = "integration_rotate_key"
 
@@ -35,9 +39,18 @@ class IntegrationRotateKey(Command):
             sys.exit("integration_rotate_key needs a database: use -d DB.")
         registry = odoo.modules.registry.Registry(dbname)
         try:
+            # One cursor, one transaction: committed only when every value was re-encrypted.
             with registry.cursor() as cr:
                 env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-                count = env["integration.connector"]._rotate_encryption_key()
-        except SecretKeyError as exc:
+                connectors = env["integration.connector"]
+                fields = [
+                    f"{model}.{fname}"
+                    for model, fnames in connectors._encrypted_field_registry().items()
+                    for fname in fnames
+                ]
+                count = connectors._rotate_encryption_key()
+        except (SecretKeyError, UserError) as exc:
             sys.exit(f"Nothing was changed: {exc}")
-        print(f"Re-encrypted the secrets of {count} connector(s) with the current key.")  # noqa: T201
+        print(  # noqa: T201
+            f"Re-encrypted {count} value(s) with the current key, in: {', '.join(fields)}."
+        )

@@ -159,8 +159,14 @@ class IntegrationConnector(models.Model):
         help="Permissions Odoo asks for, as the remote system names them (OAuth2). Empty: "
         "the remote's default.",
     )
-    # The secret: API key, bearer token, OAuth2 client secret or HMAC signing secret. Stored
-    # encrypted; the form shows only whether it is set and lets a manager type a new one.
+    # Every field of this model stored encrypted with the integration key. Key rotation walks
+    # the fields every model declares here (_encrypted_field_registry), so a new encrypted
+    # field is rotated once it is listed; a test fails for any *_encrypted field left out.
+    _encrypted_fields = ("secret_encrypted", "oauth_token_encrypted", "inbound_secret_encrypted")
+
+    # The secret: API key, bearer token, OAuth2 client secret, HMAC signing secret or AMQP
+    # password. Stored encrypted; the form shows only whether it is set and lets a manager type
+    # a new one.
     secret_encrypted = fields.Text(groups="integration_core.group_integration_manager", copy=False)
     secret_input = fields.Char(
         "Secret",
@@ -435,25 +441,56 @@ class IntegrationConnector(models.Model):
             raise UserError(str(exc)) from exc
 
     @api.model
+    def _encrypted_field_registry(self):
+        """{model name: field names} of every model declaring `_encrypted_fields`: the one list
+        of what is stored encrypted, which key rotation works through."""
+        return {
+            name: tuple(model._encrypted_fields)
+            for name, model in self.env.registry.items()
+            if getattr(model, "_encrypted_fields", ()) and not model._abstract
+        }
+
+    @api.model
     def _rotate_encryption_key(self):
-        """Re-encrypt every stored secret with the current primary key (the previous key must
-        be listed as an old key). Returns the number of connectors re-encrypted."""
+        """Re-encrypt with the current primary key every value of every field in
+        _encrypted_field_registry() (the previous key must be listed as an old key), in the
+        caller's transaction. Every value is decrypted before anything is written: one that no
+        configured key opens raises UserError naming its record and field, and nothing is
+        changed. Returns the number of values re-encrypted."""
         box = secret_box()
-        connectors = (
-            self.sudo()
-            .with_context(active_test=False)
-            .search(
-                ["|", ("secret_encrypted", "!=", False), ("oauth_token_encrypted", "!=", False)]
+        rotated = []
+        for model_name, fnames in self._encrypted_field_registry().items():
+            domain = ["|"] * (len(fnames) - 1) + [(fname, "!=", False) for fname in fnames]
+            records = (
+                self.env[model_name]
+                .sudo()
+                .with_context(active_test=False)
+                .search_fetch(domain, fnames, order="id")
             )
-        )
-        for connector in connectors:
-            vals = {}
-            if connector.secret_encrypted:
-                vals["secret_encrypted"] = box.rotate(connector.secret_encrypted)
-            if connector.oauth_token_encrypted:
-                vals["oauth_token_encrypted"] = box.rotate(connector.oauth_token_encrypted)
-            connector.write(vals)
-        return len(connectors)
+            for record in records:
+                vals = {f: self._rotated_value(box, record, f) for f in fnames if record[f]}
+                rotated.append((record, vals))
+        for record, vals in rotated:
+            record.write(vals)
+        return sum(len(vals) for _record, vals in rotated)
+
+    @api.model
+    def _rotated_value(self, box, record, fname):
+        try:
+            return box.rotate(record[fname])
+        except SecretKeyError as exc:
+            raise UserError(
+                self.env._(
+                    "Nothing was re-encrypted: field %(field)s of %(model)s %(record)s (id "
+                    "%(id)s) cannot be decrypted with any configured key. List the key it was "
+                    "stored with in integration_encryption_old_keys and rotate again, or enter "
+                    "that secret again.",
+                    field=fname,
+                    model=record._name,
+                    record=record.display_name,
+                    id=record.id,
+                )
+            ) from exc
 
     # ------------------------------------------------------------------ requests
 
