@@ -1,10 +1,11 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import hmac
 import logging
 
 from odoo import http
 from odoo.http import request
+
+from ..tools import crypto
 
 _logger = logging.getLogger("odoo.addons.integration_core.inbound.security")
 
@@ -16,13 +17,14 @@ class IntegrationMetricsController(http.Controller):
     def metrics(self):
         """Prometheus text format; needs `Authorization: Bearer <token>` (token in Settings)."""
         env = request.env(su=True)
-        token = env["ir.config_parameter"].get_param("integration_core.metrics_token")
-        if not token:
+        token_hash = env["res.config.settings"]._integration_metrics_token_hash()
+        if not token_hash:
             return self._plain(
                 403, "Metrics are disabled: set a metrics token in Settings > Integration.\n"
             )
-        given = request.httprequest.headers.get("Authorization", "")
-        if not hmac.compare_digest(given.encode(), f"Bearer {token}".encode()):
+        scheme, _sep, token = request.httprequest.headers.get("Authorization", "").partition(" ")
+        # Only a salted hash of the token is stored; the comparison is constant-time.
+        if scheme != "Bearer" or not crypto.token_matches(token, token_hash):
             _logger.warning(
                 "Metrics scrape refused from %s: missing or wrong token",
                 request.httprequest.remote_addr,

@@ -4,9 +4,14 @@ The key never lives in the database: `integration_encryption_key` in the Odoo co
 file or the INTEGRATION_ENCRYPTION_KEY environment variable (which wins). Previous keys, listed
 in `integration_encryption_old_keys` / INTEGRATION_ENCRYPTION_OLD_KEYS (comma-separated), still
 decrypt, so a key can be rotated: set the new key, list the old one, re-encrypt, drop the old.
+
+Also the hashing of bearer tokens Odoo only checks and never sends (the metrics token).
 """
 
+import hashlib
+import hmac
 import os
+import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
@@ -86,3 +91,37 @@ class SecretBox:
                 "A stored secret cannot be decrypted with any configured key, so it cannot be "
                 "rotated: enter it again."
             ) from exc
+
+
+# Bearer tokens Odoo checks but never sends are stored as a salted SHA-256, never in clear.
+# A fast hash is enough because the tokens are random: new_token() draws 256 bits and a typed
+# token must have at least MIN_TOKEN_LENGTH characters, far beyond any brute force, so a
+# deliberately slow hash (pbkdf2) would add nothing but CPU spent on every unauthenticated
+# request. The salt keeps equal tokens from having equal hashes.
+TOKEN_HASH_SCHEME = "sha256"
+MIN_TOKEN_LENGTH = 32
+
+
+def new_token():
+    """A random bearer token, 256 bits, url-safe."""
+    return secrets.token_urlsafe(32)
+
+
+def hash_token(token, salt=None):
+    """'sha256$<salt hex>$<digest hex>' of a token; a new random salt unless one is given."""
+    salt = secrets.token_bytes(16) if salt is None else salt
+    digest = hashlib.sha256(salt + token.encode()).hexdigest()
+    return f"{TOKEN_HASH_SCHEME}${salt.hex()}${digest}"
+
+
+def token_matches(token, stored_hash):
+    """Whether `token` is the one `stored_hash` was made from (constant-time comparison)."""
+    scheme, _sep, rest = (stored_hash or "").partition("$")
+    salt_hex, _sep, _digest = rest.partition("$")
+    if scheme != TOKEN_HASH_SCHEME or not token:
+        return False
+    try:
+        salt = bytes.fromhex(salt_hex)
+    except ValueError:
+        return False
+    return hmac.compare_digest(hash_token(token, salt).encode(), stored_hash.encode())
