@@ -7,3 +7,4 @@ from . import test_inbound
 from . import test_import
 from . import test_settings
 from . import test_tours
+from . import test_governed_pricelist
