@@ -1,11 +1,18 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hashlib
 from collections import defaultdict
+
+from markupsafe import Markup
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.tools import SQL
 
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_method
+
+# Rules of a drifted pricelist listed in one report, per kind; the rest are counted.
+DRIFT_LINES = 20
 
 
 class ProductPricelist(models.Model):
@@ -27,6 +34,12 @@ class ProductPricelist(models.Model):
         help="The rules of this pricelist are written only by approved price changes: nobody "
         "edits, adds or deletes them by hand. Set when a price change for this pricelist is "
         "approved; only a Pricing Manager may switch it on or off. A copy is not governed.",
+    )
+    price_drift_digest = fields.Char(
+        copy=False,
+        readonly=True,
+        groups="base.group_system",
+        help="Fingerprint of the drift last reported, so that an unchanged drift is reported once.",
     )
     price_version_ids = fields.One2many("price.version", "pricelist_id", readonly=True)
     price_version_count = fields.Integer(compute="_compute_price_version_count")
@@ -138,6 +151,140 @@ class ProductPricelist(models.Model):
         """Govern these pricelists: called when a price change for them is approved. From
         then on only the price change workflow writes their rules."""
         self.sudo().filtered(lambda p: not p.price_governed).write({"price_governed": True})
+
+    # ------------------------------------------------------------------ drift
+
+    def _governance_drift(self):
+        """How the rules of these governed pricelists differ from their approved versions,
+        in one query whatever their number: {pricelist id: {"untracked": rules no price
+        change wrote, "changed": rules whose price, quantity or dates differ from their
+        version or whose version is no longer in effect, "missing": versions in effect
+        without their rule}}. Pricelists without drift are left out."""
+        governed = self.filtered("price_governed")
+        if not governed:
+            return {}
+        self.env["product.pricelist.item"].flush_model()
+        self.env["price.version"].flush_model()
+        rows = self.env.execute_query(self._drift_query(governed.ids))
+        found = defaultdict(lambda: defaultdict(list))
+        for pricelist_id, kind, record_id in rows:
+            found[pricelist_id][kind].append(record_id)
+        # One prefetch set per model: reporting reads all the pricelists' rules at once.
+        item_ids = [r for __, kind, r in rows if kind != "missing"]
+        version_ids = [r for __, kind, r in rows if kind == "missing"]
+        Item, Version = self.env["product.pricelist.item"], self.env["price.version"]
+        return {
+            pricelist_id: {
+                "untracked": Item.browse(kinds["untracked"]).with_prefetch(item_ids),
+                "changed": Item.browse(kinds["changed"]).with_prefetch(item_ids),
+                "missing": Version.browse(kinds["missing"]).with_prefetch(version_ids),
+            }
+            for pricelist_id, kinds in found.items()
+        }
+
+    @api.model
+    def _drift_query(self, pricelist_ids):
+        return SQL(
+            """
+            SELECT i.pricelist_id,
+                   CASE WHEN i.price_version_id IS NULL THEN 'untracked' ELSE 'changed' END,
+                   i.id
+              FROM product_pricelist_item i
+              LEFT JOIN price_version v ON v.id = i.price_version_id
+             WHERE i.pricelist_id = ANY(%(ids)s)
+               AND (v.id IS NULL
+                    OR v.state != 'effective'
+                    OR v.pricelist_id != i.pricelist_id
+                    OR i.product_id IS DISTINCT FROM v.product_id
+                    OR i.applied_on != '0_product_variant'
+                    OR i.compute_price != 'fixed'
+                    OR i.fixed_price IS DISTINCT FROM v.fixed_price
+                    OR i.min_quantity IS DISTINCT FROM v.min_quantity
+                    OR i.date_start IS DISTINCT FROM v.date_start
+                    OR i.date_end IS DISTINCT FROM v.date_end)
+             UNION ALL
+            SELECT v.pricelist_id, 'missing', v.id
+              FROM price_version v
+             WHERE v.pricelist_id = ANY(%(ids)s)
+               AND v.state = 'effective'
+               AND NOT EXISTS (
+                   SELECT 1 FROM product_pricelist_item i
+                    WHERE i.price_version_id = v.id AND i.pricelist_id = v.pricelist_id)
+             ORDER BY 1, 2, 3
+            """,
+            ids=list(pricelist_ids),
+        )
+
+    @api.model
+    def _cron_report_governance_drift(self):
+        """Scheduled Action: report on each governed pricelist's chatter, to the Pricing
+        Managers, rules that drifted from the approved versions. The same drift is reported
+        once; a pricelist whose drift is gone says so."""
+        governed = self.search([("price_governed", "=", True)])
+        drift = governed._governance_drift()
+        managers = self.env.ref("price_governance.group_price_manager").users.partner_id
+        for pricelist in governed.sudo():
+            found = drift.get(pricelist.id)
+            digest = self._drift_digest(found) if found else False
+            if digest == pricelist.price_drift_digest:
+                continue
+            if found:
+                body = pricelist._drift_report(found)
+            else:
+                body = self.env._("The rules of this pricelist match its approved prices again.")
+            pricelist.message_post(
+                body=body, partner_ids=managers.ids, subtype_xmlid="mail.mt_note"
+            )
+            pricelist.price_drift_digest = digest
+        return drift
+
+    @api.model
+    def _drift_digest(self, found):
+        key = repr([(kind, sorted(found[kind].ids)) for kind in sorted(found)])
+        return hashlib.sha256(key.encode()).hexdigest()
+
+    def _drift_report(self, found):
+        self.ensure_one()
+        sections = [
+            (self.env._("Rules no price change wrote"), found["untracked"], self._drift_item_label),
+            (
+                self.env._("Rules that differ from their approved version"),
+                found["changed"],
+                self._drift_changed_label,
+            ),
+            (
+                self.env._("Prices in effect whose rule is missing"),
+                found["missing"],
+                lambda version: version.display_name,
+            ),
+        ]
+        body = Markup("<p>%s</p><ul>") % self.env._(
+            "The rules of this governed pricelist differ from its approved prices. Submit a "
+            "price change to fix a price; do not edit the rules."
+        )
+        for title, records, label in sections:
+            if not records:
+                continue
+            shown = ", ".join(label(record) for record in records[:DRIFT_LINES])
+            if len(records) > DRIFT_LINES:
+                shown += self.env._(" and %s more", len(records) - DRIFT_LINES)
+            body += Markup("<li>%s (%s): %s</li>") % (title, len(records), shown)
+        return body + Markup("</ul>")
+
+    @api.model
+    def _drift_item_label(self, item):
+        return f"{item.name} ({item.price})"
+
+    @api.model
+    def _drift_changed_label(self, item):
+        version = item.price_version_id
+        return self.env._(
+            "%(rule)s, approved: %(price)s from %(start)s (%(version)s)",
+            rule=self._drift_item_label(item),
+            price=version.fixed_price,
+            start=version.date_start,
+            version=version.display_name,
+        )
 
     def _publication_connectors(self):
         """Active connectors subscribed to this pricelist that may receive base prices."""

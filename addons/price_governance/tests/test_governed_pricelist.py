@@ -1,5 +1,5 @@
 """Live prices are governed: the rules of a governed pricelist are written only by the price
-change workflow; the flag is the Pricing Managers'."""
+change workflow; the flag is the Pricing Managers'; drift from the approved prices is reported."""
 
 from datetime import datetime, timedelta
 
@@ -90,6 +90,24 @@ class TestGovernedPricelist(PriceCase):
         self.env.invalidate_all()
         self.assertEqual(self.item_table(), before)
 
+    def sql_insert_item(self, pricelist, product, price):
+        return self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO product_pricelist_item
+                       (pricelist_id, product_tmpl_id, product_id, applied_on,
+                        display_applied_on, base, compute_price, fixed_price, min_quantity)
+                VALUES (%s, %s, %s, '0_product_variant', '1_product', 'list_price', 'fixed',
+                        %s, 0)
+                RETURNING id
+                """,
+                pricelist.id,
+                product.product_tmpl_id.id,
+                product.id,
+                price,
+            )
+        )[0][0]
+
     # ------------------------------------------------------------------ the workflow
 
     def test_effect_writes_and_retires_items_of_a_governed_pricelist(self):
@@ -109,6 +127,7 @@ class TestGovernedPricelist(PriceCase):
             self.assertEqual(change.version_ids.state, "retired")
             self.assertFalse(self.Item.search([("pricelist_id", "=", self.pricelist.id)]))
             self.assertEqual(self.price(), 100.0)
+        self.assertEqual(self.pricelist._governance_drift(), {})
 
     def test_approval_governs_without_being_a_pricing_manager(self):
         # A Pricing User approving within the thresholds governs the pricelist.
@@ -281,6 +300,78 @@ class TestGovernedPricelist(PriceCase):
         self.assertFalse(self.other_pricelist.exists())
         self.assertFalse(self.manual_item.exists())
 
+    # ------------------------------------------------------------------ drift
+
+    def test_drift_after_sql_update_and_sql_insert(self):
+        item = self.governed_item()
+        version = item.price_version_id
+        self.other_pricelist._mark_governed()  # its hand-written rule predates governance
+        self.assertEqual(
+            self.pricelist._governance_drift(), {}, "what the workflow wrote is no drift"
+        )
+        self.env.execute_query(
+            SQL("UPDATE product_pricelist_item SET fixed_price = 1 WHERE id = %s", item.id)
+        )
+        inserted = self.sql_insert_item(self.pricelist, self.product2, 5.0)
+        self.env.invalidate_all()
+        drift = (self.pricelist | self.other_pricelist)._governance_drift()
+        self.assertEqual(drift[self.pricelist.id]["changed"], item)
+        self.assertEqual(drift[self.pricelist.id]["untracked"].ids, [inserted])
+        self.assertFalse(drift[self.pricelist.id]["missing"])
+        self.assertEqual(drift[self.other_pricelist.id]["untracked"], self.manual_item)
+        # A price in effect whose rule is gone.
+        self.env.execute_query(SQL("DELETE FROM product_pricelist_item WHERE id = %s", item.id))
+        self.env.invalidate_all()
+        drift = self.pricelist._governance_drift()
+        self.assertEqual(drift[self.pricelist.id]["missing"], version)
+        self.assertFalse(drift[self.pricelist.id]["changed"])
+        # Pricelists nobody governs have no drift.
+        self.other_pricelist.with_user(self.manager).action_release_prices()
+        self.assertEqual(self.other_pricelist._governance_drift(), {})
+
+    def test_drift_is_reported_once(self):
+        item = self.governed_item()
+        Pricelist = self.env["product.pricelist"]
+        Pricelist._cron_report_governance_drift()
+        reports = lambda: self.pricelist.message_ids.filtered(  # noqa: E731
+            lambda m: "approved prices" in (m.body or "")
+        )
+        self.assertFalse(reports(), "no drift, nothing posted")
+        self.env.execute_query(
+            SQL("UPDATE product_pricelist_item SET fixed_price = 1 WHERE id = %s", item.id)
+        )
+        self.env.invalidate_all()
+        Pricelist._cron_report_governance_drift()
+        Pricelist._cron_report_governance_drift()
+        self.assertEqual(len(reports()), 1)
+        report = reports()
+        self.assertIn("differ from their approved version", report.body)
+        self.assertIn("PG Kettle", report.body)
+        self.assertIn(self.manager.partner_id, report.partner_ids)
+        # New drift: a new report; once the rules match again, one last one.
+        self.sql_insert_item(self.pricelist, self.product2, 5.0)
+        self.env.invalidate_all()
+        Pricelist._cron_report_governance_drift()
+        self.assertEqual(len(reports()), 2)
+        self.assertIn("no price change wrote", reports()[0].body)
+        self.env.execute_query(
+            SQL(
+                """
+                DELETE FROM product_pricelist_item
+                 WHERE pricelist_id = %s AND price_version_id IS NULL
+                """,
+                self.pricelist.id,
+            )
+        )
+        self.env.execute_query(
+            SQL("UPDATE product_pricelist_item SET fixed_price = 90 WHERE id = %s", item.id)
+        )
+        self.env.invalidate_all()
+        Pricelist._cron_report_governance_drift()
+        Pricelist._cron_report_governance_drift()
+        self.assertEqual(len(reports()), 3)
+        self.assertIn("match its approved prices again", reports()[0].body)
+
     def test_pricelist_form_shows_the_flag_and_the_buttons_to_pricing_managers(self):
         def form(user):
             views = self.env["product.pricelist"].with_user(user).get_views([(False, "form")])
@@ -290,3 +381,8 @@ class TestGovernedPricelist(PriceCase):
         self.assertNotIn("action_release_prices", form(self.sales_admin))
         self.assertIn("action_release_prices", form(self.sales_pricing_manager))
         self.assertIn("managed by price changes", form(self.sales_admin))
+
+    def test_drift_cron_is_scheduled_daily(self):
+        cron = self.env.ref("price_governance.ir_cron_price_drift")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "days"))
+        self.assertEqual(cron.model_id.model, "product.pricelist")
