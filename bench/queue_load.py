@@ -18,14 +18,14 @@ idempotency key arrives), beside a bare ``requests.Session`` loop measured in th
     Target: the run with history within 15 % of the run on the empty table.
 (b) **priority**: a backlog of B batch-class messages (default 10,000) drains, one request per
     message, while real-time messages are enqueued one by one, each in its own transaction as
-    a user's click would (enqueue() triggers the delivery Scheduled Actions for real-time
+    a user's click would (_enqueue() triggers the delivery Scheduled Actions for real-time
     messages), every --click-interval seconds until the backlog is gone; then a few clicks on
     the idle queue. Delivery is done by an Odoo server process running the shipped delivery
     Scheduled Actions on its cron threads (--driver cron, the default) or by
     scripts/queue_worker.py (--driver worker). Enqueue-to-delivered is measured from just
-    before the enqueue() call to the request's arrival at the receiver. p50/p95/p99 per
+    before the _enqueue() call to the request's arrival at the receiver. p50/p95/p99 per
     class; target: real-time p95 under 1 s.
-(c) **bulk enqueue**: E messages (default 20,000) in one enqueue() call, JSON Schema validated,
+(c) **bulk enqueue**: E messages (default 20,000) in one _enqueue() call, JSON Schema validated,
     one coalescing key each; then E more with the same keys, which supersede the first E
     (the coalescing path that does work). msg/s of each; target: 5,000 msg/s or more. Shown
     beside the JSON Schema validation of the same payloads alone.
@@ -230,11 +230,11 @@ def stock_messages(connector_id, prefix, count, priority="batch"):
 
 
 def enqueue_timed(registry, messages):
-    """One enqueue() call, committed; returns (ids, seconds, queries)."""
+    """One _enqueue() call, committed; returns (ids, seconds, queries)."""
     with registry.cursor() as cr:
         queries = odoo.sql_db.sql_counter
         start = time.monotonic()
-        ids = env_of(cr)["integration.message"].enqueue(messages).ids
+        ids = env_of(cr)["integration.message"]._enqueue(messages).ids
         cr.commit()
         elapsed = time.monotonic() - start
         return ids, elapsed, odoo.sql_db.sql_counter - queries
@@ -639,7 +639,7 @@ def quiet_crons(registry, delivery_due):
 
 def click(registry, connector_id, index):
     """One real-time price correction, enqueued in a transaction of its own, as a user's
-    click would; returns (idempotency key, monotonic time just before enqueue())."""
+    click would; returns (idempotency key, monotonic time just before _enqueue())."""
     key = f"click-{index}-{uuid.uuid4().hex[:12]}"
     message = {
         "connector": connector_id,
@@ -654,7 +654,7 @@ def click(registry, connector_id, index):
     }  # fmt: skip
     at = time.monotonic()
     with registry.cursor() as cr:
-        env_of(cr)["integration.message"].enqueue([message])
+        env_of(cr)["integration.message"]._enqueue([message])
         cr.commit()  # its post-commit hook wakes the cron threads (NOTIFY cron_trigger)
     return key, at
 
@@ -771,7 +771,7 @@ def report_priority(args, result, bare_latencies):
 def phase_bulk(args, registry, connector_id):
     say("")
     say(
-        f"(c) bulk enqueue: {args.bulk:,} messages in one enqueue() call, twice (the second "
+        f"(c) bulk enqueue: {args.bulk:,} messages in one _enqueue() call, twice (the second "
         "supersedes the first by coalescing key)"
     )
     first = stock_messages(connector_id, "BULK", args.bulk)
@@ -851,7 +851,7 @@ with registry.cursor() as cr:
     removed = env["integration.message"]._cron_cleanup(batch_size=int(sys.argv[3]), time_budget=3600)
     print("RESULT " + json.dumps([removed, start, time.monotonic()]), flush=True)
 """
-FEED_CHUNK = 1000  # messages per enqueue() of the feeder
+FEED_CHUNK = 1000  # messages per _enqueue() of the feeder
 FEED_AHEAD = 2000  # the feeder keeps at least this many messages waiting
 
 

@@ -4,7 +4,7 @@ Measures, in one run and against one receiver (a separate process, bodies not re
 
 * a bare loop: one ``requests.Session`` POSTing queue-like JSON envelopes, one per request,
   each with its own Idempotency-Key: the baseline, in requests/s;
-* ``integration.message.enqueue()`` called once with N messages: messages/s and SQL queries
+* ``integration.message._enqueue()`` called once with N messages: messages/s and SQL queries
   per message;
 * delivery of those N messages by ``_process_queue`` (what the Scheduled Action runs) with
   batching off (connector batch size 1, one request per message): messages/s, queries per
@@ -352,7 +352,7 @@ def enqueue(registry, connector_id, first, count):
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
         queries = odoo.sql_db.sql_counter
         start = time.monotonic()
-        ids = env["integration.message"].enqueue(messages).ids
+        ids = env["integration.message"]._enqueue(messages).ids
         cr.commit()
         elapsed = time.monotonic() - start
         queries = odoo.sql_db.sql_counter - queries

@@ -282,7 +282,7 @@ def snapshot(registry, ids, n, label):
         # Time spent in integration_core's enqueue (validation against the stock schema,
         # insert, supersede), measured by wrapping it for this run only.
         Message = type(env["integration.message"])
-        original = Message.enqueue
+        original = Message._enqueue
         spent = [0.0]
 
         def timed_enqueue(self, messages):
@@ -292,11 +292,11 @@ def snapshot(registry, ids, n, label):
             finally:
                 spent[0] += time.monotonic() - start
 
-        Message.enqueue = timed_enqueue
+        Message._enqueue = timed_enqueue
         try:
             _r, seconds, queries = counted(run)
         finally:
-            Message.enqueue = original
+            Message._enqueue = original
         cr.commit()
         channels.invalidate_recordset()
         checked = sum(channels.mapped("snapshot_checked"))

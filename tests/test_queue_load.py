@@ -35,7 +35,7 @@ def connector(code, **vals):
         **vals,
     })
 def stock(connector, prefix, count, priority):
-    return env["integration.message"].enqueue([
+    return env["integration.message"]._enqueue([
         {"connector": connector, "domain": "stock", "event_type": "stock.level",
          "payload": {"sku": f"{prefix}-{i}", "quantity": i}, "schema": "stock",
          "priority": priority, "coalescing_key": f"stock:{prefix}-{i}"}
@@ -56,7 +56,7 @@ result = [live.id, backlog.mapped("idempotency_key")]
 # committed, on time.monotonic().
 CLICK = """
 import time
-message = env["integration.message"].enqueue([{
+message = env["integration.message"]._enqueue([{
     "connector": args["connector"], "domain": "base_price", "event_type": "price.updated",
     "payload": {"sku": "URGENT", "pricelist": "Public", "currency": "EUR", "price": 9.5},
     "schema": "price", "priority": "realtime",

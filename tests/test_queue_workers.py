@@ -25,7 +25,7 @@ connector = env["integration.connector"].create({
     "environment": "test", "max_attempts": 5,
     "allowed_domain_ids": [(6, 0, [env.ref("integration_core.domain_stock").id])],
 })
-messages = env["integration.message"].enqueue([
+messages = env["integration.message"]._enqueue([
     {"connector": connector, "domain": "stock", "event_type": "stock.level",
      "payload": {"sku": f"{args['code']}-{i}", "quantity": i}, "schema": "stock"}
     for i in range(args["count"])

@@ -46,4 +46,4 @@ class Base(models.AbstractModel):
                         "source_version": versions[index] if versions else None,
                     }
                 )
-        return self.env["integration.message"].sudo().enqueue(messages)
+        return self.env["integration.message"].sudo()._enqueue(messages)

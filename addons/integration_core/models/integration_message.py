@@ -274,8 +274,11 @@ class IntegrationMessage(models.Model):
     # ------------------------------------------------------------------ enqueue API
 
     @api.model
-    def enqueue(self, messages):
-        """Queue outbound messages; the public API of integration_core.
+    def _enqueue(self, messages):
+        """Queue outbound messages; the Python API of integration_core for other addons.
+
+        Private on purpose: server code decides what is published, never an RPC client (a
+        public method would let any logged-in user, portal included, queue any payload).
 
         `messages` is a list of dicts:
           connector (record or id, required), domain (data domain code, e.g. "stock",
@@ -378,7 +381,7 @@ class IntegrationMessage(models.Model):
         return self.browse(ids)
 
     def _prepare_rows(self, messages):
-        """Check and normalise enqueue input; raise ValidationError naming the bad message."""
+        """Check and normalise _enqueue input; raise ValidationError naming the bad message."""
         Connector = self.env["integration.connector"]
         connector_ids = {
             m.get("connector").id
@@ -1304,7 +1307,7 @@ class IntegrationMessage(models.Model):
                 "schema": "price",
             }
 
-        messages = self.enqueue(
+        messages = self._enqueue(
             [
                 stock(webshop, "FURN_0096", 14, priority="realtime"),
                 stock(webshop, "FURN_8888", 3),
@@ -1363,7 +1366,7 @@ class IntegrationMessage(models.Model):
             }
         )
         cancelled.write({"state": "cancelled"})
-        self.enqueue([stock(webshop, "FURN_8888", 2)])  # supersedes the older waiting one
+        self._enqueue([stock(webshop, "FURN_8888", 2)])  # supersedes the older waiting one
         # Connector health that matches the story: the webshop works but one key expired, the
         # WMS gateway has been down for the last two tries.
         webshop.sudo().write(

@@ -64,7 +64,7 @@ class IntegrationCase(TransactionCase):
         }
 
     def enqueue(self, *messages):
-        return self.Message.enqueue(list(messages))
+        return self.Message._enqueue(list(messages))
 
     def process(self, **kwargs):
         kwargs.setdefault("time_budget", 30)

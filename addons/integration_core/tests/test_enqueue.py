@@ -90,7 +90,7 @@ class TestEnqueue(IntegrationCase):
             ]
             self.env.flush_all()
             start = self.env.cr.sql_log_count
-            created = self.Message.enqueue(messages)
+            created = self.Message._enqueue(messages)
             return len(created), self.env.cr.sql_log_count - start
 
         run(5)  # warm the caches (schemas, domains, connector)

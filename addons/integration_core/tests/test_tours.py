@@ -18,7 +18,7 @@ class TestTours(HttpCase):
                 "allowed_domain_ids": [(6, 0, [self.env.ref("integration_core.domain_stock").id])],
             }
         )
-        message = self.env["integration.message"].enqueue(
+        message = self.env["integration.message"]._enqueue(
             [
                 {
                     "connector": connector,

@@ -440,7 +440,7 @@ class StockPublicationChannel(models.Model):
         message_ids = {}
         Message = self.env["integration.message"]
         for start in range(0, len(messages), 5000):
-            created = Message.enqueue(messages[start : start + 5000])
+            created = Message._enqueue(messages[start : start + 5000])
             if created:
                 self.env.cr.execute(
                     SQL(
