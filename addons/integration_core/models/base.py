@@ -1,6 +1,7 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import models
+from odoo.exceptions import AccessError
 
 
 class Base(models.AbstractModel):
@@ -47,3 +48,22 @@ class Base(models.AbstractModel):
                     }
                 )
         return self.env["integration.message"].sudo()._enqueue(messages)
+
+    def _integration_check_caller(self, group, operation="read"):
+        """Refuse the current user unless they belong to `group` (an XML id) and may
+        `operation` these records (access rights and record rules).
+
+        For public methods, which any logged-in user can call over RPC on any ids: call it
+        first, before the method writes with sudo or SQL. Code that already runs as
+        superuser passes (RPC calls never do)."""
+        if self.env.su:
+            return
+        if not self.env.user.has_group(group):
+            raise AccessError(
+                self.env._(
+                    "Only members of %(group)s may do this on %(model)s.",
+                    group=self.env.ref(group).sudo().full_name,
+                    model=self._description,
+                )
+            )
+        self.check_access(operation)

@@ -48,6 +48,8 @@ class IntegrationInboundEvent(models.Model):
     _description = "Integration Inbound Event"
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
+    # Nobody writes events directly (access rights: read only); readers may discuss them.
+    _mail_post_access = "read"
 
     connector_id = fields.Many2one(
         "integration.connector", required=True, ondelete="restrict", index=True, readonly=True
@@ -378,7 +380,11 @@ class IntegrationInboundEvent(models.Model):
             )
 
     def action_retry(self):
-        self.filtered(lambda e: e.state in ("dead", "failed")).write(
+        """Process these dead or failed events again now. For Integration Users who may read
+        them; no group writes events directly, so this checks the caller, then writes with
+        sudo."""
+        self._integration_check_caller("integration_core.group_integration_user")
+        self.filtered(lambda e: e.state in ("dead", "failed")).sudo().write(
             {
                 "state": "received",
                 "attempts": 0,
@@ -390,7 +396,10 @@ class IntegrationInboundEvent(models.Model):
         return True
 
     def action_cancel(self):
-        self.filtered(lambda e: e.state in ("received", "failed", "dead")).write(
+        """Never process these waiting, failed or dead events. For Integration Users who may
+        read them; checks the caller, then writes with sudo."""
+        self._integration_check_caller("integration_core.group_integration_user")
+        self.filtered(lambda e: e.state in ("received", "failed", "dead")).sudo().write(
             {"state": "cancelled"}
         )
         self.activity_ids.action_feedback(feedback=self.env._("Cancelled"))

@@ -132,6 +132,9 @@ class IntegrationMessage(models.Model):
     _inherit = ["mail.thread", "mail.activity.mixin"]
     _order = "id desc"
     _rec_name = "display_name"
+    # Nobody writes the queue's records directly (access rights: read only for every group,
+    # deletion by retention alone); those who may read a message may still discuss it.
+    _mail_post_access = "read"
 
     connector_id = fields.Many2one(
         "integration.connector", required=True, ondelete="restrict", index=True, readonly=True
@@ -1173,13 +1176,17 @@ class IntegrationMessage(models.Model):
     # ------------------------------------------------------------------ user actions
 
     def action_replay(self):
-        """Send again: dead, failed or cancelled messages go back to the queue now."""
+        """Send again: dead, failed or cancelled messages go back to the queue now.
+
+        For Integration Users who may read the messages. No group writes the queue's fields
+        (access rights): this action checks the caller, then writes the state with sudo."""
+        self._integration_check_caller("integration_core.group_integration_user")
         replayable = self.filtered(lambda m: m.state in ("dead", "failed", "cancelled"))
         if not replayable:
             raise UserError(
                 self.env._("Only dead letters, failed or cancelled messages can be replayed.")
             )
-        replayable.write(
+        replayable.sudo().write(
             {
                 "state": "pending",
                 "attempts": 0,
@@ -1187,23 +1194,35 @@ class IntegrationMessage(models.Model):
                 "dead_at": False,
             }
         )
-        replayable.activity_ids.action_feedback(feedback=self.env._("Replayed"))
-        for message in replayable:
-            message.message_post(body=self.env._("Replayed by %s.", self.env.user.name))
+        replayable._note_handled(
+            self.env._("Replayed"), self.env._("Replayed by %s.", self.env.user.name)
+        )
         self._trigger_delivery()
         return True
 
     def action_cancel(self):
+        """Never send these waiting, failed or dead messages. For Integration Users who may
+        read them; checks the caller, then writes the state with sudo."""
+        self._integration_check_caller("integration_core.group_integration_user")
         cancellable = self.filtered(lambda m: m.state in ("pending", "failed", "dead"))
         if not cancellable:
             raise UserError(self.env._("Only waiting, failed or dead messages can be cancelled."))
-        cancellable.write({"state": "cancelled", "dead_at": False})
-        cancellable.activity_ids.action_feedback(feedback=self.env._("Cancelled"))
-        for message in cancellable:
-            message.message_post(body=self.env._("Cancelled by %s.", self.env.user.name))
+        cancellable.sudo().write({"state": "cancelled", "dead_at": False})
+        cancellable._note_handled(
+            self.env._("Cancelled"), self.env._("Cancelled by %s.", self.env.user.name)
+        )
         return True
 
+    def _note_handled(self, feedback, body):
+        """Close the messages' activities and post `body` on each, as the current user:
+        reading a message is enough to post on it (_mail_post_access)."""
+        self.activity_ids.action_feedback(feedback=feedback)
+        for message in self:
+            message.message_post(body=body)
+
     def action_open_source(self):
+        """The form of the message's source record; the web client then reads that record
+        with the caller's own rights."""
         self.ensure_one()
         if not self.res_model or not self.res_id:
             raise UserError(self.env._("This message has no source record."))
