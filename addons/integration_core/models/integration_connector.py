@@ -690,7 +690,10 @@ class IntegrationConnector(models.Model):
         )
 
     def action_test_connection(self):
+        """Call the remote's health path (or the broker) with the connector's credentials and
+        note the result. Integration Managers only: it uses the secrets and writes with sudo."""
         self.ensure_one()
+        self._integration_check_caller("integration_core.group_integration_manager", "write")
         if not self.base_url:
             raise UserError(self.env._("Set the base URL of %s first.", self.name))
         if self.transport == "amqp":
@@ -828,6 +831,8 @@ class IntegrationConnector(models.Model):
             )
 
     def action_close_circuit(self):
+        """Resume deliveries now. Integration Managers only: it writes health with sudo."""
+        self._integration_check_caller("integration_core.group_integration_manager", "write")
         self.sudo().write(
             {
                 "circuit_state": "closed",

@@ -226,6 +226,9 @@ class StockPublicationChannel(models.Model):
         return True
 
     def action_request_snapshot(self):
+        """Ask the snapshot Scheduled Action to reconcile these channels now. Stock managers
+        only: for a channel already requested it would trigger the cron without any write."""
+        self._integration_check_caller("stock.group_stock_manager", "write")
         self._request_snapshot()
         return True
 
