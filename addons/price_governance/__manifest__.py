@@ -16,6 +16,7 @@
         "data/ir_sequence_data.xml",
         "data/ir_config_parameter_data.xml",
         "data/ir_cron_data.xml",
+        "data/base_automation_data.xml",
         "views/price_change_views.xml",
         "views/price_version_views.xml",
         "views/price_change_import_wizard_views.xml",

@@ -14,6 +14,7 @@
         "security/promotion_sync_security.xml",
         "security/ir.model.access.csv",
         "data/ir_cron_data.xml",
+        "data/base_automation_data.xml",
         "views/promotion_snapshot_views.xml",
         "views/loyalty_program_views.xml",
         "views/sale_order_line_views.xml",

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.tools.workflow import workflow_scope
+
 
 def post_init_hook(env):
     """Programs that existed before this addon keep working: the live ones become Active
@@ -14,9 +16,10 @@ def post_init_hook(env):
     )
     existing = Program.search([("release_state", "=", "draft"), ("id", "not in", ours)])
     live = existing.filtered("active")
-    live._release_write({"release_state": "active"})
-    (existing - live)._release_write({"release_state": "expired"})
-    env["promotion.snapshot"]._take(live)
+    with workflow_scope(Program._name):
+        live._approval_write({"release_state": "active"})
+        (existing - live)._approval_write({"release_state": "expired"})
+        env["promotion.snapshot"]._take(live)
 
 
 def uninstall_hook(env):

@@ -6,6 +6,8 @@ from . import integration_connector
 from . import integration_message
 from . import integration_inbound_event
 from . import integration_approval_mixin
+from . import integration_approval_content_mixin
+from . import integration_approval_delegation
 from . import integration_metric
 from . import res_config_settings
 from . import base

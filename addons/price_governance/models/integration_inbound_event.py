@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from odoo import fields, models
 
 from odoo.addons.integration_core.models.integration_inbound_event import InboundRefused
+from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 
 def _parse_datetime(value):
@@ -110,17 +111,18 @@ class IntegrationInboundEvent(models.Model):
             raise InboundRefused(self.env._("All prices of one proposal must share one window."))
         start, end = starts.pop(), ends.pop()
         Change = self.env["price.change"].sudo()
-        change = Change.create(
-            {
-                "description": self.env._("Proposed by %s", self.connector_id.name),
-                "source": "inbound",
-                "inbound_event_id": self.id,
-                "company_id": self.connector_id.company_id.id or self.env.company.id,
-                "effective_from": start or fields.Datetime.now(),
-                "effective_to": end or False,
-                "line_ids": lines,
-            }
-        )
+        with workflow_scope(Change._name):  # source and event are the workflow's fields
+            change = Change.create(
+                {
+                    "description": self.env._("Proposed by %s", self.connector_id.name),
+                    "source": "inbound",
+                    "inbound_event_id": self.id,
+                    "company_id": self.connector_id.company_id.id or self.env.company.id,
+                    "effective_from": start or fields.Datetime.now(),
+                    "effective_to": end or False,
+                    "line_ids": lines,
+                }
+            )
         # An overlap or a duplicate raises UserError: the event dies with that message.
         change.action_submit()
         guardrail = self.env["price.governance.policy"]._get()["guardrail"]
@@ -130,12 +132,9 @@ class IntegrationInboundEvent(models.Model):
             and all(abs(line.change_percent) <= guardrail + 1e-9 for line in change.line_ids)
         )
         if within:
-            change.write({"approved_by_id": self.env.uid, "approved_at": fields.Datetime.now()})
-            change._approval_record(
-                "approve",
-                self.env._("Automatic: every price moves by at most %s %% (guardrail).", guardrail),
+            change._approval_approve_automatically(
+                self.env._("Automatic: every price moves by at most %s %% (guardrail).", guardrail)
             )
-            change._approve_and_version()
             return self.env._("%s approved automatically (within the guardrail).", change.name)
         user = self.connector_id.responsible_user_id
         if user:

@@ -139,13 +139,38 @@ class PriceChange(models.Model):
             change.publication_dead_count = by_state.get("dead", 0)
             change.publication_failed = bool(by_state.get("dead"))
 
-    def _approval_waiting_domain(self):
-        return [("state", "=", "to_approve")]
+    # ------------------------------------------------------------------ approval configuration
+
+    _approval_approved_states = ("approved", "effective", "published", "reconciled")
+    _approval_content_fields = ("effective_from", "effective_to", "company_id", "line_ids")
+    _approval_workflow_fields = (
+        "needs_manager",
+        "reconciled_at",
+        "source",
+        "rollback_of_version_id",
+        "inbound_event_id",
+    )
+    _approval_manager_group = "price_governance.group_price_manager"
+
+    @property
+    def _approval_cancel_hint(self):
+        return self.env._(
+            "Its prices already reached the pricelists: roll back to an older version instead."
+        )
 
     def _approval_required_group(self):
         if self.needs_manager:
             return "price_governance.group_price_manager"
         return "price_governance.group_price_user"
+
+    def _approval_content(self):
+        self.ensure_one()
+        return {
+            "company": self.company_id.id,
+            "effective_from": self.effective_from,
+            "effective_to": self.effective_to,
+            "lines": sorted(line._approval_content() for line in self.line_ids),
+        }
 
     # ------------------------------------------------------------------ ORM
 
@@ -177,24 +202,41 @@ class PriceChange(models.Model):
                     self.env._("%s: the window must end after it starts.", change.display_name)
                 )
 
-    # ------------------------------------------------------------------ workflow
+    # ------------------------------------------------------------------ workflow hooks
 
-    def action_submit(self):
-        """Draft -> to approve: check the lines, refuse overlapping windows, note which
-        thresholds are breached (they decide who may approve)."""
-        for change in self:
-            if change.state != "draft":
-                raise UserError(self.env._("%s is not a draft.", change.display_name))
+    def _approval_check_submittable(self):
+        """Lines present and priced once each, one company, no overlapping window."""
         self._check_submittable()
-        self.line_ids._snapshot_current_prices()
         self._check_overlaps()
+
+    def _approval_prepare_submit(self):
+        self.line_ids._snapshot_current_prices()
+
+    def _approval_evaluate_policy(self):
+        """Thresholds of Settings on the lines as they are now: they decide who approves."""
         policy = self.env["price.governance.policy"]._get()
         self.line_ids._evaluate_thresholds(policy)
         for change in self:
             change.needs_manager = any(change.line_ids.mapped("breach"))
-        self.write({"state": "to_approve"})
-        self._approval_submit()
-        return True
+
+    def _approval_on_approved(self):
+        """One immutable version per approved line; their pricelists become governed."""
+        self.env["price.version"]._create_from_lines(self.line_ids)
+        self.line_ids.pricelist_id._mark_governed()
+        cron = self.env.ref("price_governance.ir_cron_price_effect", raise_if_not_found=False)
+        if cron and any(c.effective_from <= fields.Datetime.now() for c in self):
+            cron._trigger()
+
+    def _approval_on_cancelled(self):
+        self.version_ids.filtered(lambda v: v.state == "scheduled")._set_state("cancelled")
+
+    def _approval_check_redraft(self):
+        if any(change.version_ids for change in self):
+            raise UserError(
+                self.env._(
+                    "Only rejected changes, or cancelled ones never approved, go back to draft."
+                )
+            )
 
     def _check_submittable(self):
         for change in self:
@@ -269,57 +311,6 @@ class PriceChange(models.Model):
                         )
                     )
 
-    def action_approve(self):
-        """To approve -> approved: separation of duties and thresholds (mixin), then one
-        immutable version per line."""
-        for change in self:
-            if change.state != "to_approve":
-                raise UserError(self.env._("%s is not waiting for approval.", change.display_name))
-        self._approval_approve()
-        self._approve_and_version()
-        return True
-
-    def _approve_and_version(self):
-        self.write({"state": "approved"})
-        self.env["price.version"]._create_from_lines(self.line_ids)
-        cron = self.env.ref("price_governance.ir_cron_price_effect", raise_if_not_found=False)
-        if cron and any(c.effective_from <= fields.Datetime.now() for c in self):
-            cron.sudo()._trigger()
-
-    def _approval_on_reject(self, reason):
-        for change in self:
-            if change.state != "to_approve":
-                raise UserError(self.env._("%s is not waiting for approval.", change.display_name))
-        self.write({"state": "rejected"})
-
-    def action_cancel(self):
-        for change in self:
-            if change.state not in ("draft", "to_approve", "approved"):
-                raise UserError(
-                    self.env._(
-                        "%s already reached the pricelists: roll back to an older version instead "
-                        "of cancelling.",
-                        change.display_name,
-                    )
-                )
-        self.version_ids.filtered(lambda v: v.state == "scheduled")._set_state("cancelled")
-        self.write({"state": "cancelled"})
-        self._approval_record("cancel")
-        return True
-
-    def action_draft(self):
-        for change in self:
-            if change.state not in ("rejected", "cancelled") or change.version_ids:
-                raise UserError(
-                    self.env._(
-                        "Only rejected changes, or cancelled ones never approved, go back to draft "
-                        "(%s).",
-                        change.display_name,
-                    )
-                )
-        self.write({"state": "draft", "needs_manager": False})
-        return True
-
     # ------------------------------------------------------------------ state from versions
 
     def _sync_state_from_versions(self):
@@ -341,7 +332,7 @@ class PriceChange(models.Model):
             elif change.state == "approved" and "scheduled" not in states:
                 to_state["effective"].append(change.id)
         for state, ids in to_state.items():
-            self.browse(ids).write({"state": state})
+            self.browse(ids)._approval_write({"state": state})
 
     # ------------------------------------------------------------------ publication follow-up
 
@@ -368,7 +359,7 @@ class PriceChange(models.Model):
             if any(by_state.get(s) for s in WAITING_MESSAGE_STATES + ("dead",)):
                 continue
             done |= change
-        done.write({"state": "published"})
+        done._approval_write({"state": "published"})
         return done
 
     def _reconcile(self):
@@ -434,7 +425,7 @@ class PriceChange(models.Model):
                 change._notify_requester(self.env._("Prices differ in the channels"), text)
             else:
                 good |= change
-        good.write({"state": "reconciled", "reconciled_at": fields.Datetime.now()})
+        good._approval_write({"state": "reconciled", "reconciled_at": fields.Datetime.now()})
         for change in good:
             change.message_post(
                 body=self.env._("Reconciled: the channels hold the prices of the pricelists.")
@@ -442,6 +433,8 @@ class PriceChange(models.Model):
         return good
 
     def action_reconcile(self):
+        """Reconcile published changes now (needs write access to them)."""
+        self.check_access("write")
         published = self.filtered(lambda c: c.state == "published")
         if not published:
             raise UserError(self.env._("Only published changes can be reconciled."))

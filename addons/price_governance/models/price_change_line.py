@@ -11,7 +11,10 @@ class PriceChangeLine(models.Model):
 
     _name = "price.change.line"
     _description = "Price Change Line"
+    _inherit = ["integration.approval.content.mixin"]
     _order = "change_id, id"
+    _approval_parent_field = "change_id"
+    _approval_workflow_fields = frozenset({"current_price", "breach"})
 
     change_id = fields.Many2one("price.change", required=True, ondelete="cascade", index=True)
     state = fields.Selection(related="change_id.state")
@@ -102,6 +105,19 @@ class PriceChangeLine(models.Model):
 
     def _key(self):
         return (self.pricelist_id.id, self.product_id.id, round(self.min_quantity, 6))
+
+    def _approval_content(self):
+        """What this line asks to approve, comparable and JSON-able."""
+        self.ensure_one()
+        return [
+            self.pricelist_id.id,
+            self.product_id.id,
+            self.min_quantity,
+            self.price_mode,
+            self.percent,
+            self.fixed_price,
+            self.currency_id.id,
+        ]
 
     def _snapshot_current_prices(self):
         """Note the current price of each line and compute '%' lines, in bulk: one pricelist

@@ -85,9 +85,7 @@ class PriceVersion(models.Model):
     def create(self, vals_list):
         if not in_workflow(self._name):
             raise UserError(
-                self.env._(
-                    "Price versions are created by approving a price change, not by hand."
-                )
+                self.env._("Price versions are created by approving a price change, not by hand.")
             )
         return super().create(vals_list)
 
@@ -368,30 +366,13 @@ class PriceVersion(models.Model):
     # ------------------------------------------------------------------ user actions
 
     def action_rollback(self):
-        """A new draft change that brings this version's price back, from now on."""
+        """A new draft change that brings this version's price back, from now on (needs the
+        right to create price changes)."""
         self.ensure_one()
-        change = self.env["price.change"].create(
-            {
-                "description": self.env._("Rollback to %s", self.display_name),
-                "source": "rollback",
-                "rollback_of_version_id": self.id,
-                "company_id": self.company_id.id or self.env.company.id,
-                "effective_from": fields.Datetime.now(),
-                "line_ids": [
-                    (
-                        0,
-                        0,
-                        {
-                            "product_id": self.product_id.id,
-                            "pricelist_id": self.pricelist_id.id,
-                            "min_quantity": self.min_quantity,
-                            "fixed_price": self.fixed_price,
-                        },
-                    )
-                ],
-            }
-        )
-        change.message_post(
+        self.env["price.change"].check_access("create")
+        with workflow_scope("price.change"):  # source and rolled-back version: the workflow's
+            change = self.env["price.change"].create(self._prepare_rollback_values())
+        change._message_log(
             body=self.env._(
                 "Created to roll back to %(v)s (price %(p)s, from %(c)s).",
                 v=self.display_name,
@@ -404,6 +385,25 @@ class PriceVersion(models.Model):
             "res_model": "price.change",
             "res_id": change.id,
             "view_mode": "form",
+        }
+
+    def _prepare_rollback_values(self):
+        return {
+            "description": self.env._("Rollback to %s", self.display_name),
+            "source": "rollback",
+            "rollback_of_version_id": self.id,
+            "company_id": self.company_id.id or self.env.company.id,
+            "effective_from": fields.Datetime.now(),
+            "line_ids": [
+                fields.Command.create(
+                    {
+                        "product_id": self.product_id.id,
+                        "pricelist_id": self.pricelist_id.id,
+                        "min_quantity": self.min_quantity,
+                        "fixed_price": self.fixed_price,
+                    }
+                )
+            ],
         }
 
     def action_open_change(self):

@@ -137,7 +137,15 @@ class TestPriceChange(PriceCase):
         change = self.make_change([(self.product, self.pricelist, 90.0)])
         change.action_submit()
         change.with_user(self.approver).action_approve()
-        change.action_cancel()
+        # Approved content: neither another pricing user nor the requester without a reason.
+        with self.assertRaisesRegex(AccessError, "Pricing Manager"):
+            change.with_user(self.approver).action_cancel()
+        action = change.action_cancel()
+        self.assertEqual(action["res_model"], "integration.approval.reject.wizard")
+        self.assertEqual(change.state, "approved")
+        with self.assertRaisesRegex(AccessError, "giving a reason"):
+            change._approval_cancel("  ")
+        change.with_user(self.manager).action_cancel()
         self.assertEqual(change.state, "cancelled")
         self.assertEqual(change.version_ids.state, "cancelled")
         self.assertIn("cancel", change.approval_decision_ids.mapped("decision"))
@@ -168,7 +176,7 @@ class TestPriceChange(PriceCase):
             twice.action_submit()
         self.assertEqual(twice.state, "draft")
         draft = self.make_change([(self.product, self.pricelist, 90.0)])
-        with self.assertRaisesRegex(UserError, "not waiting"):
+        with self.assertRaisesRegex(UserError, "not possible"):
             draft.with_user(self.approver).action_approve()
 
     def test_overlapping_windows_are_refused_naming_the_change(self):

@@ -75,15 +75,22 @@ class TestPublication(PriceCase):
         item = self.env["product.pricelist.item"].search(
             [("price_version_id", "in", change.version_ids.ids)]
         )
-        item.fixed_price = 85.0
+        self.set_item_price(item, 85.0)
         self.assertFalse(change._reconcile())
         self.assertEqual(change.state, "published")
         self.assertIn("differences", change.message_ids[0].body)
         activity = change.activity_ids.filtered(lambda a: a.user_id == self.requester)
         self.assertTrue(activity)
-        item.fixed_price = 90.0
+        self.set_item_price(item, 90.0)
         change.action_reconcile()
         self.assertEqual(change.state, "reconciled")
+
+    def set_item_price(self, item, price):
+        """Behind the ORM's back (governed pricelists refuse such edits): drift to find."""
+        self.env.cr.execute(
+            "UPDATE product_pricelist_item SET fixed_price = %s WHERE id = %s", [price, item.id]
+        )
+        item.invalidate_recordset(["fixed_price"])
 
     def test_dead_message_shows_on_the_change_and_reaches_the_requester(self):
         self.marketplace.max_attempts = 1

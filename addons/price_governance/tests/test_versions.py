@@ -5,7 +5,6 @@ from freezegun import freeze_time
 from odoo.exceptions import UserError
 from odoo.tests import tagged
 
-
 from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 from .common import PriceCase

@@ -8,6 +8,8 @@ from collections import defaultdict
 from odoo import fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.integration_core.tools.workflow import workflow_scope
+
 COLUMNS_HELP = "default_code or barcode, pricelist, price, min_quantity, effective_from (optional)"
 
 
@@ -131,7 +133,19 @@ class PriceChangeImportWizard(models.TransientModel):
                 "view_mode": "form",
                 "target": "new",
             }
-        changes = self.env["price.change"].create(
+        self.env["price.change"].check_access("create")
+        with workflow_scope("price.change"):  # the source is the workflow's field
+            changes = self._create_changes(groups)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "price_governance.price_change_action"
+        )
+        action["domain"] = [("id", "in", changes.ids)]
+        if len(changes) == 1:
+            action.update({"res_id": changes.id, "view_mode": "form", "views": [(False, "form")]})
+        return action
+
+    def _create_changes(self, groups):
+        return self.env["price.change"].create(
             [
                 {
                     "description": self.description
@@ -143,10 +157,3 @@ class PriceChangeImportWizard(models.TransientModel):
                 for start, lines in groups.items()
             ]
         )
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "price_governance.price_change_action"
-        )
-        action["domain"] = [("id", "in", changes.ids)]
-        if len(changes) == 1:
-            action.update({"res_id": changes.id, "view_mode": "form", "views": [(False, "form")]})
-        return action

@@ -5,6 +5,7 @@ from datetime import UTC, datetime
 from odoo import Command, models
 
 from odoo.addons.integration_core.models.integration_inbound_event import InboundRefused
+from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 REWARD_TYPES = ("discount", "product")
 DISCOUNT_MODES = ("percent", "per_order", "per_point")
@@ -87,22 +88,25 @@ class IntegrationInboundEvent(models.Model):
             "expire_at": _naive(payload.get("ends_at")),
             "rule_ids": [Command.clear(), Command.create(rule_vals)],
             "reward_ids": [Command.clear()] + [Command.create(r) for r in rewards],
-            "external_version": payload["version"],
         }
         if existing:
-            if existing.release_state in ("draft", "expired", "cancelled"):
-                existing._release_write({"release_state": "draft"})
+            if existing.release_state in ("expired", "cancelled"):
+                existing.action_draft()
+            # Not in the workflow's scope: the edit of approved content sends it back to draft.
             existing.with_context(program_type=program_type).write(vals)
+            existing._approval_write({"external_version": payload["version"]})
             program = existing
             if program.release_state == "draft":
                 program.action_submit()
         else:
             vals.update(
                 external_ref=ref,
+                external_version=payload["version"],
                 source_connector_id=self.connector_id.id,
                 company_id=self.connector_id.company_id.id,
             )
-            program = Program.with_context(program_type=program_type).create(vals)
+            with workflow_scope(Program._name):  # the origin fields are the workflow's
+                program = Program.with_context(program_type=program_type).create(vals)
             program.action_submit()
         return self.env._(
             "%(program)s (version %(version)s) waits for approval.",

@@ -231,39 +231,79 @@ class LoyaltyProgram(models.Model):
             program.conflict_program_ids = conflicts
             program.conflict_count = len(conflicts)
 
-    # ------------------------------------------------------------------ approval hooks
+    # ------------------------------------------------------------------ approval configuration
 
-    def _approval_waiting_domain(self):
-        return [("release_state", "=", "to_approve")]
+    _approval_state_field = "release_state"
+    _approval_rejected_state = "draft"  # a rejection goes back to the requester
+    _approval_approved_states = APPROVED_STATES
+    _approval_cancellable_states = ("draft", "to_approve", *APPROVED_STATES)
+    _approval_redraftable_states = ("cancelled", "expired")
+    _approval_content_fields = tuple(GOVERNED_PROGRAM_FIELDS)
+    _approval_workflow_fields = (
+        "current_snapshot_id",
+        "published_live",
+        "pending_change",
+        "external_ref",
+        "external_version",
+        "source_connector_id",
+    )
+    _approval_manager_group = PROMOTION_GROUP
 
     def _approval_required_group(self):
         return PROMOTION_GROUP
 
-    def _approval_on_reject(self, reason):
+    def _approval_content(self):
+        return self.env["promotion.snapshot"]._content(self)
+
+    def _approval_on_approved(self):
+        """A snapshot of what was approved becomes the version in force; the program is
+        placed on its timeline. A change of a program channels know as live is "changed"."""
+        changes = self.filtered(lambda p: p.pending_change and p.published_live)
+        self.env["promotion.snapshot"]._take(self)
+        self._approval_write({"pending_change": False})
+        self._apply_release_schedule(changed=changes)
+
+    def _approval_on_rejected(self):
         # Back to the requester. A rejected change of a live program keeps it off in Odoo (its
         # edited rules are not approved) while channels keep the version in force; the kill
         # switch tells them to stop.
-        self._release_write({"release_state": "draft", "pending_change": False})
+        self._approval_write({"pending_change": False})
+
+    def _approval_on_cancelled(self):
+        """The kill switch: the program stops at once, wherever it is live."""
+        was_published = self.filtered("published_live")
+        self._approval_write({"pending_change": False, "published_live": False})
+        self._propagate_active(False)
+        was_published._publish("cancelled")
+
+    def _approval_on_content_change_after_approval(self):
+        """An approved program was edited: back to draft with a pending change. The version in
+        force keeps applying in channels until the new one is approved; Odoo's own flows stop
+        applying the program, as the edited rules are not approved."""
+        self._approval_write({"pending_change": True})
+        self._approval_redraft(
+            self.env._(
+                "The approved content changed: back to draft, to submit as a new version. The "
+                "version in force stays with the channels until then."
+            )
+        )
+
+    def _approval_on_redraft(self):
+        self._propagate_active(False)
 
     # ------------------------------------------------------------------ ORM
 
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            if vals.get("release_state", "draft") != "active" and not self.env.context.get(
-                "promotion_keep_active"
-            ):
+            if vals.get("release_state", "draft") != "active":
                 # Not approved: hidden from sales, eCommerce and PoS (Odoo's own switch).
                 vals["active"] = False
         return super().create(vals_list)
 
     def write(self, vals):
-        if self.env.context.get("promotion_release_write"):
+        if self._approval_trusted():
             return super().write(vals)
-        if "release_state" in vals:
-            raise UserError(
-                self.env._("Change the release of a program with its buttons, not by editing it.")
-            )
         if vals.get("active") and any(p.release_state != "active" for p in self):
             raise UserError(
                 self.env._(
@@ -271,108 +311,31 @@ class LoyaltyProgram(models.Model):
                     "of unarchiving it."
                 )
             )
-        governed = GOVERNED_PROGRAM_FIELDS & set(vals)
         result = super().write(vals)
-        if governed:
-            self._promotion_content_changed()
         if "active" in vals and not vals["active"]:
             # Archiving a live program is the kill switch.
-            self.filtered(lambda p: p.release_state in APPROVED_STATES).action_kill()
+            self.filtered(lambda p: p.release_state in APPROVED_STATES)._approval_cancel(None)
         return result
-
-    def _release_write(self, vals):
-        return self.with_context(promotion_release_write=True).write(vals)
 
     def _propagate_active(self, active):
         """Odoo's own switch follows the release. Only the program's: its rules and rewards
         stay visible (a draft must show what will be approved), and every sales, eCommerce
         and Point of Sale flow selects programs by their own active flag first."""
-        programs = self.with_context(active_test=False, promotion_release_write=True)
-        programs.filtered(lambda p: p.active != active).write({"active": active})
-
-    def _promotion_content_changed(self):
-        """The approved content of these programs changed: a new version must be approved.
-        The version in force keeps applying in channels until then; Odoo's own flows stop
-        applying the program, as the edited rules are not approved."""
-        if self.env.context.get("promotion_release_write") or self.env.context.get("install_mode"):
-            return
-        changed = self.filtered(lambda p: p.release_state in APPROVED_STATES)
-        if not changed:
-            return
-        changed._release_write({"release_state": "to_approve", "pending_change": True})
-        changed._propagate_active(False)
-        changed._approval_submit()
+        programs = self.with_context(active_test=False)
+        programs.filtered(lambda p: p.active != active)._approval_write({"active": active})
 
     # ------------------------------------------------------------------ buttons
 
-    def _check_release_states(self, allowed, action):
-        wrong = self.filtered(lambda p: p.release_state not in allowed)
-        if wrong:
-            raise UserError(
-                self.env._(
-                    "%(action)s is not possible for %(programs)s in its current release state.",
-                    action=action,
-                    programs=", ".join(wrong.mapped("display_name")),
-                )
-            )
-
-    def action_submit(self):
-        self._check_release_states(("draft",), self.env._("Submitting"))
-        self._release_write({"release_state": "to_approve"})
-        self._approval_submit()
-        return True
-
-    def action_approve(self):
-        self._check_release_states(("to_approve",), self.env._("Approving"))
-        self._approval_check_approver()
-        # Checked as the user above; the release itself is the workflow's doing.
-        programs = self.sudo()
-        programs._approval_approve()
-        # A change of a program channels know as live is published as "changed".
-        changes = programs.filtered(lambda p: p.pending_change and p.published_live)
-        self.env["promotion.snapshot"]._take(programs)
-        programs._release_write({"release_state": "approved", "pending_change": False})
-        programs._apply_release_schedule(changed=changes)
-        return True
-
-    def _check_promotion_manager(self):
+    def action_release_now(self):
+        """Release approved programs now (a Promotion Manager's call)."""
+        self._approval_check_states(("approved", "scheduled"), self.env._("Releasing"))
         if not self.env.user.has_group(PROMOTION_GROUP):
             raise AccessError(
                 self.env._("Only a Promotion Manager may release or stop promotions.")
             )
-
-    def action_release_now(self):
-        self._check_release_states(("approved", "scheduled"), self.env._("Releasing"))
-        self._check_promotion_manager()
         programs = self.sudo()
-        programs._release_write({"release_at": fields.Datetime.now()})
+        programs._approval_write({"release_at": fields.Datetime.now()})
         programs._go_live()
-        return True
-
-    def action_kill(self):
-        """Kill switch: stop the program at once, wherever it is live, and tell channels."""
-        self._check_release_states(
-            ("draft", "to_approve", "approved", "scheduled", "active"), self.env._("Cancelling")
-        )
-        # Anyone who may edit programs may cancel one in preparation; stopping an approved
-        # one is a Promotion Manager's call.
-        if any(p.release_state in APPROVED_STATES or p.pending_change for p in self):
-            self._check_promotion_manager()
-        else:
-            self.check_access("write")
-        programs = self.sudo()
-        was_published = programs.filtered("published_live")
-        programs._release_write(
-            {"release_state": "cancelled", "pending_change": False, "published_live": False}
-        )
-        programs._propagate_active(False)
-        programs._approval_record("cancel")
-        was_published._publish("cancelled")
-        return True
-
-    def action_reset_to_draft(self):
-        self._check_release_states(("cancelled", "expired"), self.env._("Resetting to draft"))
-        self._release_write({"release_state": "draft"})
         return True
 
     def action_view_snapshots(self):
@@ -394,21 +357,21 @@ class LoyaltyProgram(models.Model):
         expired._expire()
         rest = self - expired
         scheduled = rest.filtered(lambda p: p.release_at and p.release_at > now)
-        scheduled._release_write({"release_state": "scheduled"})
+        scheduled._approval_write({"release_state": "scheduled"})
         # Released before (or released at a time that passed): live at once.
         live = (rest - scheduled).filtered(lambda p: p.release_at or p in changed)
         live._go_live(changed=changed)
 
     def _go_live(self, changed=None):
         changed = changed or self.browse()
-        self._release_write({"release_state": "active", "published_live": True})
+        self._approval_write({"release_state": "active", "published_live": True})
         self._propagate_active(True)
         (self & changed)._publish("changed")
         (self - changed)._publish("active")
 
     def _expire(self):
         was_published = self.filtered("published_live")
-        self._release_write(
+        self._approval_write(
             {"release_state": "expired", "pending_change": False, "published_live": False}
         )
         self._propagate_active(False)
@@ -536,7 +499,7 @@ class LoyaltyProgram(models.Model):
                         "|",
                         ("release_state", "=", "active"),
                         "&",
-                        ("release_state", "=", "to_approve"),
+                        ("release_state", "in", ("draft", "to_approve")),
                         ("pending_change", "=", True),
                     ]
                 )
@@ -583,5 +546,5 @@ class LoyaltyProgram(models.Model):
             ref(name, requester).action_submit()
         for name in names:
             ref(name, approver).action_approve()
-        ref("demo_program_flash_sale", approver).action_kill()
+        ref("demo_program_flash_sale", approver).action_cancel()
         # Spring preview stays a draft.

@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_scope
+
 
 def product_sku(product):
     """The SKU channels know a product by: its internal reference, else a stable id."""
@@ -55,17 +57,23 @@ class PromotionSnapshot(models.Model):
 
     # ------------------------------------------------------------------ immutability
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        if not in_workflow("loyalty.program"):
+            raise UserError(
+                self.env._("A promotion snapshot is taken by approving the program, not by hand.")
+            )
+        return super().create(vals_list)
+
     def write(self, vals):
         raise UserError(
             self.env._("A promotion snapshot is what was approved: it cannot be changed.")
         )
 
     def unlink(self):
-        if not self.env.context.get("promotion_snapshot_cascade"):
-            raise UserError(
-                self.env._("A promotion snapshot is what was approved: it cannot be deleted.")
-            )
-        return super().unlink()
+        raise UserError(
+            self.env._("A promotion snapshot is what was approved: it cannot be deleted.")
+        )
 
     # ------------------------------------------------------------------ taking
 
@@ -159,9 +167,10 @@ class PromotionSnapshot(models.Model):
                     "content": content,
                 }
             )
-        snapshots = self.sudo().create(vals_list)
+        with workflow_scope("loyalty.program"):
+            snapshots = self.sudo().create(vals_list)
         for program, snapshot in zip(programs, snapshots):
-            program._release_write({"current_snapshot_id": snapshot.id})
+            program._approval_write({"current_snapshot_id": snapshot.id})
         return snapshots
 
     def _payload(self, status):

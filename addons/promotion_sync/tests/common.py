@@ -21,7 +21,7 @@ class PromotionSetup:
             .with_context(active_test=False)
             .search([("release_state", "not in", ("expired", "cancelled"))])
         )
-        live._release_write({"release_state": "cancelled"})
+        live._approval_write({"release_state": "cancelled"})
         live._propagate_active(False)
         cls.domain_promotion = env.ref("integration_core.domain_promotion")
         cls.domain_promotion.owner_connector_id = False

@@ -45,7 +45,7 @@ class TestConflicts(PromotionCase):
 
     def test_expired_and_cancelled_do_not_conflict(self):
         old = self.release(self.make_program(release_at=self.hours(-1)))
-        old.with_user(self.approver).action_kill()
+        old.with_user(self.approver).action_cancel()
         self.assertFalse(self.make_program().conflict_program_ids)
 
     def test_gift_cards_are_combinable_by_default(self):

@@ -134,7 +134,7 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
         self.live.with_user(self.requester).write(
             {"reward_ids": [Command.update(self.live.reward_ids.id, {"discount": 90})]}
         )
-        self.assertEqual(self.live.release_state, "to_approve")
+        self.assertEqual(self.live.release_state, "draft")
         answer = self.post(self.CART).json()
         self.assertEqual(answer["discount_total"], 40.0, "the unapproved 90 % never answers")
 

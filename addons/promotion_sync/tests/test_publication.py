@@ -56,7 +56,7 @@ class TestPublication(PromotionCase):
         program = self.release(
             self.make_program(release_at=self.hours(-2), expire_at=self.hours(1))
         )
-        program._release_write({"expire_at": self.hours(-1)})
+        program._approval_write({"expire_at": self.hours(-1)})
         self.env["loyalty.program"]._cron_release_schedule()
         messages = self.promotion_messages(program)
         self.assertEqual(messages.mapped("state"), ["superseded", "pending"])
@@ -68,7 +68,7 @@ class TestPublication(PromotionCase):
             programs |= self.release(
                 self.make_program(name=f"Bulk {index}", release_at=self.hours(2))
             )
-        programs._release_write({"release_at": self.hours(-1)})
+        programs._approval_write({"release_at": self.hours(-1)})
         self.env["loyalty.program"]._cron_release_schedule()
         messages = self.env["integration.message"].search(
             [

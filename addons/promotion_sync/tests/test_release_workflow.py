@@ -116,11 +116,11 @@ class TestReleaseWorkflow(PromotionCase):
         Program = self.env["loyalty.program"]
         self.assertEqual(Program._cron_release_schedule(), 0, "nothing is due yet")
         # Time passes: the release time is reached.
-        program._release_write({"release_at": self.hours(-1)})
+        program._approval_write({"release_at": self.hours(-1)})
         self.assertEqual(Program._cron_release_schedule(), 1)
         self.assertEqual(program.release_state, "active")
         self.assertTrue(program.active)
-        program._release_write({"expire_at": self.hours(-0.5)})
+        program._approval_write({"expire_at": self.hours(-0.5)})
         self.assertEqual(Program._cron_release_schedule(), 1)
         self.assertEqual(program.release_state, "expired")
         self.assertFalse(program.active)
@@ -135,7 +135,7 @@ class TestReleaseWorkflow(PromotionCase):
             programs |= self.release(
                 self.make_program(name=f"Batch {index}", release_at=self.hours(1))
             )
-        programs._release_write({"release_at": self.hours(-1)})
+        programs._approval_write({"release_at": self.hours(-1)})
         self.assertEqual(self.env["loyalty.program"]._cron_release_schedule(limit=2), 5)
         self.assertEqual(set(programs.mapped("release_state")), {"active"})
 
@@ -143,9 +143,9 @@ class TestReleaseWorkflow(PromotionCase):
         program = self.release(self.make_program(release_at=self.hours(-1)))
         self.assertTrue(program.active)
         with self.assertRaises(AccessError):
-            program.with_user(self.salesman).action_kill()
+            program.with_user(self.salesman).action_cancel()
         self.assertEqual(program.release_state, "active")
-        program.with_user(self.approver).action_kill()
+        program.with_user(self.approver).action_cancel()
         self.assertEqual(program.release_state, "cancelled")
         self.assertFalse(program.active)
         self.assertEqual(self.promotion_messages(program)[-1].event_type, "promotion.cancelled")
@@ -181,7 +181,7 @@ class TestReleaseWorkflow(PromotionCase):
         self.assertIn("error", order._try_apply_code("PROMO-TEST-1"))
 
     def test_post_init_hook_keeps_existing_programs_working(self):
-        Program = self.env["loyalty.program"].with_context(promotion_keep_active=True)
+        Program = self.env["loyalty.program"]
         existing = Program.create(
             {
                 "name": "Pre-existing",
@@ -197,6 +197,8 @@ class TestReleaseWorkflow(PromotionCase):
                 "reward_ids": [(0, 0, {"discount": 5})],
             }
         )
+        # As Odoo left it before this addon: a live program.
+        existing._approval_write({"active": True})
         self.assertEqual(existing.release_state, "draft")
         self.assertTrue(existing.active)
         post_init_hook(self.env)
@@ -207,10 +209,10 @@ class TestReleaseWorkflow(PromotionCase):
 
     def test_reset_to_draft_and_resubmit_after_cancel(self):
         program = self.release(self.make_program(release_at=self.hours(-1)))
-        program.with_user(self.approver).action_kill()
+        program.with_user(self.approver).action_cancel()
         with self.assertRaises(UserError):
-            program.with_user(self.approver).action_kill()
-        program.with_user(self.requester).action_reset_to_draft()
+            program.with_user(self.approver).action_cancel()
+        program.with_user(self.requester).action_draft()
         self.assertEqual(program.release_state, "draft")
         self.release(program)
         self.assertEqual(program.release_state, "active")

@@ -39,11 +39,13 @@ class TestSnapshot(PromotionCase):
         program.with_user(self.requester).write(
             {"reward_ids": [Command.update(program.reward_ids.id, {"discount": 25})]}
         )
-        self.assertEqual(program.release_state, "to_approve")
+        self.assertEqual(program.release_state, "draft")
         self.assertTrue(program.pending_change)
         self.assertFalse(program.active, "unapproved rules never apply in Odoo")
         self.assertEqual(program.current_snapshot_id, v1)
         self.assertEqual(v1.content["rewards"][0]["discount"], 10)
+        self.assertIn("redraft", program.approval_decision_ids.mapped("decision"))
+        program.with_user(self.requester).action_submit()
         program.with_user(self.approver).action_approve()
         v2 = program.current_snapshot_id
         self.assertEqual(v2.version, 2)
@@ -60,15 +62,16 @@ class TestSnapshot(PromotionCase):
         program = self.release(self.make_program(release_at=self.hours(2)))
         self.assertEqual(program.release_state, "scheduled")
         program.rule_ids.write({"product_ids": [Command.link(self.chair.id)]})
-        self.assertEqual(program.release_state, "to_approve")
+        self.assertEqual(program.release_state, "draft")
         self.release_again(program)
         self.assertEqual(program.release_state, "scheduled")
         self.assertEqual(program.current_snapshot_id.content["skus"], ["T-CHAIR", "T-DESK"])
         program.with_user(self.requester).write({"expire_at": self.hours(30)})
-        self.assertEqual(program.release_state, "to_approve")
+        self.assertEqual(program.release_state, "draft")
         self.assertEqual(program.current_version, 2)
 
     def release_again(self, program):
+        program.with_user(self.requester).action_submit()
         program.with_user(self.approver).action_approve()
 
     def test_untracked_edits_keep_the_release(self):

@@ -37,6 +37,7 @@ class TestTraceability(PromotionCase):
     def test_version_on_the_line_stays_when_the_program_changes(self):
         _order, reward_lines = self.order_with_promotion()
         self.program.with_user(self.requester).write({"expire_at": self.hours(48)})
+        self.program.with_user(self.requester).action_submit()
         self.program.with_user(self.approver).action_approve()
         self.assertEqual(self.program.current_version, 2)
         self.assertEqual(reward_lines.promotion_version, 1)
@@ -45,7 +46,7 @@ class TestTraceability(PromotionCase):
 
     def test_order_after_the_window_gets_no_discount(self):
         during, reward_lines = self.order_with_promotion()
-        self.program._release_write({"expire_at": self.hours(-0.1), "release_at": self.hours(-2)})
+        self.program._approval_write({"expire_at": self.hours(-0.1), "release_at": self.hours(-2)})
         self.env["loyalty.program"]._cron_release_schedule()
         self.assertEqual(self.program.release_state, "expired")
         after = self.make_order((self.desk, 2))
