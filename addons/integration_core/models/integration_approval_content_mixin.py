@@ -34,27 +34,42 @@ class IntegrationApprovalContentMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self._approval_trusted():
-            self._approval_check_workflow_fields({k for vals in vals_list for k in vals})
+        if self._approval_trusted():
+            return super().create(vals_list)
+        self._approval_check_workflow_fields({k for vals in vals_list for k in vals})
+        parent_model = self.env[self._fields[self._approval_parent_field].comodel_name]
+        parents = parent_model.browse(
+            {
+                vals[self._approval_parent_field]
+                for vals in vals_list
+                if vals.get(self._approval_parent_field)
+            }
+        )
+        parents._approval_before_content_change()
         records = super().create(vals_list)
-        if not self._approval_trusted():
-            records._approval_parents()._approval_content_changed()
+        records._approval_parents()._approval_content_changed()
         return records
 
     def write(self, vals):
         if self._approval_trusted():
             return super().write(vals)
         self._approval_check_workflow_fields(set(vals))
+        content = set(vals) - set(self._approval_technical_fields)
         parents = self._approval_parents()
+        if self._approval_parent_field in vals:
+            parents |= parents.browse(vals[self._approval_parent_field])
+        if content:
+            parents._approval_before_content_change()
         result = super().write(vals)
-        if set(vals) - set(self._approval_technical_fields):
-            (parents | self._approval_parents())._approval_content_changed()
+        if content:
+            parents.exists()._approval_content_changed()
         return result
 
     def unlink(self):
         if self._approval_trusted():
             return super().unlink()
         parents = self._approval_parents()
+        parents._approval_before_content_change()
         result = super().unlink()
         parents.exists()._approval_content_changed()
         return result

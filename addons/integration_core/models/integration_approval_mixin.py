@@ -222,8 +222,11 @@ class IntegrationApprovalMixin(models.AbstractModel):
         forced = self._approval_protected_fields() & set(vals)
         if forced:
             raise self._approval_access_error(forced)
+        content = set(self._approval_content_fields) & set(vals)
+        if content:
+            self._approval_before_content_change()
         result = super().write(vals)
-        if set(self._approval_content_fields) & set(vals):
+        if content:
             self._approval_content_changed()
         return result
 
@@ -261,22 +264,28 @@ class IntegrationApprovalMixin(models.AbstractModel):
 
     # ------------------------------------------------------------------ content changes
 
+    def _approval_before_content_change(self):
+        """Content of these records is about to change outside the workflow: approved
+        records ask the model first (refused by default), before anything is written."""
+        if self._approval_trusted():
+            return
+        approved = self.filtered(
+            lambda r: r[self._approval_state_field] in self._approval_approved_states
+        )
+        if approved:
+            approved._approval_on_content_change_after_approval()
+
     def _approval_content_changed(self):
         """Content of these records changed outside the workflow: a submitted record goes back
-        to draft (it must be submitted again); approved ones ask the model."""
+        to draft, with a chatter line; it must be submitted again."""
         if self._approval_trusted():
             return
         waiting = self.filtered(
             lambda r: r[self._approval_state_field] == self._approval_waiting_state
         )
-        approved = self.filtered(
-            lambda r: r[self._approval_state_field] in self._approval_approved_states
-        )
         waiting._approval_redraft(
             self.env._("The content changed after submission: back to draft, to submit again.")
         )
-        if approved:
-            approved._approval_on_content_change_after_approval()
 
     def _approval_redraft(self, note):
         if not self:

@@ -8,3 +8,4 @@ from . import test_import
 from . import test_settings
 from . import test_tours
 from . import test_governed_pricelist
+from . import test_approval_policy
