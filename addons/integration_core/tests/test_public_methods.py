@@ -39,6 +39,10 @@ TODO_LEAD = "TODO lead"
 # (model, method) -> how it refuses a caller without the right.
 REVIEWED = {
     ("integration.approval.mixin", "action_approval_reject"): TODO_LEAD,
+    ("integration.approval.mixin", "action_approve"): TODO_LEAD,
+    ("integration.approval.mixin", "action_cancel"): TODO_LEAD,
+    ("integration.approval.mixin", "action_draft"): TODO_LEAD,
+    ("integration.approval.mixin", "action_submit"): TODO_LEAD,
     ("integration.approval.reject.wizard", "action_reject"): TODO_LEAD,
     ("integration.connector", "action_close_circuit"): CHECKS_MANAGER,
     ("integration.connector", "action_import_mappings"): RETURNS_ACTION
@@ -61,9 +65,9 @@ REVIEWED = {
     ("integration.message", "action_replay"): CHECKS_QUEUE,
     ("loyalty.program", "action_approval_reject"): TODO_LEAD,
     ("loyalty.program", "action_approve"): TODO_LEAD,
-    ("loyalty.program", "action_kill"): TODO_LEAD,
+    ("loyalty.program", "action_cancel"): TODO_LEAD,
+    ("loyalty.program", "action_draft"): TODO_LEAD,
     ("loyalty.program", "action_release_now"): TODO_LEAD,
-    ("loyalty.program", "action_reset_to_draft"): TODO_LEAD,
     ("loyalty.program", "action_submit"): TODO_LEAD,
     ("loyalty.program", "action_view_snapshots"): TODO_LEAD,
     ("price.change", "action_approval_reject"): TODO_LEAD,
