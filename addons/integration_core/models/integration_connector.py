@@ -841,6 +841,7 @@ class IntegrationConnector(models.Model):
                 "paused_until": False,
             }
         )
+        return True
 
     # ------------------------------------------------------------------ figures
 

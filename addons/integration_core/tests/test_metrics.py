@@ -112,7 +112,7 @@ class TestMetrics(HttpCase):
                 }
             )
             receiver.add_faults(Fault.status(503), Fault.status(429, retry_after=60))
-            self.env["integration.message"].enqueue(
+            self.env["integration.message"]._enqueue(
                 [
                     {
                         "connector": connector,

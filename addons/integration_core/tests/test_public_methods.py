@@ -34,16 +34,39 @@ GOVERNANCE_SWITCH = (
     "Checks Pricing Manager (_check_governance_manager) and reads the pricelists' names as "
     "the caller (read access, company rule) before it writes with sudo."
 )
-TODO_LEAD = "TODO lead"
+SUBMIT = (
+    "Approval mixin: checks write access on the records (rights and rules), then the state "
+    "and the model's own checks; writes the workflow's fields in the workflow's scope."
+)
+APPROVE = (
+    "Approval mixin: checks the state, evaluates the policy again on the content, refuses the "
+    "requester and users outside the required group (unless a delegation from a member), "
+    "and the content must match the fingerprint taken at submission."
+)
+REJECT = (
+    "Approval mixin: the same approver check as approving, then opens the reason wizard; "
+    "the rejection itself is the private _approval_reject, which checks again."
+)
+CANCEL = (
+    "Approval mixin: before approval, write access on the records; approved content, the "
+    "manager group, or the requester with a reason (the wizard) in _approval_cancel."
+)
+DRAFT = (
+    "Approval mixin: checks write access on the records and that their state may go back to "
+    "draft (and the model's own check, e.g. no price versions)."
+)
 
 # (model, method) -> how it refuses a caller without the right.
 REVIEWED = {
-    ("integration.approval.mixin", "action_approval_reject"): TODO_LEAD,
-    ("integration.approval.mixin", "action_approve"): TODO_LEAD,
-    ("integration.approval.mixin", "action_cancel"): TODO_LEAD,
-    ("integration.approval.mixin", "action_draft"): TODO_LEAD,
-    ("integration.approval.mixin", "action_submit"): TODO_LEAD,
-    ("integration.approval.reject.wizard", "action_reject"): TODO_LEAD,
+    ("integration.approval.mixin", "action_approval_reject"): REJECT,
+    ("integration.approval.mixin", "action_approve"): APPROVE,
+    ("integration.approval.mixin", "action_cancel"): CANCEL,
+    ("integration.approval.mixin", "action_draft"): DRAFT,
+    ("integration.approval.mixin", "action_submit"): SUBMIT,
+    ("integration.approval.reject.wizard", "action_reject"): (
+        "Only on a model using the approval mixin, on a record the caller may read; the "
+        "record's private _approval_reject / _approval_cancel check the caller's rights."
+    ),
     ("integration.connector", "action_close_circuit"): CHECKS_MANAGER,
     ("integration.connector", "action_import_mappings"): RETURNS_ACTION
     + " The wizard it opens is for Integration Managers alone (ACL).",
@@ -63,28 +86,37 @@ REVIEWED = {
     ("integration.message", "action_open_source"): RETURNS_ACTION
     + " It reads the message through the ORM (Integration Users, ACL and company rule).",
     ("integration.message", "action_replay"): CHECKS_QUEUE,
-    ("loyalty.program", "action_approval_reject"): TODO_LEAD,
-    ("loyalty.program", "action_approve"): TODO_LEAD,
-    ("loyalty.program", "action_cancel"): TODO_LEAD,
-    ("loyalty.program", "action_draft"): TODO_LEAD,
-    ("loyalty.program", "action_release_now"): TODO_LEAD,
-    ("loyalty.program", "action_submit"): TODO_LEAD,
-    ("loyalty.program", "action_view_snapshots"): TODO_LEAD,
-    ("price.change", "action_approval_reject"): TODO_LEAD,
-    ("price.change", "action_approve"): TODO_LEAD,
-    ("price.change", "action_cancel"): TODO_LEAD,
-    ("price.change", "action_draft"): TODO_LEAD,
-    ("price.change", "action_open_import"): TODO_LEAD,
-    ("price.change", "action_open_messages"): TODO_LEAD,
-    ("price.change", "action_open_versions"): TODO_LEAD,
-    ("price.change", "action_reconcile"): TODO_LEAD,
-    ("price.change", "action_submit"): TODO_LEAD,
+    ("loyalty.program", "action_approval_reject"): REJECT,
+    ("loyalty.program", "action_approve"): APPROVE,
+    ("loyalty.program", "action_cancel"): CANCEL,
+    ("loyalty.program", "action_draft"): DRAFT,
+    ("loyalty.program", "action_release_now"): (
+        "Checks the release state and the Promotion Manager group before it releases with sudo."
+    ),
+    ("loyalty.program", "action_submit"): SUBMIT,
+    ("loyalty.program", "action_view_snapshots"): RETURNS_ACTION,
+    ("price.change", "action_approval_reject"): REJECT,
+    ("price.change", "action_approve"): APPROVE,
+    ("price.change", "action_cancel"): CANCEL,
+    ("price.change", "action_draft"): DRAFT,
+    ("price.change", "action_open_import"): RETURNS_ACTION
+    + " The wizard it opens is for price users alone (ACL).",
+    ("price.change", "action_open_messages"): RETURNS_ACTION,
+    ("price.change", "action_open_versions"): RETURNS_ACTION,
+    ("price.change", "action_reconcile"): (
+        "Checks write access on the changes (Pricing Users, company rule) before the "
+        "reconciliation writes their state in the workflow's scope."
+    ),
+    ("price.change", "action_submit"): SUBMIT,
     ("price.change.import.wizard", "action_import"): (
         "ORM only: the wizard is for price users (ACL) and creates draft price changes "
         "through the ORM, under their access rights and the approval workflow."
     ),
-    ("price.version", "action_open_change"): TODO_LEAD,
-    ("price.version", "action_rollback"): TODO_LEAD,
+    ("price.version", "action_open_change"): RETURNS_ACTION,
+    ("price.version", "action_rollback"): (
+        "Checks the right to create price changes; creates a draft change, which must then be "
+        "submitted and approved like any other."
+    ),
     ("product.pricelist", "action_govern_prices"): GOVERNANCE_SWITCH,
     ("product.pricelist", "action_open_price_versions"): RETURNS_ACTION,
     ("product.pricelist", "action_release_prices"): GOVERNANCE_SWITCH,

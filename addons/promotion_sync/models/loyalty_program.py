@@ -44,7 +44,12 @@ PROMOTION_GROUP = "promotion_sync.group_promotion_manager"
 
 class LoyaltyProgram(models.Model):
     _name = "loyalty.program"
-    _inherit = ["loyalty.program", "integration.approval.mixin", "mail.thread"]
+    _inherit = [
+        "loyalty.program",
+        "integration.approval.mixin",
+        "mail.thread",
+        "mail.activity.mixin",
+    ]
 
     release_state = fields.Selection(
         RELEASE_STATES,

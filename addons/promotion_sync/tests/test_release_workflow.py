@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
@@ -234,3 +237,16 @@ class TestReleaseWorkflow(PromotionCase):
             self.env.ref("promotion_sync.loyalty_program_view_kanban_release").id, "kanban"
         )["arch"]
         self.assertIn("release_state", arch)
+
+    def test_waiting_too_long_escalates_to_the_other_promotion_managers(self):
+        program = self.make_program()
+        program.with_user(self.requester).action_submit()
+        rule = self.env.ref("promotion_sync.automation_promotion_escalation")
+        now = fields.Datetime.now()
+        rule.last_run = now - timedelta(days=2)
+        program._approval_write({"requested_at": now - timedelta(hours=25)})
+        self.env["base.automation"]._check()
+        escalated = program.activity_ids.filtered(lambda a: "waiting too long" in a.summary)
+        self.assertIn(self.approver, escalated.user_id)
+        self.assertNotIn(self.requester, escalated.user_id, "never to the requester")
+        self.assertIn("escalate", program.approval_decision_ids.mapped("decision"))
