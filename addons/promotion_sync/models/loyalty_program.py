@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
+from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+
 from ..tools import eligibility
 
 RELEASE_STATES = [
@@ -321,6 +323,18 @@ class LoyaltyProgram(models.Model):
             # Archiving a live program is the kill switch.
             self.filtered(lambda p: p.release_state in APPROVED_STATES)._approval_cancel(None)
         return result
+
+    def unlink(self):
+        approved = self.filtered(lambda p: p.snapshot_ids or p.release_state != "draft")
+        if approved and not (self.env.su and self.env.context.get(MODULE_UNINSTALL_FLAG)):
+            raise UserError(
+                self.env._(
+                    "%s went through approval: its approved versions are the audit trail. "
+                    "Cancel or archive it instead of deleting it.",
+                    ", ".join(approved.mapped("display_name")),
+                )
+            )
+        return super().unlink()
 
     def _propagate_active(self, active):
         """Odoo's own switch follows the release. Only the program's: its rules and rewards

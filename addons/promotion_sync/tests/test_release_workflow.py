@@ -250,3 +250,15 @@ class TestReleaseWorkflow(PromotionCase):
         self.assertIn(self.approver, escalated.user_id)
         self.assertNotIn(self.requester, escalated.user_id, "never to the requester")
         self.assertIn("escalate", program.approval_decision_ids.mapped("decision"))
+
+    def test_an_approved_program_is_not_deleted(self):
+        program = self.release(self.make_program())
+        with self.assertRaisesRegex(UserError, "audit trail"):
+            program.with_user(self.requester).unlink()
+        with self.assertRaisesRegex(UserError, "audit trail"):
+            program.with_user(self.requester).with_context(_force_unlink=True).unlink()
+        self.assertTrue(program.exists())
+        self.assertTrue(program.snapshot_ids)
+        draft = self.make_program()
+        draft.with_user(self.requester).unlink()
+        self.assertFalse(draft.exists())
