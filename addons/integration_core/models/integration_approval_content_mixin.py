@@ -34,10 +34,13 @@ class IntegrationApprovalContentMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        parent_model = self.env[self._fields[self._approval_parent_field].comodel_name]
+        self = parent_model._approval_without_defaults(set(self._approval_workflow_fields)).env[
+            self._name
+        ]  # noqa: PLW0642 - a client's context never chooses the workflow's fields
         if self._approval_trusted():
             return super().create(vals_list)
         self._approval_check_workflow_fields({k for vals in vals_list for k in vals})
-        parent_model = self.env[self._fields[self._approval_parent_field].comodel_name]
         parents = parent_model.browse(
             {
                 vals[self._approval_parent_field]

@@ -197,8 +197,8 @@ class IntegrationApprovalMixin(models.AbstractModel):
 
     @api.model_create_multi
     def create(self, vals_list):
+        protected = self._approval_protected_fields()
         if not self._approval_trusted():
-            protected = self._approval_protected_fields()
             for vals in vals_list:
                 forced = {
                     name
@@ -207,14 +207,23 @@ class IntegrationApprovalMixin(models.AbstractModel):
                 }
                 if forced:
                     raise self._approval_access_error(forced)
-            # A client's context may not choose defaults for the workflow's fields either.
-            context = {
+        # A client's context never chooses defaults for the workflow's fields, not even when
+        # the workflow's own code creates the record on the client's behalf (imports, ...).
+        return super(IntegrationApprovalMixin, self._approval_without_defaults(protected)).create(
+            vals_list
+        )
+
+    def _approval_without_defaults(self, names):
+        context = self.env.context
+        if not any(key.startswith("default_") and key[8:] in names for key in context):
+            return self
+        return self.with_context(
+            {
                 key: value
-                for key, value in self.env.context.items()
-                if not (key.startswith("default_") and key[8:] in protected)
+                for key, value in context.items()
+                if not (key.startswith("default_") and key[8:] in names)
             }
-            self = self.with_context(context)  # noqa: PLW0642
-        return super().create(vals_list)
+        )
 
     def write(self, vals):
         if self._approval_trusted():

@@ -2,8 +2,9 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import models
 
-# Written by Odoo itself when a program is (un)archived: not a change of approved content.
-TECHNICAL_FIELDS = frozenset({"active", "discount_line_product_id"})
+# Written by Odoo itself when a reward is created: not a change of approved content. Archiving
+# or restoring a rule or reward is one (the snapshot holds the active ones only).
+TECHNICAL_FIELDS = frozenset({"discount_line_product_id"})
 
 
 class LoyaltyRule(models.Model):
