@@ -4,6 +4,8 @@ from . import integration_event_type
 from . import integration_product_mapping
 from . import integration_connector
 from . import integration_message
+from . import integration_dashboard
+from . import integration_demo
 from . import integration_inbound_event
 from . import integration_approval_mixin
 from . import integration_approval_content_mixin
