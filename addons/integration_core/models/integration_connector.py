@@ -14,7 +14,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import amqp, circuit, signing, transport
+from ..tools import amqp, backoff, circuit, signing, transport
 from ..tools.crypto import SecretBox, SecretKeyError
 from ..tools.ratelimit import TokenBucket
 
@@ -795,10 +795,11 @@ class IntegrationConnector(models.Model):
         )
         rate_limited = [o.retry_after for o in failures if o.category == "rate_limited"]
         if rate_limited:
-            vals["paused_until"] = now + timedelta(seconds=max(r or 1.0 for r in rate_limited))
+            pause = backoff.pause_seconds(rate_limited)
+            vals["paused_until"] = now + timedelta(seconds=pause)
             bucket = self._bucket()
             if bucket:
-                bucket.pause(max(r or 1.0 for r in rate_limited))
+                bucket.pause(pause)
         # Write only what changed: every worker reports on the same connector row.
         if (
             vals.get("last_success_at")
@@ -846,19 +847,10 @@ class IntegrationConnector(models.Model):
     # ------------------------------------------------------------------ figures
 
     def _compute_queue_figures(self):
-        Message = self.env["integration.message"]
-        figures = dict.fromkeys(self.ids)
-        if self.ids:
-            figures = Message._connector_figures(self.ids)
+        Dashboard = self.env["integration.dashboard"]
+        values = Dashboard._connector_values(self.ids)
         for connector in self:
-            data = figures.get(connector.id) or {}
-            connector.queue_depth = data.get("waiting", 0)
-            connector.dead_count = data.get("dead", 0)
-            connector.oldest_pending_at = data.get("oldest")
-            connector.sent_24h = data.get("sent_24h", 0)
-            connector.failed_24h = data.get("failed_24h", 0)
-            connector.latency_p50_ms = data.get("p50", 0)
-            connector.latency_p95_ms = data.get("p95", 0)
+            connector.update(values.get(connector.id) or Dashboard._figure_values({}))
 
     def action_open_messages(self):
         self.ensure_one()

@@ -1,6 +1,5 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import json
 import logging
 import os
 import socket
@@ -15,9 +14,10 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
-from ..tools import amqp, backoff
+from ..tools import amqp, queue_core, queue_sql
+from ..tools.queue_core import Bodies, apply_maps, tells_to_rest
 from ..tools.schema import validation_errors
-from ..tools.transport import Outcome, classify
+from ..tools.transport import Outcome, batch_outcomes
 from .integration_connector import dumps
 
 _logger = logging.getLogger(__name__)
@@ -81,33 +81,6 @@ ENVELOPE_FIELDS = [
     "source_version",
     "payload",
 ]
-
-
-def _apply_maps(envelope, maps):
-    """The envelope with its SKU and unit translated by `maps` (sku map, unit map)."""
-    payload = envelope["payload"]
-    if not maps or not isinstance(payload, dict):
-        return envelope
-    skus, uoms = maps
-    if payload.get("sku") not in skus and payload.get("uom") not in uoms:
-        return envelope
-    payload = dict(payload)
-    if payload.get("sku") in skus:
-        payload["sku"] = skus[payload["sku"]]
-    if payload.get("uom") in uoms:
-        payload["uom"] = uoms[payload["uom"]]
-    return {**envelope, "payload": payload}
-
-
-class _Bodies:
-    """What one delivery run sends for its messages: envelopes read in one query, creation
-    times, and the connector's maps, applied as each body is built."""
-
-    def __init__(self, envelopes, created, maps):
-        self.envelopes, self.created, self.maps = envelopes, created, maps
-
-    def of(self, message):
-        return _apply_maps(self.envelopes[message.id], self.maps)
 
 
 class _Where:
@@ -299,89 +272,24 @@ class IntegrationMessage(models.Model):
         """
         if not messages:
             return self.browse()
-        rows = self._prepare_rows(messages)
-        # Coalescing inside the call: the last message for a key wins.
-        latest = {}
-        for index, row in enumerate(rows):
-            if row["coalescing_key"]:
-                latest[(row["connector_id"], row["coalescing_key"])] = index
-        rows = [
-            row
-            for index, row in enumerate(rows)
-            if not row["coalescing_key"]
-            or latest[(row["connector_id"], row["coalescing_key"])] == index
-        ]
+        rows = queue_core.coalesce(self._prepare_rows(messages))
         now = fields.Datetime.now()
-        uid = self.env.uid
         self.flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                INSERT INTO integration_message (
-                    connector_id, company_id, domain_id, event_type, priority_class, state,
-                    payload, schema_id, idempotency_key, coalescing_key, attempts,
-                    next_attempt_at, res_model, res_id, source_version,
-                    create_uid, create_date, write_uid, write_date)
-                SELECT r.connector_id, c.company_id, r.domain_id, r.event_type, r.priority_class,
-                       'pending', r.payload, r.schema_id, r.idempotency_key, r.coalescing_key, 0,
-                       %(now)s, r.res_model, r.res_id, r.source_version,
-                       %(uid)s, %(now)s, %(uid)s, %(now)s
-                  FROM unnest(%(connector)s::int[], %(domain)s::int[], %(event)s::varchar[],
-                              %(priority)s::varchar[], %(payload)s::jsonb[], %(schema)s::int[],
-                              %(key)s::varchar[], %(coalesce)s::varchar[], %(res_model)s::varchar[],
-                              %(res_id)s::int[], %(version)s::varchar[])
-                       WITH ORDINALITY AS r(connector_id, domain_id, event_type, priority_class,
-                                            payload, schema_id, idempotency_key, coalescing_key,
-                                            res_model, res_id, source_version, n)
-                  JOIN integration_connector c ON c.id = r.connector_id
-                 ORDER BY r.n
-                ON CONFLICT (connector_id, idempotency_key) DO NOTHING
-                RETURNING id, connector_id, coalescing_key
-                """,
-                now=now,
-                uid=uid,
-                connector=[r["connector_id"] for r in rows],
-                domain=[r["domain_id"] for r in rows],
-                event=[r["event_type"] for r in rows],
-                priority=[r["priority_class"] for r in rows],
-                payload=[json.dumps(r["payload"]) for r in rows],
-                schema=[r["schema_id"] for r in rows],
-                key=[r["idempotency_key"] for r in rows],
-                coalesce=[r["coalescing_key"] for r in rows],
-                res_model=[r["res_model"] for r in rows],
-                res_id=[r["res_id"] for r in rows],
-                version=[r["source_version"] for r in rows],
-            )
-        )
-        created = self.env.cr.fetchall()
-        ids = [row[0] for row in created]
-        coalesced = [(row[0], row[1], row[2]) for row in created if row[2]]
+        created = self._execute(queue_sql.enqueue(rows, now, self.env.uid))
+        coalesced = [row for row in created if row[2]]
         if coalesced:
-            # Older waiting messages for the same record are superseded by the new one.
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE integration_message old
-                       SET state = 'superseded', superseded_by_id = new.id,
-                           write_date = %(now)s, write_uid = %(uid)s
-                      FROM unnest(%(ids)s::int[], %(connectors)s::int[], %(keys)s::varchar[])
-                           AS new(id, connector_id, coalescing_key)
-                     WHERE old.connector_id = new.connector_id
-                       AND old.coalescing_key = new.coalescing_key
-                       AND old.state IN ('pending', 'failed')
-                       AND old.id < new.id
-                    """,
-                    now=now,
-                    uid=uid,
-                    ids=[c[0] for c in coalesced],
-                    connectors=[c[1] for c in coalesced],
-                    keys=[c[2] for c in coalesced],
-                )
-            )
+            self._execute(queue_sql.supersede(coalesced, now, self.env.uid), fetch=False)
         self.invalidate_model()
-        if any(r["priority_class"] == "0_realtime" for r in rows) and ids:
+        if any(r["priority_class"] == "0_realtime" for r in rows) and created:
             self._trigger_delivery()
-        return self.browse(ids)
+        return self.browse([row[0] for row in created])
+
+    @api.model
+    def _execute(self, statement, fetch=True):
+        """Run a queue_sql statement; its rows when `fetch`."""
+        text, params = statement
+        self.env.cr.execute(SQL(text, **params))
+        return self.env.cr.fetchall() if fetch else None
 
     def _prepare_rows(self, messages):
         """Check and normalise _enqueue input; raise ValidationError naming the bad message."""
@@ -595,10 +503,7 @@ class IntegrationMessage(models.Model):
     @api.model
     def _seconds_to_next_lease_expiry(self):
         """Seconds until the earliest lease of a message in flight expires; None if none."""
-        self.env.cr.execute(
-            "SELECT min(lease_until) FROM integration_message WHERE state = 'sending'"
-        )
-        earliest = self.env.cr.fetchone()[0]
+        [[earliest]] = self._execute(queue_sql.next_lease_expiry())
         if earliest is None:
             return None
         return max(0.0, (earliest - fields.Datetime.now()).total_seconds())
@@ -609,19 +514,8 @@ class IntegrationMessage(models.Model):
         by idempotency key if the delivery did arrive)."""
         self.flush_model()
         self._pin_index_scans(True)
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE integration_message
-                   SET state = 'failed', lease_until = NULL, claimed_by = NULL,
-                       error_category = 'crash', next_attempt_at = %(now)s,
-                       error_message = %(msg)s
-                 WHERE state = 'sending' AND lease_until < %(now)s
-                """,
-                now=fields.Datetime.now(),
-                msg=self.env._("The worker sending this message stopped; sent again."),
-            )
-        )
+        message = self.env._("The worker sending this message stopped; sent again.")
+        self._execute(queue_sql.reclaim(fields.Datetime.now(), message), fetch=False)
         reclaimed = self.env.cr.rowcount
         self._pin_index_scans(False)
         if reclaimed:
@@ -654,14 +548,7 @@ class IntegrationMessage(models.Model):
         each scan visits them all again. An ordered index scan reads only as far as the
         claim takes, and marks dead entries so that later scans skip them without reading
         the table."""
-        value = SQL("off") if pin else SQL("DEFAULT")
-        self.env.cr.execute(
-            SQL(
-                "SET LOCAL enable_seqscan TO %(v)s; SET LOCAL enable_bitmapscan TO %(v)s; "
-                "SET LOCAL enable_sort TO %(v)s",
-                v=value,
-            )
-        )
+        self._execute(queue_sql.pin_index_scans(pin), fetch=False)
 
     @api.model
     def _claim_query(self, limit, skip=()):
@@ -670,29 +557,14 @@ class IntegrationMessage(models.Model):
         their primary key (an array of ids, so that no join order can make it scan the table).
         Run it after _pin_index_scans(True); bench/queue_load.py prints its plan."""
         now = fields.Datetime.now()
-        return SQL(
-            """
-            UPDATE integration_message m
-               SET state = 'sending', attempts = m.attempts + 1, lease_until = %(lease)s,
-                   claimed_by = %(worker)s, last_attempt_at = %(now)s
-             WHERE m.id = ANY(ARRAY(
-                    SELECT id FROM integration_message
-                     WHERE state IN ('pending', 'failed')
-                       AND next_attempt_at <= %(now)s
-                       AND NOT (connector_id = ANY(%(blocked)s::int[]))
-                     ORDER BY priority_class, next_attempt_at, id
-                     LIMIT %(limit)s
-                       FOR UPDATE SKIP LOCKED))
-         RETURNING m.id, m.priority_class
-            """,
-            now=now,
-            blocked=sorted(
-                set(self.env["integration.connector"]._blocked_connector_ids()) | set(skip)
-            ),
-            limit=limit,
-            lease=now + timedelta(seconds=self._queue_settings()["lease_seconds"]),
-            worker=_worker_id(),
+        text, params = queue_sql.claim(
+            now,
+            now + timedelta(seconds=self._queue_settings()["lease_seconds"]),
+            _worker_id(),
+            set(self.env["integration.connector"]._blocked_connector_ids()) | set(skip),
+            limit,
         )
+        return SQL(text, **params)
 
     def _raw_envelopes(self):
         """{id: JSON body of its delivery before mapping}, read in one query: the delivery hot
@@ -701,36 +573,10 @@ class IntegrationMessage(models.Model):
         if not self:
             return {}, {}
         self.flush_model(ENVELOPE_FIELDS)
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT m.id, m.idempotency_key, m.event_type, d.code, s.name, s.version,
-                       m.create_date, m.res_model, m.res_id, m.source_version, m.payload
-                  FROM integration_message m
-                  JOIN integration_data_domain d ON d.id = m.domain_id
-             LEFT JOIN integration_schema s ON s.id = m.schema_id
-                 WHERE m.id = ANY(%(ids)s)
-                """,
-                ids=self.ids,
-            )
-        )
         envelopes, created = {}, {}
-        for row in self.env.cr.fetchall():
-            (mid, key, event_type, domain, schema, version, create_date, res_model, res_id) = row[
-                :9
-            ]
-            envelopes[mid] = {
-                "idempotency_key": key,
-                "event_type": event_type,
-                "domain": domain,
-                "schema": f"{schema}/v{version}" if schema else None,
-                "queued_at": fields.Datetime.to_string(create_date),
-                "source": {"model": res_model, "id": res_id or 0, "version": row[9] or False}
-                if res_model
-                else None,
-                "payload": row[10],
-            }
-            created[mid] = create_date
+        for row in self._execute(queue_sql.envelopes(self.ids)):
+            envelopes[row[0]] = queue_core.envelope(row)
+            created[row[0]] = row[6]
         return envelopes, created
 
     def _bodies(self, connector=None):
@@ -738,33 +584,24 @@ class IntegrationMessage(models.Model):
         a _Bodies; and the messages that cannot go for lack of a required mapping."""
         envelopes, created = self._raw_envelopes()
         maps, unmapped = self._connector_maps(connector, envelopes) if connector else (None, [])
-        return _Bodies(envelopes, created, maps), unmapped
+        return Bodies(envelopes, created, maps), unmapped
 
     def _envelope(self, maps=None):
         """The JSON body of one delivery; `maps` translate our SKUs and units into the
         connector's (see _connector_maps)."""
         self.ensure_one()
         envelopes, _created = self._raw_envelopes()
-        return _apply_maps(envelopes[self.id], maps)
+        return apply_maps(envelopes[self.id], maps)
 
     def _connector_maps(self, connector, envelopes):
         """(sku map, unit map) of the connector for these messages, in two queries, and the
         messages that cannot go because their product has no mapping where one is required."""
-        payloads = {
-            mid: envelope["payload"]
-            for mid, envelope in envelopes.items()
-            if isinstance(envelope["payload"], dict)
-        }
-        skus = {p.get("sku") for p in payloads.values() if isinstance(p.get("sku"), str)}
-        sku_map = connector._external_skus(skus)
+        sku_map = connector._external_skus(queue_core.skus_of(envelopes))
         uom_map = {m.uom_id.name: m.external_code for m in connector.uom_mapping_ids}
         unmapped = []
         if connector.mapping_required:
-            unmapped = [
-                message
-                for message in self
-                if (sku := payloads.get(message.id, {}).get("sku")) and sku not in sku_map
-            ]
+            ids = set(queue_core.unmapped_ids(envelopes, sku_map))
+            unmapped = [message for message in self if message.id in ids]
         return (sku_map, uom_map), unmapped
 
     def _deliver(self, resting=None):
@@ -819,17 +656,13 @@ class IntegrationMessage(models.Model):
                 group = self.browse([m.id for m in pending[start : start + chunk]])
                 results += group._send_group(connector, bodies)
                 # Stop early on a connector that just asked us to wait or went unwell.
-                last = results[-1][1]
-                if not last.ok and last.category in ("rate_limited", "network", "timeout"):
+                if tells_to_rest(results[-1][1]):
                     rest = self.browse([m.id for m in pending[start + chunk :]])
                     if rest:
                         rest._release()
                         counts["released"] += len(rest)
                     break
-            if resting is not None and any(
-                not outcome.ok and outcome.category in ("rate_limited", "network", "timeout")
-                for _message, outcome in results
-            ):
+            if resting is not None and any(tells_to_rest(o) for _message, o in results):
                 resting.add(connector.id)
             self._apply_results(connector, results, now, counts)
         return counts
@@ -851,7 +684,7 @@ class IntegrationMessage(models.Model):
         items = []
         routing_keys = {}
         for message in self:
-            envelope = bodies.of(message)
+            envelope = bodies.of(message.id)
             domain, event_type = envelope["domain"], envelope["event_type"]
             routing_key = routing_keys.get((domain, event_type))
             if routing_key is None:
@@ -880,14 +713,14 @@ class IntegrationMessage(models.Model):
         bodies = bodies or self._bodies(connector)[0]
         results = []
         for message in self:
-            envelope = bodies.of(message)
+            envelope = bodies.of(message.id)
             headers = {
                 "Idempotency-Key": envelope["idempotency_key"],
                 "X-Event-Type": envelope["event_type"],
             }
             outcome = connector._send(connector.delivery_path, dumps(envelope), headers)
             results.append((message, outcome))
-            if not outcome.ok and outcome.category in ("rate_limited", "network", "timeout"):
+            if tells_to_rest(outcome):
                 # Do not keep hammering: the rest of this group goes back to the queue.
                 rest = self - self.browse([m.id for m, _o in results])
                 rest._release()
@@ -897,145 +730,75 @@ class IntegrationMessage(models.Model):
     def _send_batch(self, connector, bodies=None):
         """One request for the group; per-message results from the remote's answer."""
         bodies = bodies or self._bodies(connector)[0]
-        body = dumps({"messages": [bodies.of(m) for m in self]})
+        body = dumps({"messages": [bodies.of(m.id) for m in self]})
         batch_key = (
             "batch-" + uuid.uuid5(uuid.NAMESPACE_URL, ",".join(self.mapped("idempotency_key"))).hex
         )
         outcome = connector._send(connector.batch_path, body, {"Idempotency-Key": batch_key})
-        if not outcome.ok:
-            return [(message, outcome) for message in self]
-        try:
-            answer = json.loads(outcome.body or b"{}")
-            by_key = {r["idempotency_key"]: r for r in answer.get("results", [])}
-        except (ValueError, TypeError, KeyError, AttributeError):
-            by_key = {}
-        results = []
-        for message in self:
-            item = by_key.get(message.idempotency_key)
-            if item is None:
-                results.append(
-                    (
-                        message,
-                        Outcome(
-                            False,
-                            status=outcome.status,
-                            category="remote_error",
-                            error=self.env._("The batch answer did not mention this message."),
-                            latency_ms=outcome.latency_ms,
-                        ),
-                    )
-                )
-                continue
-            status = int(item.get("status") or 200)
-            if 200 <= status < 300:
-                results.append(
-                    (message, Outcome(True, status=status, latency_ms=outcome.latency_ms))
-                )
-            else:
-                category, permanent, text = classify(status, str(item.get("error") or ""))
-                results.append(
-                    (
-                        message,
-                        Outcome(
-                            False,
-                            status=status,
-                            category=category,
-                            error=text,
-                            permanent=permanent,
-                            latency_ms=outcome.latency_ms,
-                            excerpt=str(item.get("error") or "")[:500],
-                        ),
-                    )
-                )
-        return results
+        outcomes = batch_outcomes(
+            self.mapped("idempotency_key"),
+            outcome,
+            self.env._("The batch answer did not mention this message."),
+        )
+        return list(zip(self, outcomes, strict=True))
 
     def _release(self):
         """Give claimed messages back to the queue untried (attempt not counted)."""
         if not self:
             return
         self.flush_model()
-        self.env.cr.execute(
-            SQL(
-                """
-                UPDATE integration_message
-                   SET state = CASE WHEN attempts > 1 THEN 'failed' ELSE 'pending' END,
-                       attempts = GREATEST(attempts - 1, 0), lease_until = NULL, claimed_by = NULL
-                 WHERE id = ANY(%(ids)s) AND state = 'sending'
-                """,
-                ids=self.ids,
-            )
-        )
+        self._execute(queue_sql.release(self.ids), fetch=False)
         self.invalidate_recordset()
 
     @api.model
     def _apply_results(self, connector, results, now, counts):
-        """Write outcomes in bulk; dead letters go through the ORM so that automation rules
-        (exception routing) see them."""
+        """Store what queue_core decided for each (message, Outcome): sent and failed in bulk,
+        dead letters through the ORM so that automation rules (exception routing) see them;
+        then metrics and the connector's health."""
         if not results:
             return
-        sent, failed, dead = [], [], []
+        by_state = {"sent": [], "failed": [], "dead": []}
         for message, outcome in results:
-            if outcome.ok:
-                sent.append((message, outcome))
-            elif outcome.permanent or message.attempts >= connector.max_attempts:
-                dead.append((message, outcome))
-            else:
-                failed.append((message, outcome))
+            decision = queue_core.decide(
+                outcome, message.attempts, connector.max_attempts, now, connector.retry_base_delay
+            )
+            by_state[decision.state].append((message, decision))
         self.flush_model()
-        # "m.id = ANY(ids)" besides the join: the rows are then found by primary key even when
-        # the statistics make the table look empty (a join alone may then read all of it).
-        if sent:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE integration_message m
-                       SET state = 'sent', sent_at = %(now)s, lease_until = NULL,
-                           http_status = v.status, latency_ms = v.latency,
-                           error_category = NULL, error_message = NULL,
-                           write_date = %(now)s
-                      FROM unnest(%(ids)s::int[], %(status)s::int[], %(latency)s::int[])
-                           AS v(id, status, latency)
-                     WHERE m.id = v.id AND m.id = ANY(%(ids)s)
-                    """,
-                    now=now,
-                    ids=[m.id for m, _o in sent],
-                    status=[o.status or 200 for _m, o in sent],
-                    latency=[o.latency_ms for _m, o in sent],
-                )
-            )
-        if failed:
-            next_at = []
-            for message, outcome in failed:
-                delay = backoff.retry_delay(message.attempts, base=connector.retry_base_delay)
-                if outcome.retry_after is not None:
-                    delay = max(delay, outcome.retry_after)
-                next_at.append(now + timedelta(seconds=delay))
-            self.env.cr.execute(
-                SQL(
-                    """
-                    UPDATE integration_message m
-                       SET state = 'failed', next_attempt_at = v.next_at, lease_until = NULL,
-                           claimed_by = NULL, http_status = v.status, latency_ms = v.latency,
-                           error_category = v.category, error_message = v.error,
-                           response_excerpt = v.excerpt, write_date = %(now)s
-                      FROM unnest(%(ids)s::int[], %(next_at)s::timestamp[], %(status)s::int[],
-                                  %(latency)s::int[], %(category)s::varchar[], %(error)s::text[],
-                                  %(excerpt)s::text[])
-                           AS v(id, next_at, status, latency, category, error, excerpt)
-                     WHERE m.id = v.id AND m.id = ANY(%(ids)s)
-                    """,
-                    now=now,
-                    ids=[m.id for m, _o in failed],
-                    next_at=next_at,
-                    status=[o.status for _m, o in failed],
-                    latency=[o.latency_ms for _m, o in failed],
-                    category=[o.category for _m, o in failed],
-                    error=[o.error for _m, o in failed],
-                    excerpt=[o.excerpt for _m, o in failed],
-                )
-            )
+        self._write_sent(by_state["sent"], now)
+        self._write_failed(by_state["failed"], now)
         self.invalidate_model()
-        for message, outcome in dead:
+        self._write_dead(by_state["dead"], now)
+        sent = [d.outcome for _m, d in by_state["sent"]]
+        failures = [d.outcome for _m, d in by_state["failed"] + by_state["dead"]]
+        self.env["integration.metric"]._increment(
+            connector.id, [o.latency_ms for o in sent], [o.category for o in failures]
+        )
+        for state, decided in by_state.items():
+            counts[state] += len(decided)
+        connector._record_results(bool(sent), failures)
+
+    @api.model
+    def _write_sent(self, decided, now):
+        if not decided:
+            return
+        ids = [m.id for m, _d in decided]
+        statuses = [d.outcome.status or 200 for _m, d in decided]
+        latencies = [d.outcome.latency_ms for _m, d in decided]
+        self._execute(queue_sql.mark_sent(now, ids, statuses, latencies), fetch=False)
+
+    @api.model
+    def _write_failed(self, decided, now):
+        if not decided:
+            return
+        ids = [m.id for m, _d in decided]
+        next_at = [d.next_attempt_at for _m, d in decided]
+        outcomes = [d.outcome for _m, d in decided]
+        self._execute(queue_sql.mark_failed(now, ids, next_at, outcomes), fetch=False)
+
+    @api.model
+    def _write_dead(self, decided, now):
+        for message, decision in decided:
+            outcome = decision.outcome
             message.write(
                 {
                     "state": "dead",
@@ -1049,15 +812,6 @@ class IntegrationMessage(models.Model):
                     "response_excerpt": outcome.excerpt,
                 }
             )
-        self.env["integration.metric"]._increment(
-            connector.id,
-            [o.latency_ms for _m, o in sent],
-            [o.category for _m, o in failed + dead],
-        )
-        counts["sent"] += len(sent)
-        counts["failed"] += len(failed)
-        counts["dead"] += len(dead)
-        connector._record_results(bool(sent), [o for _m, o in failed] + [o for _m, o in dead])
 
     # ------------------------------------------------------------------ retention
 
@@ -1080,41 +834,10 @@ class IntegrationMessage(models.Model):
             # The oldest finished messages from their partial index, in order, then removed
             # by primary key: each batch reads what it removes, whatever the statistics.
             self._pin_index_scans(True)
-            self.env.cr.execute(
-                SQL(
-                    """
-                    DELETE FROM integration_message
-                     WHERE id = ANY(ARRAY(
-                            SELECT id FROM integration_message
-                             WHERE state IN ('sent', 'superseded', 'cancelled')
-                               AND write_date < %(cutoff)s
-                             ORDER BY write_date, id
-                             LIMIT %(limit)s
-                               FOR UPDATE SKIP LOCKED))
-                 RETURNING id
-                    """,
-                    cutoff=cutoff,
-                    limit=batch_size,
-                )
-            )
-            ids = [row[0] for row in self.env.cr.fetchall()]
+            ids = [row[0] for row in self._execute(queue_sql.retention_batch(cutoff, batch_size))]
             self._pin_index_scans(False)
-            if ids:
-                # Their chatter goes with them (no foreign key ties it to the message).
-                self.env.cr.execute(
-                    SQL(
-                        "DELETE FROM mail_message WHERE model = 'integration.message' "
-                        "AND res_id = ANY(%(ids)s)",
-                        ids=ids,
-                    )
-                )
-                self.env.cr.execute(
-                    SQL(
-                        "DELETE FROM mail_followers WHERE res_model = 'integration.message' "
-                        "AND res_id = ANY(%(ids)s)",
-                        ids=ids,
-                    )
-                )
+            for statement in queue_sql.remove_chatter(ids) if ids else ():
+                self._execute(statement, fetch=False)
             batch = len(ids)
             removed += batch
             self._queue_commit()
@@ -1232,175 +955,3 @@ class IntegrationMessage(models.Model):
             "res_id": self.res_id,
             "view_mode": "form",
         }
-
-    # ------------------------------------------------------------------ figures
-
-    @api.model
-    def _connector_figures(self, connector_ids):
-        """Dashboard figures per connector, each from a query that an index serves."""
-        cr = self.env.cr
-        now = fields.Datetime.now()
-        since = now - timedelta(hours=24)
-        figures = defaultdict(dict)
-        cr.execute(
-            SQL(
-                """
-                SELECT connector_id, count(*), min(create_date)
-                  FROM integration_message
-                 WHERE state IN ('pending', 'failed', 'sending') AND connector_id = ANY(%(ids)s)
-                 GROUP BY connector_id
-                """,
-                ids=connector_ids,
-            )
-        )
-        for cid, count, oldest in cr.fetchall():
-            figures[cid].update(waiting=count, oldest=oldest)
-        cr.execute(
-            SQL(
-                "SELECT connector_id, count(*) FROM integration_message "
-                "WHERE state = 'dead' AND connector_id = ANY(%(ids)s) GROUP BY connector_id",
-                ids=connector_ids,
-            )
-        )
-        for cid, count in cr.fetchall():
-            figures[cid]["dead"] = count
-        cr.execute(
-            SQL(
-                """
-                SELECT connector_id, count(*),
-                       percentile_disc(0.5) WITHIN GROUP (ORDER BY latency_ms),
-                       percentile_disc(0.95) WITHIN GROUP (ORDER BY latency_ms)
-                  FROM integration_message
-                 WHERE state = 'sent' AND connector_id = ANY(%(ids)s) AND sent_at >= %(since)s
-                 GROUP BY connector_id
-                """,
-                ids=connector_ids,
-                since=since,
-            )
-        )
-        for cid, count, p50, p95 in cr.fetchall():
-            figures[cid].update(sent_24h=count, p50=p50 or 0, p95=p95 or 0)
-        cr.execute(
-            SQL(
-                """
-                SELECT connector_id, count(*) FROM integration_message
-                 WHERE state IN ('failed', 'dead') AND connector_id = ANY(%(ids)s)
-                   AND last_attempt_at >= %(since)s
-                 GROUP BY connector_id
-                """,
-                ids=connector_ids,
-                since=since,
-            )
-        )
-        for cid, count in cr.fetchall():
-            figures[cid]["failed_24h"] = count
-        return figures
-
-    # ------------------------------------------------------------------ demo
-
-    @api.model
-    def _demo_populate(self):
-        """Demo data: a queue with messages in every state, with the errors people meet."""
-        webshop = self.env.ref("integration_core.demo_connector_webshop")
-        marketplace = self.env.ref("integration_core.demo_connector_marketplace")
-        wms = self.env.ref("integration_core.demo_connector_wms")
-        now = fields.Datetime.now()
-
-        def stock(connector, sku, qty, **extra):
-            return {
-                "connector": connector,
-                "domain": "stock",
-                "event_type": "stock.level",
-                "payload": {"sku": sku, "quantity": qty},
-                "schema": "stock",
-                "coalescing_key": f"stock:{sku}",
-                **extra,
-            }
-
-        def price(connector, sku, amount):
-            return {
-                "connector": connector,
-                "domain": "base_price",
-                "event_type": "price.updated",
-                "payload": {"sku": sku, "pricelist": "Public", "currency": "EUR", "price": amount},
-                "schema": "price",
-            }
-
-        messages = self._enqueue(
-            [
-                stock(webshop, "FURN_0096", 14, priority="realtime"),
-                stock(webshop, "FURN_8888", 3),
-                price(webshop, "FURN_0269", 149.0),
-                stock(marketplace, "FURN_0096", 9),
-                stock(wms, "FURN_7800", 40),
-                price(webshop, "FURN_6666", 89.5),
-                stock(wms, "E-COM11", 0),
-                price(webshop, "FURN_0789", 320.0),
-            ]
-        )
-        _pending, _superseded, sent, _frozen, failed, dead, dead_rejected, cancelled = messages
-        sent.write(
-            {
-                "state": "sent",
-                "attempts": 1,
-                "sent_at": now,
-                "http_status": 200,
-                "latency_ms": 42,
-                "last_attempt_at": now,
-            }
-        )
-        failed.write(
-            {
-                "state": "failed",
-                "attempts": 2,
-                "last_attempt_at": now,
-                "next_attempt_at": now + timedelta(minutes=4),
-                "error_category": "network",
-                "error_message": "Could not reach the remote: ConnectionError: connection refused "
-                "by 127.0.0.1:8097 (the WMS gateway is down for maintenance).",
-            }
-        )
-        dead.write(
-            {
-                "state": "dead",
-                "attempts": 8,
-                "last_attempt_at": now,
-                "dead_at": now,
-                "http_status": 401,
-                "error_category": "auth",
-                "error_message": "The remote refused our credentials (HTTP 401).",
-                "response_excerpt": '{"error": "unauthorized", "reason": "API key expired on 2026-11-01"}',
-            }
-        )
-        dead_rejected.write(
-            {
-                "state": "dead",
-                "attempts": 1,
-                "last_attempt_at": now,
-                "dead_at": now,
-                "http_status": 422,
-                "error_category": "rejected",
-                "error_message": "The remote rejected the message (HTTP 422): unknown SKU E-COM11",
-                "response_excerpt": '{"error": "unknown sku", "sku": "E-COM11"}',
-            }
-        )
-        cancelled.write({"state": "cancelled"})
-        self._enqueue([stock(webshop, "FURN_8888", 2)])  # supersedes the older waiting one
-        # Connector health that matches the story: the webshop works but one key expired, the
-        # WMS gateway has been down for the last two tries.
-        webshop.sudo().write(
-            {
-                "last_success_at": now,
-                "last_failure_at": now - timedelta(hours=1),
-                "last_error": dead.error_message,
-            }
-        )
-        wms.sudo().write(
-            {
-                "last_success_at": now - timedelta(hours=3),
-                "last_failure_at": now,
-                "last_error": failed.error_message[:250],
-                "consecutive_failures": 2,
-            }
-        )
-        return messages

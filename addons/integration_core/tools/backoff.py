@@ -1,7 +1,7 @@
 """Retry timing: exponential backoff with full jitter, and Retry-After parsing."""
 
 import random
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
 
 
@@ -13,6 +13,25 @@ def retry_delay(attempt, base=10.0, cap=3600.0, rng=random.random):
     """
     step = min(cap, base * (2 ** max(0, attempt - 1)))
     return step / 2 + rng() * step / 2
+
+
+def retry_at(now, attempt, base, retry_after=None, rng=random.random):
+    """When attempt number `attempt` + 1 is due: after retry_delay(), or after the remote's
+    Retry-After (seconds) when it asked for longer. The queue's one retry timing."""
+    delay = retry_delay(attempt, base=base, rng=rng)
+    if retry_after is not None:
+        delay = max(delay, retry_after)
+    return now + timedelta(seconds=delay)
+
+
+def pause_seconds(retry_afters):
+    """How long a connector pauses after rate-limited answers with these Retry-After values
+    (None: not given): the longest asked, at least one second for those without one.
+
+    >>> pause_seconds([None, 30.0]), pause_seconds([None])
+    (30.0, 1.0)
+    """
+    return max(r or 1.0 for r in retry_afters)
 
 
 def parse_retry_after(value, now=None):

@@ -1,18 +1,39 @@
-"""HTTP delivery of one request and the classification of what came back.
+"""How messages travel to a remote, behind one interface, and what came back.
 
-Everything a queue needs to decide retry or dead letter, in business words: the category
-(auth, rate limited, remote error, timeout, network, rejected), the status, the Retry-After
-the remote asked for, an excerpt of its answer and the latency.
+A :class:`Transport` is opened for a delivery run, sends groups of envelopes and is closed;
+:class:`HttpTransport` posts JSON (one message per request, or a batch), amqp.AmqpTransport
+publishes to a broker. Each owns its connections (keep-alive sessions, publishers, kept per
+process and connector) and its rate limit; the connector model gives the configuration and
+the credentials.
+
+Every attempt comes back as an :class:`Outcome`, everything the queue needs to decide retry or
+dead letter in business words: the category (auth, rate limited, remote error, timeout,
+network, rejected), the status, the Retry-After the remote asked for, an excerpt of its answer
+and the latency.
 """
 
+import base64
+import json
+import threading
 import time
+import uuid
 from dataclasses import dataclass
 
 import requests
 
 from .backoff import parse_retry_after
+from .ratelimit import TokenBucket
 
 EXCERPT = 500
+# Categories that say the remote is unwell or asks us to wait: the rest of a run's messages to
+# that connector go back to the queue untried instead of hammering it.
+RESTING_CATEGORIES = frozenset({"rate_limited", "network", "timeout"})
+
+# Per-process state shared by the cron threads of one Odoo process: HTTP sessions (keep-alive)
+# and rate-limit buckets, keyed by connector id. Small and bounded by the number of connectors.
+_LOCK = threading.Lock()
+_SESSIONS = {}
+_BUCKETS = {}
 
 
 @dataclass
@@ -97,4 +118,228 @@ def _outcome(response, start):
         latency_ms=latency_ms,
         excerpt=excerpt,
         permanent=permanent,
+    )
+
+
+def tells_to_rest(outcome):
+    """True when the remote went unwell or asked us to wait: stop sending to it for now."""
+    return not outcome.ok and outcome.category in RESTING_CATEGORIES
+
+
+def dumps(value):
+    """Compact, stable JSON bytes for bodies and signatures."""
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str).encode()
+
+
+def session_of(key):
+    """This process's keep-alive HTTP session for connector `key`."""
+    with _LOCK:
+        session = _SESSIONS.get(key)
+        if session is None:
+            session = _SESSIONS[key] = requests.Session()
+        return session
+
+
+def bucket_of(key, rate):
+    """This process's token bucket for connector `key` at `rate` requests/s; None at 0."""
+    if not rate:
+        return None
+    with _LOCK:
+        bucket = _BUCKETS.get(key)
+        if bucket is None or bucket.rate != rate:
+            bucket = _BUCKETS[key] = TokenBucket(rate)
+        return bucket
+
+
+class AuthError(Exception):
+    """The request cannot be authenticated (no secret, key problem, no token); the message
+    says why, in words."""
+
+
+class TokenError(AuthError):
+    """The OAuth2 token endpoint gave no token: `reason` is unreachable, refused or
+    no_token; `detail` the exception or HTTP status."""
+
+    def __init__(self, reason, detail=None):
+        super().__init__(f"OAuth2 token: {reason} ({detail})")
+        self.reason, self.detail = reason, detail
+
+
+def request_token(session, url, client_id, client_secret, scope, timeout):
+    """(access token, seconds it lives) from an OAuth2 client-credentials endpoint; raises
+    TokenError."""
+    basic = base64.b64encode(f"{client_id}:{client_secret}".encode()).decode()
+    data = {"grant_type": "client_credentials"}
+    if scope:
+        data["scope"] = scope
+    try:
+        response = session.post(
+            url, data=data, headers={"Authorization": f"Basic {basic}"}, timeout=timeout
+        )
+    except requests.RequestException as exc:
+        raise TokenError("unreachable", exc) from exc
+    if response.status_code != 200:
+        raise TokenError("refused", response.status_code)
+    try:
+        answer = response.json()
+        return answer["access_token"], int(answer.get("expires_in") or 3600)
+    except (ValueError, KeyError, TypeError) as exc:
+        raise TokenError("no_token", exc) from exc
+
+
+class Transport:
+    """One way to a remote. ``send(items)`` takes [(envelope, queued at)] and returns one
+    Outcome per item tried, in order: fewer than items when it stopped early (the remote went
+    unwell or the connection was lost), the rest were not tried. Never raises."""
+
+    def open(self):
+        return self
+
+    def send(self, items, single=False):
+        raise NotImplementedError
+
+    def close(self):
+        """Connections stay open for the next run of this process (see each transport)."""
+
+    def __enter__(self):
+        return self.open()
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+@dataclass(frozen=True)
+class HttpSettings:
+    key: int  # the connector's id: its session and bucket in this process
+    base_url: str
+    delivery_path: str
+    batch_path: str | None
+    batch_size: int
+    timeout: float
+    rate_limit: float = 0.0
+    renews_token: bool = False  # OAuth2: a 401 fetches a new token once and tries again
+
+
+class HttpTransport(Transport):
+    """JSON over HTTP(S): one message per request to the delivery path, or groups of the batch
+    size to the batch path. `authenticate(body, force_new_token)` gives the headers that
+    authenticate one request (raises AuthError); `missing_error` is the sentence recorded
+    when a batch answer does not mention a message."""
+
+    def __init__(
+        self, settings, authenticate, missing_error="The batch answer did not mention this message."
+    ):
+        self.settings = settings
+        self.authenticate = authenticate
+        self.missing_error = missing_error
+
+    @property
+    def session(self):
+        return session_of(self.settings.key)
+
+    def url(self, path):
+        return (self.settings.base_url or "").rstrip("/") + "/" + (path or "").lstrip("/")
+
+    def send(self, items, single=False):
+        settings = self.settings
+        batched = not single and settings.batch_size > 1 and settings.batch_path
+        chunk = 1 if single else max(1, settings.batch_size)
+        outcomes = []
+        for start in range(0, len(items), chunk):
+            group = items[start : start + chunk]
+            got = self._send_batch(group) if batched else self._send_each(group)
+            outcomes += got
+            if len(got) < len(group) or tells_to_rest(got[-1]):
+                break
+        return outcomes
+
+    def _send_each(self, items):
+        outcomes = []
+        for envelope, _queued_at in items:
+            headers = {
+                "Idempotency-Key": envelope["idempotency_key"],
+                "X-Event-Type": envelope["event_type"],
+            }
+            outcome = self.post(self.settings.delivery_path, dumps(envelope), headers)
+            outcomes.append(outcome)
+            if tells_to_rest(outcome):
+                break  # do not keep hammering: the rest goes back to the queue
+        return outcomes
+
+    def _send_batch(self, items):
+        """One request for the group; per-message outcomes from the remote's answer."""
+        keys = [envelope["idempotency_key"] for envelope, _queued_at in items]
+        body = dumps({"messages": [envelope for envelope, _queued_at in items]})
+        batch_key = "batch-" + uuid.uuid5(uuid.NAMESPACE_URL, ",".join(keys)).hex
+        outcome = self.post(self.settings.batch_path, body, {"Idempotency-Key": batch_key})
+        return batch_outcomes(keys, outcome, self.missing_error)
+
+    def post(self, path, body, extra_headers):
+        """POST body to path, authenticated and rate limited; an Outcome (never raises)."""
+        headers = {"Content-Type": "application/json", **extra_headers}
+        outcome = None
+        for force_new in (False, True):
+            try:
+                auth = self.authenticate(body, force_new)
+            except AuthError as exc:
+                return Outcome(False, category="auth", error=str(exc), permanent=False)
+            bucket = bucket_of(self.settings.key, self.settings.rate_limit)
+            if bucket:
+                bucket.acquire()
+            outcome = post(
+                self.session, self.url(path), body, {**headers, **auth}, self.settings.timeout
+            )
+            # A revoked or expired OAuth token: fetch a new one once and try again.
+            if not (outcome.status == 401 and self.settings.renews_token and not force_new):
+                break
+        return outcome
+
+    def get(self, path, headers):
+        return get(self.session, self.url(path), headers, self.settings.timeout)
+
+
+def batch_outcomes(keys, outcome, missing_error):
+    """One Outcome per idempotency key in `keys` from a batch request's `outcome`, whose body
+    answers {"results": [{"idempotency_key", "status", "error"}]}; a key the answer does not
+    mention fails with `missing_error` (retried).
+
+    >>> body = json.dumps({"results": [{"idempotency_key": "a", "status": 200},
+    ...                   {"idempotency_key": "b", "status": 422, "error": "no"}]}).encode()
+    >>> [(o.ok, o.category) for o in batch_outcomes(
+    ...     ["a", "b", "c"], Outcome(True, status=207, body=body), "?")]
+    [(True, None), (False, 'rejected'), (False, 'remote_error')]
+    """
+    if not outcome.ok:
+        return [outcome] * len(keys)
+    try:
+        answer = json.loads(outcome.body or b"{}")
+        by_key = {r["idempotency_key"]: r for r in answer.get("results", [])}
+    except (ValueError, TypeError, KeyError, AttributeError):
+        by_key = {}
+    return [_item_outcome(by_key.get(key), outcome, missing_error) for key in keys]
+
+
+def _item_outcome(item, outcome, missing_error):
+    latency = outcome.latency_ms
+    if item is None:
+        return Outcome(
+            False,
+            status=outcome.status,
+            category="remote_error",
+            error=missing_error,
+            latency_ms=latency,
+        )
+    status = int(item.get("status") or 200)
+    if 200 <= status < 300:
+        return Outcome(True, status=status, latency_ms=latency)
+    text = str(item.get("error") or "")
+    category, permanent, error = classify(status, text)
+    return Outcome(
+        False,
+        status=status,
+        category=category,
+        error=error,
+        permanent=permanent,
+        latency_ms=latency,
+        excerpt=text[:500],
     )

@@ -1,0 +1,166 @@
+"""The queue's plain core, free of the ORM: what one delivery sends (envelopes with the
+connector's maps applied) and what becomes of a message after an attempt (the outcome
+decision), one small function per state change, as OCA queue_job's Job has set_done /
+set_failed. Retry timing lives in backoff.py alone; the models only store what is decided
+here.
+
+>>> from datetime import datetime
+>>> now = datetime(2026, 1, 1, 12, 0)
+>>> decide(Outcome(True, status=200), attempts=1, max_attempts=8, now=now).state
+'sent'
+>>> decide(Outcome(False, status=422, permanent=True), 1, 8, now).state
+'dead'
+>>> later = decide(Outcome(False, status=503, category="remote_error"), 1, 8, now, base=10)
+>>> later.state, 5 <= (later.next_attempt_at - now).total_seconds() <= 10
+('failed', True)
+>>> decide(Outcome(False, category="timeout"), 8, 8, now).state
+'dead'
+"""
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from . import backoff
+from .transport import Outcome, tells_to_rest  # noqa: F401 - the queue's words
+
+# ---------------------------------------------------------------- enqueue
+
+
+def coalesce(rows):
+    """`rows` without those a later row of the same call supersedes (same connector and
+    coalescing key): the last message for a key wins.
+
+    >>> [r["n"] for r in coalesce([
+    ...     {"n": 1, "connector_id": 1, "coalescing_key": "a"},
+    ...     {"n": 2, "connector_id": 1, "coalescing_key": None},
+    ...     {"n": 3, "connector_id": 1, "coalescing_key": "a"},
+    ...     {"n": 4, "connector_id": 2, "coalescing_key": "a"}])]
+    [2, 3, 4]
+    """
+    latest = {}
+    for index, row in enumerate(rows):
+        if row["coalescing_key"]:
+            latest[row["connector_id"], row["coalescing_key"]] = index
+    return [
+        row
+        for index, row in enumerate(rows)
+        if not row["coalescing_key"] or latest[row["connector_id"], row["coalescing_key"]] == index
+    ]
+
+
+# ---------------------------------------------------------------- envelopes
+
+
+def envelope(row):
+    """The JSON body of one delivery, before mapping, from a row of envelopes_statement():
+    (id, key, event type, domain code, schema name, schema version, created, source model,
+    source id, source version, payload)."""
+    _mid, key, event_type, domain, schema, version, created, res_model, res_id = row[:9]
+    source = None
+    if res_model:
+        source = {"model": res_model, "id": res_id or 0, "version": row[9] or False}
+    return {
+        "idempotency_key": key,
+        "event_type": event_type,
+        "domain": domain,
+        "schema": f"{schema}/v{version}" if schema else None,
+        "queued_at": created.strftime("%Y-%m-%d %H:%M:%S"),
+        "source": source,
+        "payload": row[10],
+    }
+
+
+def apply_maps(envelope, maps):
+    """The envelope with its SKU and unit translated by `maps` (sku map, unit map).
+
+    >>> env = {"payload": {"sku": "A", "uom": "Units", "quantity": 2}}
+    >>> apply_maps(env, ({"A": "EXT-A"}, {"Units": "EA"}))["payload"]
+    {'sku': 'EXT-A', 'uom': 'EA', 'quantity': 2}
+    >>> apply_maps(env, ({}, {})) is env
+    True
+    """
+    payload = envelope["payload"]
+    if not maps or not isinstance(payload, dict):
+        return envelope
+    skus, uoms = maps
+    if payload.get("sku") not in skus and payload.get("uom") not in uoms:
+        return envelope
+    payload = dict(payload)
+    if payload.get("sku") in skus:
+        payload["sku"] = skus[payload["sku"]]
+    if payload.get("uom") in uoms:
+        payload["uom"] = uoms[payload["uom"]]
+    return {**envelope, "payload": payload}
+
+
+def skus_of(envelopes):
+    """The internal references the payloads of `envelopes` ({id: envelope}) name."""
+    return {
+        sku
+        for envelope in envelopes.values()
+        if isinstance(envelope["payload"], dict)
+        and isinstance(sku := envelope["payload"].get("sku"), str)
+    }
+
+
+def unmapped_ids(envelopes, sku_map):
+    """Ids of the envelopes whose SKU has no entry in `sku_map` (mapping required).
+
+    >>> unmapped_ids({1: {"payload": {"sku": "A"}}, 2: {"payload": {"sku": "B"}}}, {"A": "x"})
+    [2]
+    """
+    return [
+        mid
+        for mid, envelope in envelopes.items()
+        if isinstance(envelope["payload"], dict)
+        and (sku := envelope["payload"].get("sku"))
+        and sku not in sku_map
+    ]
+
+
+class Bodies:
+    """What one delivery run sends for its messages: envelopes read in one query ({id:
+    envelope}), creation times ({id: datetime}) and the connector's maps, applied as each
+    body is built."""
+
+    def __init__(self, envelopes, created, maps=None):
+        self.envelopes, self.created, self.maps = envelopes, created, maps
+
+    def of(self, message_id):
+        return apply_maps(self.envelopes[message_id], self.maps)
+
+
+# ---------------------------------------------------------------- outcome decision
+
+
+@dataclass(frozen=True)
+class Decision:
+    """What becomes of a message after an attempt: state 'sent', 'failed' (retried at
+    next_attempt_at) or 'dead', with the Outcome that decided it."""
+
+    state: str
+    outcome: Outcome
+    next_attempt_at: datetime | None = None
+
+
+def set_sent(outcome):
+    return Decision("sent", outcome)
+
+
+def set_failed(outcome, attempts, now, base):
+    """Retried later: when, backoff.retry_at decides (exponential, or the remote's
+    Retry-After when it asked for longer)."""
+    return Decision("failed", outcome, backoff.retry_at(now, attempts, base, outcome.retry_after))
+
+
+def set_dead(outcome):
+    return Decision("dead", outcome)
+
+
+def decide(outcome, attempts, max_attempts, now, base=30.0):
+    """The Decision for `outcome` of attempt number `attempts` out of `max_attempts`."""
+    if outcome.ok:
+        return set_sent(outcome)
+    if outcome.permanent or attempts >= max_attempts:
+        return set_dead(outcome)
+    return set_failed(outcome, attempts, now, base)
