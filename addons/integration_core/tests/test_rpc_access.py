@@ -261,14 +261,13 @@ class TestRpcAccess(HttpCase):
         )
         event.invalidate_recordset()
         self.assertEqual(event.state, "received")
-        # (JSON-RPC: the action returns None, which XML-RPC cannot carry.)
-        answer = self.jsonrpc(
+        answer = self.xmlrpc(
             self.users["manager"],
             "integration.connector",
             "action_close_circuit",
             self.connector.ids,
         )
-        self.assertIsNone(answer)
+        self.assertIs(answer, True)
         self.connector.invalidate_recordset()
         self.assertEqual(self.connector.circuit_state, "closed")
 
