@@ -1,16 +1,27 @@
-"""JSON Schema validation of canonical payloads (Draft 2020-12), validators cached."""
+"""JSON Schema validation of canonical payloads (Draft 2020-12), validators cached.
+
+Formats are asserted, not just annotated: a "date-time" must be one that tools/dates.py reads
+(RFC 3339), the parser every handler uses, whatever optional packages are installed.
+"""
 
 import json
 from functools import lru_cache
 
-from jsonschema import Draft202012Validator
+from jsonschema import Draft202012Validator, FormatChecker
+
+from . import dates
+
+FORMAT_CHECKER = FormatChecker()
+FORMAT_CHECKER.checks("date-time")(dates.is_datetime)
+# jsonschema's messages quote the offending value: a sender's megabyte stays out of answers.
+MAX_MESSAGE = 300
 
 
 @lru_cache(maxsize=128)
 def _validator(schema_text):
     schema = json.loads(schema_text)
     Draft202012Validator.check_schema(schema)
-    return Draft202012Validator(schema)
+    return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
 def validation_errors(schema_text, payload, limit=5):
@@ -19,12 +30,18 @@ def validation_errors(schema_text, payload, limit=5):
     if validator.is_valid(payload):  # the common case, much cheaper than collecting errors
         return []
     errors = []
-    for error in sorted(validator.iter_errors(payload), key=lambda e: list(e.path)):
+    for error in sorted(validator.iter_errors(payload), key=_path_order):
         where = "/" + "/".join(str(p) for p in error.absolute_path)
-        errors.append(f"at {where}: {error.message}")
+        message = f"at {where[:100]}: {error.message}"
+        errors.append(message if len(message) <= MAX_MESSAGE else message[:MAX_MESSAGE] + "…")
         if len(errors) >= limit:
             break
     return errors
+
+
+def _path_order(error):
+    # Indexes before keys: sorting never compares an int with a str.
+    return [(isinstance(part, str), part) for part in error.path]
 
 
 def check_schema(schema_text):
