@@ -38,3 +38,36 @@ class IntegrationEventType(models.Model):
     @api.model
     def _by_code(self, code):
         return self.sudo().search([("code", "=", code)], limit=1)
+
+    def _sender_refusal(self, connector):
+        """Why ``connector`` may not send events of this type, as (error code, words), or
+        None. The one rule: the endpoint answers it as a 403, and processing refuses an event
+        with it (the system of record may have changed while the event waited)."""
+        self.ensure_one()
+        domain = self.domain_id
+        if domain not in connector.allowed_domain_ids:
+            return (
+                "domain_not_allowed",
+                self.env._(
+                    "%(connector)s is not allowed to send %(domain)s data.",
+                    connector=connector.name,
+                    domain=domain.name,
+                ),
+            )
+        if domain.owner_connector_id != connector:
+            return (
+                "not_system_of_record",
+                self.env._(
+                    "%(connector)s is not the system of record for %(domain)s data (%(owner)s "
+                    "is), so Odoo does not accept changes to it from %(connector)s.",
+                    connector=connector.name,
+                    domain=domain.name,
+                    owner=domain.owner_connector_id.name or "Odoo",
+                ),
+            )
+        return None
+
+    def _payload_errors(self, payload):
+        """What is wrong with a payload of this type (formats included), [] when nothing."""
+        self.ensure_one()
+        return self.schema_id._errors(payload)

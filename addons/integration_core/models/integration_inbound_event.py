@@ -5,6 +5,8 @@ import logging
 import traceback
 from datetime import timedelta
 
+from markupsafe import Markup
+
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
@@ -36,12 +38,8 @@ class IntegrationInboundEvent(models.Model):
     """An event received from an external system (WMS, pricing or promotion engine): stored
     first, then processed by a Scheduled Action with retries and dead letters.
 
-    Domain addons handle event types by adding a method to this model, named after the
-    event type with dots as underscores: ``_handle_inbound_stock_adjusted(self)`` handles
-    ``stock.adjusted``. The method receives one event (``self``), reads ``self.payload`` and
-    ``self.connector_id``, applies it idempotently and returns a short result text (or
-    None). It raises ``InboundRefused`` for a business refusal (dead at once), ``UserError``
-    or ``ValidationError`` for invalid content (dead at once), anything else to be retried.
+    Domain addons handle event types by declaring a handler method in
+    ``_get_inbound_handlers``; it receives events already validated and ownership-checked.
     """
 
     _name = "integration.inbound.event"
@@ -315,41 +313,60 @@ class IntegrationInboundEvent(models.Model):
         Message._queue_commit()
         return len(events)
 
+    @api.model
+    def _get_inbound_handlers(self):
+        """{event type code: name of the method that applies such events}. An addon that
+        handles an event type adds its own::
+
+            return {**super()._get_inbound_handlers(), "stock.adjusted": "_handle_inbound_stock_adjusted"}
+
+        The method receives one event (``self``) whose connector may send it and whose
+        payload matches the event type's schema (``_handler`` checks both, for every
+        handler). It applies the event idempotently and returns a short result text (or
+        None). It raises ``InboundRefused`` for a business refusal (dead at once),
+        ``UserError`` or ``ValidationError`` for invalid content (dead at once), anything
+        else to be retried."""
+        return {}
+
+    def _handler(self):
+        """This event's handler, bound to it, once the rules of the endpoint hold again (they
+        may have changed while the event waited); InboundRefused when they do not."""
+        self.ensure_one()
+        event_type = self.env["integration.event.type"]._by_code(self.event_type)
+        method = self._get_inbound_handlers().get(self.event_type)
+        if not event_type or not method:
+            raise InboundRefused(
+                self.env._("No handler is installed for event type %s.", self.event_type),
+                category="unknown_event",
+            )
+        refusal = event_type._sender_refusal(self.connector_id)
+        if refusal:
+            raise InboundRefused(refusal[1], category="ownership")
+        errors = event_type._payload_errors(self.payload)
+        if errors:
+            raise InboundRefused(
+                self.env._(
+                    "The payload does not match schema %(schema)s: %(errors)s",
+                    schema=event_type.schema_id.display_name,
+                    errors="; ".join(errors),
+                ),
+                category="validation",
+            )
+        return getattr(self, method)
+
     def _process(self):
         """Run the handler of each event; record the outcome on it."""
         for event in self:
-            handler = getattr(event, "_handle_inbound_" + event.event_type.replace(".", "_"), None)
             event.attempts += 1
-            if handler is None:
-                event._die(
-                    "unknown_event",
-                    self.env._("No handler is installed for event type %s.", event.event_type),
-                )
-                continue
             try:
                 with self.env.cr.savepoint():
-                    result = handler()
+                    result = event._handler()()
             except InboundRefused as exc:
                 event._die(exc.category, str(exc))
             except (UserError, ValidationError) as exc:
                 event._die("validation", str(exc.args[0] if exc.args else exc))
             except Exception as exc:  # noqa: BLE001 - anything else is retried, then dead
-                _logger.warning("Inbound event %s failed: %s", event.id, exc)
-                message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
-                if event.attempts >= event.connector_id.max_attempts:
-                    event._die("processing", message)
-                else:
-                    delay = backoff.retry_delay(
-                        event.attempts, base=event.connector_id.retry_base_delay
-                    )
-                    event.write(
-                        {
-                            "state": "failed",
-                            "error_category": "processing",
-                            "error_message": message,
-                            "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
-                        }
-                    )
+                event._fail(exc)
             else:
                 event.write(
                     {
@@ -361,7 +378,25 @@ class IntegrationInboundEvent(models.Model):
                     }
                 )
 
+    def _fail(self, exc):
+        """An unexpected error: retried later with backoff, dead after the last attempt."""
+        _logger.warning("Inbound event %s failed: %s", self.id, exc)
+        message = f"{type(exc).__name__}: {exc}\n{traceback.format_exc(limit=3)}"
+        if self.attempts >= self.connector_id.max_attempts:
+            self._die("processing", message)
+            return
+        delay = backoff.retry_delay(self.attempts, base=self.connector_id.retry_base_delay)
+        self.write(
+            {
+                "state": "failed",
+                "error_category": "processing",
+                "error_message": message,
+                "next_attempt_at": fields.Datetime.now() + timedelta(seconds=delay),
+            }
+        )
+
     def _die(self, category, message):
+        self.ensure_one()
         self.write(
             {
                 "state": "dead",
@@ -370,14 +405,52 @@ class IntegrationInboundEvent(models.Model):
                 "error_message": message,
             }
         )
+        self._notify_failure()
+
+    def _notify_failure(self):
+        """Tell the connector's responsible with ONE open to-do per connector and kind of
+        failure (event type and error category), its count and last reason kept up to date:
+        a sender cannot flood anyone. The sender's words are escaped, never HTML."""
         user = self.connector_id.responsible_user_id
-        if user:
-            self.activity_schedule(
-                "mail.mail_activity_data_todo",
-                summary=self.env._("Inbound event refused: %s", self.display_name),
-                note=message,
-                user_id=user.id,
-            )
+        if not user:
+            return
+        todo = self.env.ref("mail.mail_activity_data_todo")
+        same_kind = [
+            ("connector_id", "=", self.connector_id.id),
+            ("event_type", "=", self.event_type),
+            ("error_category", "=", self.error_category),
+            ("state", "=", "dead"),
+        ]
+        Events = self.sudo()
+        holder = Events.search(
+            same_kind
+            + [
+                (
+                    "activity_ids",
+                    "any",
+                    [("activity_type_id", "=", todo.id), ("user_id", "=", user.id)],
+                )
+            ],
+            limit=1,
+        )
+        kind = dict(self._fields["error_category"]._description_selection(self.env))
+        values = {
+            "summary": self.env._(
+                "%(count)s failed %(type)s events: %(kind)s",
+                count=Events.search_count(same_kind),
+                type=self.event_type,
+                kind=kind.get(self.error_category, self.error_category),
+            ),
+            "note": Markup("<p>%s</p><p>%s</p>")
+            % (self.env._("Last one: %s", self.display_name), self.error_message or ""),
+        }
+        activity = holder.activity_ids.filtered(
+            lambda a: a.activity_type_id == todo and a.user_id == user
+        )[:1]
+        if activity:
+            activity.write(values)
+        else:
+            self.activity_schedule("mail.mail_activity_data_todo", user_id=user.id, **values)
 
     def action_retry(self):
         """Process these dead or failed events again now. For Integration Users who may read

@@ -1,10 +1,9 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import UTC, datetime
-
-from odoo import Command, models
+from odoo import Command, api, models
 
 from odoo.addons.integration_core.models.integration_inbound_event import InboundRefused
+from odoo.addons.integration_core.tools import dates
 from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 REWARD_TYPES = ("discount", "product")
@@ -15,35 +14,23 @@ APPLICABILITIES = ("order", "cheapest", "specific")
 class IntegrationInboundEvent(models.Model):
     _inherit = "integration.inbound.event"
 
-    def _handle_inbound_promotion_proposed(self):
-        """A campaign from the promotion engine: becomes a program waiting for approval.
+    @api.model
+    def _get_inbound_handlers(self):
+        return {
+            **super()._get_inbound_handlers(),
+            "promotion.proposed": "_handle_inbound_promotion_proposed",
+        }
 
-        Accepted only from the connector that owns the promotion domain. The payload is the
-        canonical promotion (schema "promotion" v1); ``program_id`` is the engine's id of the
-        campaign and ``version`` its version: an older or repeated version changes nothing.
+    def _handle_inbound_promotion_proposed(self):
+        """A campaign from the promotion engine that owns promotions: becomes a program
+        waiting for approval.
+
+        The payload is the canonical promotion (schema "promotion" v1, validated);
+        ``program_id`` is the engine's id of the campaign and ``version`` its version: an
+        older or repeated version changes nothing.
         """
         self.ensure_one()
-        domain = self.env.ref("integration_core.domain_promotion")
-        if domain.owner_connector_id != self.connector_id:
-            raise InboundRefused(
-                self.env._(
-                    "%(connector)s does not own promotions (system of record: %(owner)s): "
-                    "its campaigns are refused.",
-                    connector=self.connector_id.display_name,
-                    owner=domain.owner_connector_id.display_name or self.env._("Odoo"),
-                ),
-                category="ownership",
-            )
-        payload = self.payload or {}
-        errors = self.env["integration.schema"]._lookup(("promotion", 1))._errors(payload)
-        if errors:
-            raise InboundRefused(
-                self.env._(
-                    "The campaign does not match schema promotion v1: %s",
-                    "; ".join(str(e) for e in errors[:5]),
-                ),
-                category="validation",
-            )
+        payload = self.payload
         Program = self.env["loyalty.program"].sudo().with_context(active_test=False)
         ref = f"{self.connector_id.code}:{payload['program_id']}"
         existing = Program.search([("external_ref", "=", ref)], limit=1)
@@ -64,31 +51,7 @@ class IntegrationInboundEvent(models.Model):
                 self.env._("Unknown SKUs in the campaign: %s", ", ".join(missing)),
                 category="mapping",
             )
-        rewards = [self._promotion_reward_vals(r, by_sku) for r in payload.get("rewards") or []]
-        if not rewards:
-            raise InboundRefused(self.env._("The campaign has no reward."), category="validation")
-        rule_vals = {
-            "mode": "with_code" if payload.get("code") else "auto",
-            "code": payload.get("code") or False,
-            "minimum_qty": (payload.get("rules") or [{}])[0].get("minimum_qty", 1),
-            "minimum_amount": (payload.get("rules") or [{}])[0].get("minimum_amount", 0.0),
-            "product_ids": [Command.set([by_sku[s].id for s in payload.get("skus") or []])],
-        }
-        program_type = payload.get("program_type") or "promotion"
-        if program_type not in dict(Program._fields["program_type"].selection):
-            raise InboundRefused(
-                self.env._("Unknown program type %s.", program_type), category="validation"
-            )
-        vals = {
-            "name": payload["name"],
-            "program_type": program_type,
-            "trigger": "with_code" if payload.get("code") else "auto",
-            "combinable": bool(payload.get("combinable")),
-            "release_at": _naive(payload.get("starts_at")),
-            "expire_at": _naive(payload.get("ends_at")),
-            "rule_ids": [Command.clear(), Command.create(rule_vals)],
-            "reward_ids": [Command.clear()] + [Command.create(r) for r in rewards],
-        }
+        program_type, vals = self._promotion_program_vals(payload, by_sku)
         if existing:
             if existing.release_state in ("expired", "cancelled"):
                 existing.action_draft()
@@ -113,6 +76,35 @@ class IntegrationInboundEvent(models.Model):
             program=program.display_name,
             version=payload["version"],
         )
+
+    def _promotion_program_vals(self, payload, by_sku):
+        """(program type, loyalty.program values) of a campaign whose SKUs are all known."""
+        rewards = [self._promotion_reward_vals(r, by_sku) for r in payload.get("rewards") or []]
+        if not rewards:
+            raise InboundRefused(self.env._("The campaign has no reward."), category="validation")
+        rule = (payload.get("rules") or [{}])[0]
+        rule_vals = {
+            "mode": "with_code" if payload.get("code") else "auto",
+            "code": payload.get("code") or False,
+            "minimum_qty": rule.get("minimum_qty", 1),
+            "minimum_amount": rule.get("minimum_amount", 0.0),
+            "product_ids": [Command.set([by_sku[s].id for s in payload.get("skus") or []])],
+        }
+        program_type = payload.get("program_type") or "promotion"
+        if program_type not in dict(self.env["loyalty.program"]._fields["program_type"].selection):
+            raise InboundRefused(
+                self.env._("Unknown program type %s.", program_type), category="validation"
+            )
+        return program_type, {
+            "name": payload["name"],
+            "program_type": program_type,
+            "trigger": "with_code" if payload.get("code") else "auto",
+            "combinable": bool(payload.get("combinable")),
+            "release_at": dates.to_naive_utc(payload.get("starts_at")) or False,
+            "expire_at": dates.to_naive_utc(payload.get("ends_at")) or False,
+            "rule_ids": [Command.clear(), Command.create(rule_vals)],
+            "reward_ids": [Command.clear()] + [Command.create(r) for r in rewards],
+        }
 
     def _promotion_reward_vals(self, reward, by_sku):
         reward_type = reward.get("reward_type", "discount")
@@ -161,13 +153,3 @@ class IntegrationInboundEvent(models.Model):
                 Command.set([by_sku[s].id for s in reward.get("discount_skus") or []])
             ]
         return vals
-
-
-def _naive(value):
-    """ISO date-time from a channel (UTC) to Odoo's naive UTC datetime, or False."""
-    if not value:
-        return False
-    moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if moment.tzinfo:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment

@@ -1,90 +1,32 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from datetime import datetime
-
-from odoo import models
-from odoo.exceptions import ValidationError
+from odoo import api, models
 from odoo.tools import SQL, float_compare
 
 from odoo.addons.integration_core.models.integration_inbound_event import InboundRefused
+from odoo.addons.integration_core.tools import dates
 
 
 class IntegrationInboundEvent(models.Model):
     _inherit = "integration.inbound.event"
 
+    @api.model
+    def _get_inbound_handlers(self):
+        return {
+            **super()._get_inbound_handlers(),
+            "stock.adjusted": "_handle_inbound_stock_adjusted",
+        }
+
     def _handle_inbound_stock_adjusted(self):
         """A WMS that owns stock reports the absolute quantity of a SKU in a warehouse:
-        payload {sku, warehouse (code), quantity, event_time (ISO 8601)}. The quantity of the
-        warehouse's stock location is set to it through an inventory adjustment. Applying the
-        same event twice changes nothing; an event older than the last applied one for the same
-        SKU and warehouse is ignored. Refused when Odoo owns stock."""
+        payload (schema "stock_adjustment", validated) {sku, warehouse (code), quantity,
+        event_time (RFC 3339)}. The quantity of the warehouse's stock location is set to it
+        through an inventory adjustment. Applying the same event twice changes nothing; an
+        event older than the last applied one for the same SKU and warehouse is ignored."""
         self.ensure_one()
-        domain = self.env.ref("integration_core.domain_stock")
-        owner = domain.owner_connector_id
-        if not owner:
-            raise InboundRefused(
-                self.env._(
-                    "Odoo is the system of record for stock: %s may not set stock quantities.",
-                    self.connector_id.name,
-                ),
-                category="ownership",
-            )
-        if owner != self.connector_id:
-            raise InboundRefused(
-                self.env._(
-                    "%(owner)s owns stock, not %(sender)s: the adjustment is refused.",
-                    owner=owner.name,
-                    sender=self.connector_id.name,
-                ),
-                category="ownership",
-            )
-        payload = self.payload if isinstance(self.payload, dict) else {}
-        sku = payload.get("sku")
-        code = payload.get("warehouse")
-        quantity = payload.get("quantity")
-        event_time = payload.get("event_time")
-        if not sku or not isinstance(sku, str) or not code or not isinstance(code, str):
-            raise ValidationError(
-                self.env._("A stock adjustment needs a sku and a warehouse code.")
-            )
-        if isinstance(quantity, bool) or not isinstance(quantity, (int, float)) or quantity < 0:
-            raise ValidationError(
-                self.env._(
-                    "The quantity of %(sku)s must be a number of at least 0, not %(q)r.",
-                    sku=sku,
-                    q=quantity,
-                )
-            )
-        if event_time is not None:
-            try:
-                datetime.fromisoformat(str(event_time).replace("Z", "+00:00"))
-            except ValueError as exc:
-                raise ValidationError(
-                    self.env._("The event time %r is not an ISO 8601 date and time.", event_time)
-                ) from exc
-        # The WMS's SKU, through the connector's product mappings.
-        product = self.connector_id._products_for_external_skus([sku]).get(sku)
-        if not product:
-            raise InboundRefused(
-                self.env._(
-                    "No product is known as %(sku)s for %(connector)s (map it on the connector).",
-                    sku=sku,
-                    connector=self.connector_id.name,
-                ),
-                category="mapping",
-            )
-        if not product.is_storable:
-            raise InboundRefused(
-                self.env._("Product %s is not tracked in stock.", sku), category="mapping"
-            )
-        warehouse = self.env["stock.warehouse"].search(
-            [("code", "=", code), ("company_id", "=", self.company_id.id or self.env.company.id)],
-            limit=1,
-        )
-        if not warehouse:
-            raise InboundRefused(
-                self.env._("No warehouse has the code %s.", code), category="mapping"
-            )
+        sku, code = self.payload["sku"], self.payload["warehouse"]
+        quantity, event_time = self.payload["quantity"], self.payload.get("event_time")
+        product, warehouse = self._stock_adjustment_target(sku, code)
         if event_time and self._newer_adjustment_applied(sku, code, event_time):
             return self.env._(
                 "Older than the last applied adjustment of %(sku)s in %(wh)s: ignored.",
@@ -118,6 +60,33 @@ class IntegrationInboundEvent(models.Model):
             new=quantity,
         )
 
+    def _stock_adjustment_target(self, sku, code):
+        """(product, warehouse) an adjustment names; InboundRefused (mapping) when unknown."""
+        # The WMS's SKU, through the connector's product mappings.
+        product = self.connector_id._products_for_external_skus([sku]).get(sku)
+        if not product:
+            raise InboundRefused(
+                self.env._(
+                    "No product is known as %(sku)s for %(connector)s (map it on the connector).",
+                    sku=sku,
+                    connector=self.connector_id.name,
+                ),
+                category="mapping",
+            )
+        if not product.is_storable:
+            raise InboundRefused(
+                self.env._("Product %s is not tracked in stock.", sku), category="mapping"
+            )
+        warehouse = self.env["stock.warehouse"].search(
+            [("code", "=", code), ("company_id", "=", self.company_id.id or self.env.company.id)],
+            limit=1,
+        )
+        if not warehouse:
+            raise InboundRefused(
+                self.env._("No warehouse has the code %s.", code), category="mapping"
+            )
+        return product, warehouse
+
     def _newer_adjustment_applied(self, sku, code, event_time):
         self.env.cr.execute(
             SQL(
@@ -125,13 +94,13 @@ class IntegrationInboundEvent(models.Model):
                 SELECT 1 FROM integration_inbound_event
                  WHERE event_type = 'stock.adjusted' AND state = 'done' AND id != %(id)s
                    AND payload->>'sku' = %(sku)s AND payload->>'warehouse' = %(wh)s
-                   AND (payload->>'event_time')::timestamptz > %(time)s::timestamptz
+                   AND (payload->>'event_time')::timestamptz > %(time)s
                  LIMIT 1
                 """,
                 id=self.id,
                 sku=sku,
                 wh=code,
-                time=event_time,
+                time=dates.parse(event_time),
             )
         )
         return bool(self.env.cr.fetchone())

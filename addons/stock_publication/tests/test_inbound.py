@@ -122,12 +122,12 @@ class TestInventoryAuthority(StockPublicationCase):
         self.own_stock(self.wms)
         cases = [
             ({"warehouse": "TN1", "quantity": 5}, "validation", "sku"),
-            ({"sku": "TST-0", "warehouse": "TN1", "quantity": -1}, "validation", "at least 0"),
+            ({"sku": "TST-0", "warehouse": "TN1", "quantity": -1}, "validation", "minimum of 0"),
             ({"sku": "TST-0", "warehouse": "TN1", "quantity": "5"}, "validation", "number"),
             (
                 {"sku": "TST-0", "warehouse": "TN1", "quantity": 5, "event_time": "yesterday"},
                 "validation",
-                "ISO 8601",
+                "is not a 'date-time'",
             ),
             ({"sku": "NOPE-404", "warehouse": "TN1", "quantity": 5}, "mapping", "NOPE-404"),
             ({"sku": "TST-0", "warehouse": "ZZZ", "quantity": 5}, "mapping", "ZZZ"),
@@ -138,6 +138,22 @@ class TestInventoryAuthority(StockPublicationCase):
                 self.assertEqual((event.state, event.error_category), ("dead", category))
                 self.assertIn(text, event.error_message)
         self.assertEqual(self.qty(self.p1, self.wh1), 0)
+
+    def test_sender_text_is_escaped_in_the_activity_note(self):
+        self.own_stock(self.wms)
+        sku = "<b>NOPE</b><img src=x onerror=alert(1)>"
+        event = self.event({"sku": sku, "warehouse": "TN1", "quantity": 5})
+        self.assertEqual((event.state, event.error_category), ("dead", "mapping"))
+        note = str(event.activity_ids.note)
+        self.assertIn("&lt;b&gt;NOPE&lt;/b&gt;&lt;img src=x onerror=alert(1)&gt;", note)
+        self.assertNotIn("<b>", note)
+        self.assertNotIn("<img", note)
+        # Four more of the same kind: still one activity, counting them.
+        for _i in range(4):
+            self.event({"sku": sku, "warehouse": "TN1", "quantity": 5})
+        activities = self.Event.search([("connector_id", "=", self.wms.id)]).activity_ids
+        self.assertEqual(len(activities), 1)
+        self.assertIn("5 failed stock.adjusted events: Mapping missing", activities.summary)
 
     def test_channel_of_the_owner_is_not_published_to(self):
         self.own_stock(self.connector)
