@@ -1,7 +1,10 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hmac
 import json
 import logging
+import re
+import secrets
 import traceback
 from datetime import timedelta
 
@@ -9,11 +12,21 @@ from markupsafe import Markup
 
 from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
-from odoo.tools import SQL
+from odoo.tools import SQL, config
 
-from ..tools import backoff
+from ..tools import backoff, signing, strict_json
+from ..tools.crypto import SecretKeyError
 
 _logger = logging.getLogger(__name__)
+_security_logger = logging.getLogger("odoo.addons.integration_core.inbound.security")
+
+# application/json, optionally with charset=utf-8: the only body the endpoint reads.
+JSON_CONTENT_TYPE = re.compile(
+    r'application/json(\s*;\s*charset\s*=\s*("utf-8"|utf-8))?\s*', re.IGNORECASE
+)
+# Stands in for the secret of a connector that does not exist or has none, so that refusing
+# it takes as long as refusing a wrong signature.
+_NOBODY_SECRET = secrets.token_hex(32)
 
 INBOUND_STATES = [
     ("received", "Received"),
@@ -23,6 +36,23 @@ INBOUND_STATES = [
     ("dead", "Dead letter"),
     ("cancelled", "Cancelled"),
 ]
+
+
+class InboundRefusal(Exception):
+    """A request refused at the door: nothing is stored. ``error`` is the stable code senders
+    program against, ``message`` the words for people; ``reason`` goes to the security log
+    only (a 401 says nothing more than "unauthorized" to the sender)."""
+
+    def __init__(self, status, error, message, details=None, headers=None, reason=None):
+        super().__init__(message)
+        self.status, self.error, self.message = status, error, message
+        self.details, self.headers, self.reason = details, headers or {}, reason
+
+    def answer(self):
+        body = {"error": self.error, "message": self.message}
+        if self.details is not None:
+            body["details"] = self.details
+        return self.status, body, self.headers
 
 
 class InboundRefused(Exception):
@@ -38,7 +68,8 @@ class IntegrationInboundEvent(models.Model):
     """An event received from an external system (WMS, pricing or promotion engine): stored
     first, then processed by a Scheduled Action with retries and dead letters.
 
-    Domain addons handle event types by declaring a handler method in
+    Requests are checked and stored by ``_receive_request`` (the controller hands them over
+    as they come). Domain addons handle event types by declaring a handler method in
     ``_get_inbound_handlers``; it receives events already validated and ownership-checked.
     """
 
@@ -99,6 +130,220 @@ class IntegrationInboundEvent(models.Model):
             event.display_name = f"{event.connector_id.name or ''} → {event.event_type or ''}"
 
     # ------------------------------------------------------------------ receiving
+
+    @api.model
+    def _receive_request(self, code, method, headers, read_body, remote_addr=None):
+        """Check one request to /integration/<code>/events and store its event.
+
+        ``headers`` is a mapping, ``read_body(limit)`` returns the body as bytes or None when
+        it is longer than limit. Returns (status, JSON body, headers). The checks run in the
+        order the API documents, one method each; a refusal is a JSON 4xx that writes nothing
+        but a line in the security log: 405 method_not_allowed, 413 body_too_large,
+        415 unsupported_media_type, 401 unauthorized, 423 connector_frozen, 400 invalid_json,
+        422 invalid_envelope, 422 unknown_event_type, 403 domain_not_allowed,
+        403 not_system_of_record, 422 invalid_payload. Accepted: 202, or 200 for an event id
+        already received (nothing changes)."""
+        try:
+            status, body = self._accept_request(code, method, headers, read_body)
+        except InboundRefusal as refusal:
+            _security_logger.warning(
+                "Inbound event refused (%s %s) for connector %r from %s: %s%s",
+                refusal.status,
+                refusal.error,
+                code[:100],
+                remote_addr,
+                refusal.message,
+                f" ({refusal.reason})" if refusal.reason else "",
+            )
+            return refusal.answer()
+        return status, body, {}
+
+    @api.model
+    def _accept_request(self, code, method, headers, read_body):
+        self._check_method(method)
+        body = self._read_limited_body(read_body)
+        self._check_content_type(headers.get("Content-Type"))
+        connector = self._authenticate(code, headers, body)
+        self._check_not_frozen(connector)
+        envelope = self._parse_envelope(body)
+        event_type = self._event_type_of(envelope)
+        self._check_sender(connector, event_type)
+        self._check_payload(event_type, envelope["payload"])
+        return self._store(connector, event_type, envelope)
+
+    @api.model
+    def _check_method(self, method):
+        if method != "POST":
+            raise InboundRefusal(
+                405,
+                "method_not_allowed",
+                self.env._("Send events with POST."),
+                headers={"Allow": "POST"},
+            )
+
+    @api.model
+    def _read_limited_body(self, read_body):
+        limit = int(config.get("integration_inbound_max_body_bytes") or 1048576)
+        body = read_body(limit)
+        if body is None:
+            raise InboundRefusal(
+                413, "body_too_large", self.env._("The body is over %s bytes.", limit)
+            )
+        return body
+
+    @api.model
+    def _check_content_type(self, content_type):
+        if not JSON_CONTENT_TYPE.fullmatch(content_type or ""):
+            raise InboundRefusal(
+                415,
+                "unsupported_media_type",
+                self.env._("Send the event as JSON in UTF-8, Content-Type: application/json."),
+            )
+
+    @api.model
+    def _authenticate(self, code, headers, body):
+        """The connector that signed this request. Whatever fails (no such connector, a code
+        no connector can have, inbound events disabled, no secret, a wrong signature or token,
+        a stale timestamp), the answer is the same: it must not tell who exists."""
+        connector = self._inbound_connector(code)
+        secret = self._inbound_secret(connector) if connector else None
+        # Checked even with no connector or no secret (with a secret nobody has): refusing
+        # an unknown code takes as long as refusing a wrong signature.
+        reason = self._credentials_refusal(
+            connector.inbound_auth or "hmac", secret or _NOBODY_SECRET, headers, body
+        )
+        if not connector:
+            reason = "no connector with this code accepts inbound events"
+        elif not secret:
+            reason = "the connector has no usable inbound secret"
+        if reason:
+            raise InboundRefusal(
+                401,
+                "unauthorized",
+                self.env._(
+                    "Authentication failed: check the connector code in the URL, the "
+                    "signature or token, and the clock."
+                ),
+                reason=reason,
+            )
+        return connector
+
+    @api.model
+    def _inbound_connector(self, code):
+        Connector = self.env["integration.connector"].sudo()
+        # A code with NUL or control characters cannot exist (and PostgreSQL refuses NUL).
+        if not code or len(code) > 100 or not code.isprintable():
+            return Connector
+        connectors = Connector.search(
+            [("code", "=", code), ("inbound_enabled", "=", True)], limit=2
+        )
+        return connectors if len(connectors) == 1 else Connector
+
+    @api.model
+    def _inbound_secret(self, connector):
+        try:
+            return connector._get_inbound_secret()
+        except SecretKeyError:
+            _logger.error("Inbound secret of connector %s cannot be decrypted", connector.code)
+            return None
+
+    @api.model
+    def _credentials_refusal(self, auth, secret, headers, body):
+        """Why the request's token or signature is not right, or None."""
+        if auth == "token":
+            given = headers.get("Authorization", "").encode("utf-8", "replace")
+            if not hmac.compare_digest(given, f"Bearer {secret}".encode()):
+                return "missing or wrong bearer token"
+            return None
+        timestamp = headers.get(signing.TIMESTAMP_HEADER) or ""
+        signature = headers.get(signing.SIGNATURE_HEADER) or ""
+        # signing.verify compares str digests (ASCII only) and subtracts the timestamp from
+        # a float: non-ASCII signatures and huge timestamps must not reach it.
+        if not signature.isascii() or not (timestamp.isascii() and timestamp.isdigit()):
+            return "missing or malformed signature or timestamp header"
+        if len(timestamp) > 12:
+            return "timestamp is not a Unix time in seconds"
+        skew = int(config.get("integration_inbound_max_skew_seconds") or 300)
+        return signing.verify(secret, timestamp, signature, body, max_skew=skew)
+
+    @api.model
+    def _check_not_frozen(self, connector):
+        if connector.frozen:
+            raise InboundRefusal(
+                423,
+                "connector_frozen",
+                self.env._(
+                    "%s is frozen in Odoo: nothing is accepted from it for now.", connector.name
+                ),
+            )
+
+    @api.model
+    def _parse_envelope(self, body):
+        """The envelope of a strict JSON body (tools/strict_json.py says what is refused:
+        NaN, numbers beyond 64 bits, NUL and lone surrogates, duplicate keys, deep nesting)."""
+        try:
+            envelope = strict_json.loads(body)
+        except strict_json.StrictJSONError as exc:
+            raise InboundRefusal(
+                400, "invalid_json", self.env._("The body is not strict JSON: %s.", exc)
+            ) from exc
+        if not isinstance(envelope, dict):
+            raise InboundRefusal(
+                422, "invalid_envelope", self.env._("The body must be a JSON object.")
+            )
+        errors = self.env["integration.schema"]._lookup("inbound_envelope")._errors(envelope)
+        if errors:
+            raise InboundRefusal(
+                422, "invalid_envelope", self.env._("The envelope is invalid."), details=errors
+            )
+        return envelope
+
+    @api.model
+    def _event_type_of(self, envelope):
+        EventType = self.env["integration.event.type"].sudo()
+        event_type = EventType._by_code(envelope["event_type"])
+        if not event_type:
+            raise InboundRefusal(
+                422,
+                "unknown_event_type",
+                self.env._(
+                    "Odoo does not accept events of type %s; the details list those it accepts.",
+                    envelope["event_type"],
+                ),
+                details=EventType.search([]).mapped("code"),
+            )
+        domain = event_type.domain_id
+        if envelope.get("domain") and envelope["domain"] != domain.code:
+            raise InboundRefusal(
+                422,
+                "invalid_envelope",
+                self.env._(
+                    "Event type %(type)s belongs to the %(domain)s domain, not %(given)s.",
+                    type=event_type.code,
+                    domain=domain.code,
+                    given=envelope["domain"],
+                ),
+            )
+        return event_type
+
+    @api.model
+    def _check_sender(self, connector, event_type):
+        refusal = event_type._sender_refusal(connector)
+        if refusal:
+            raise InboundRefusal(403, *refusal)
+
+    @api.model
+    def _check_payload(self, event_type, payload):
+        errors = event_type._payload_errors(payload)
+        if errors:
+            raise InboundRefusal(
+                422,
+                "invalid_payload",
+                self.env._(
+                    "The payload does not match schema %s.", event_type.schema_id.display_name
+                ),
+                details=errors,
+            )
 
     @api.model
     def _store(self, connector, event_type, envelope):

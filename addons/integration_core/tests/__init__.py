@@ -7,6 +7,7 @@ from . import test_enqueue
 from . import test_delivery
 from . import test_routing_and_settings
 from . import test_inbound
+from . import test_inbound_hardening
 from . import test_mapping
 from . import test_tours
 from . import test_metrics

@@ -96,8 +96,8 @@ class TestInboundEndpoint(HttpCase):
             (
                 "unknown connector",
                 lambda: self.post(self.envelope(), code="nobody"),
-                404,
-                "unknown_connector",
+                401,
+                "unauthorized",
             ),
             ("not json", lambda: self.post(b"{nope"), 400, "invalid_json"),
             (
