@@ -1,9 +1,10 @@
-"""Write the inbound API's OpenAPI document, as Odoo serves it, into the repository.
+"""Write the suite's OpenAPI document, as Odoo serves it, into the repository.
 
     python scripts/export_openapi.py -c odoo.conf -d DB
 
-Run it on a database with the four addons installed after changing an inbound event type or
-schema; tests fail while addons/integration_core/static/openapi/inbound.json is out of date.
+Run it on a database with the four addons installed after changing a route, an inbound event
+type or a schema file; tests fail while addons/integration_core/static/openapi/openapi.json
+is out of date.
 """
 
 import argparse
@@ -21,16 +22,20 @@ def main(argv=None):
     from odoo.modules.registry import Registry
 
     odoo.tools.config.parse_config(["-c", args.config, "-d", args.database, "--log-level=warn"])
-    with Registry(args.database).cursor() as cr:
+    registry = Registry(args.database)
+    # Importable once the registry has put the addons on the path.
+    from odoo.addons.integration_core.controllers.openapi import openapi_document
+
+    with registry.cursor() as cr:
         env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
-        document = env["integration.inbound.event"]._openapi_document()
+        document = openapi_document(env)
     path = os.path.join(
         os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
         "addons",
         "integration_core",
         "static",
         "openapi",
-        "inbound.json",
+        "openapi.json",
     )
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(document, handle, indent=2, sort_keys=True)

@@ -1,2 +1,3 @@
 from . import inbound
 from . import metrics
+from . import openapi

@@ -92,8 +92,3 @@ class IntegrationInboundController(http.Controller):
             remote_addr=httprequest.remote_addr,
         )
         return json_response(status, body, headers)
-
-    @http.route("/integration/openapi.json", type="http", auth="none", methods=["GET"])
-    def openapi(self):
-        document = request.env(su=True)["integration.inbound.event"]._openapi_document()
-        return json_response(200, document)
