@@ -1,14 +1,8 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-import base64
-import json
 import logging
-import os
-import threading
 import time
 from datetime import timedelta
-
-import requests
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
@@ -16,21 +10,8 @@ from odoo.tools import SQL, config
 
 from ..tools import amqp, backoff, circuit, signing, transport
 from ..tools.crypto import SecretBox, SecretKeyError
-from ..tools.ratelimit import TokenBucket
 
 _logger = logging.getLogger(__name__)
-
-# Per-process state shared by the cron threads of one Odoo process: HTTP sessions (keep-alive)
-# and rate-limit buckets, keyed by connector id. Guarded by a lock; small and bounded by the
-# number of connectors.
-_PROCESS_STATE_LOCK = threading.Lock()
-_SESSIONS = {}
-_BUCKETS = {}
-# AMQP publishers (connection + confirm-mode channel), one per connector, process and thread:
-# pika connections are not thread-safe. Keyed with what they were opened with, so a changed
-# URL, user, password or exchange opens a new one.
-_PUBLISHERS = {}
-ROUTING_KEY_FIELDS = ("domain", "event_type", "connector")
 
 AUTH_TYPES = [
     ("none", "None"),
@@ -360,8 +341,7 @@ class IntegrationConnector(models.Model):
             ) from exc
 
     def _routing_key(self, domain, event_type):
-        template = self.amqp_routing_key or "{domain}.{event_type}"
-        return template.format(domain=domain or "", event_type=event_type, connector=self.code)
+        return amqp.routing_key(self.amqp_routing_key, domain, event_type, self.code)
 
     @api.constrains("auth_type", "oauth_token_url", "oauth_client_id")
     def _check_oauth(self):
@@ -495,23 +475,36 @@ class IntegrationConnector(models.Model):
     # ------------------------------------------------------------------ requests
 
     def _session(self):
-        with _PROCESS_STATE_LOCK:
-            session = _SESSIONS.get(self.id)
-            if session is None:
-                session = _SESSIONS[self.id] = requests.Session()
-            return session
+        return transport.session_of(self.id)
 
     def _bucket(self):
-        if not self.rate_limit:
-            return None
-        with _PROCESS_STATE_LOCK:
-            bucket = _BUCKETS.get(self.id)
-            if bucket is None or bucket.rate != self.rate_limit:
-                bucket = _BUCKETS[self.id] = TokenBucket(self.rate_limit)
-            return bucket
+        return transport.bucket_of(self.id, self.rate_limit)
 
-    def _url(self, path):
-        return (self.base_url or "").rstrip("/") + "/" + (path or "").lstrip("/")
+    def _transport(self):
+        """The transport.Transport that delivers this connector's messages, configured from
+        its fields and secrets; it owns its connections and rate limit."""
+        self.ensure_one()
+        if self.transport == "amqp":
+            return self._amqp_transport()
+        settings = transport.HttpSettings(
+            key=self.id,
+            base_url=self.base_url,
+            delivery_path=self.delivery_path,
+            batch_path=self.batch_path,
+            batch_size=self.batch_size,
+            timeout=self.timeout,
+            rate_limit=self.rate_limit,
+            renews_token=self.auth_type == "oauth2",
+        )
+        missing = self.env._("The batch answer did not mention this message.")
+        return transport.HttpTransport(settings, self._authenticate, missing)
+
+    def _authenticate(self, body, force_new_token=False):
+        """_auth_headers for a transport: any problem becomes a transport.AuthError."""
+        try:
+            return self._auth_headers(body, force_new_token=force_new_token)
+        except UserError as exc:
+            raise transport.AuthError(str(exc)) from exc
 
     def _auth_headers(self, body=b"", force_new_token=False):
         """Headers that authenticate one request with this connector's scheme."""
@@ -545,32 +538,17 @@ class IntegrationConnector(models.Model):
                 return secret_box().decrypt(sudo.oauth_token_encrypted)
             except SecretKeyError:
                 pass  # fetch a new one below
-        basic = base64.b64encode(f"{self.oauth_client_id}:{client_secret}".encode()).decode()
-        data = {"grant_type": "client_credentials"}
-        if self.oauth_scope:
-            data["scope"] = self.oauth_scope
         try:
-            response = self._session().post(
+            token, expires_in = transport.request_token(
+                self._session(),
                 self.oauth_token_url,
-                data=data,
-                headers={"Authorization": f"Basic {basic}"},
-                timeout=self.timeout,
+                self.oauth_client_id,
+                client_secret,
+                self.oauth_scope,
+                self.timeout,
             )
-        except requests.RequestException as exc:
-            raise TokenError(self.env._("The token endpoint cannot be reached: %s", exc)) from exc
-        if response.status_code != 200:
-            raise TokenError(
-                self.env._(
-                    "The token endpoint refused the client credentials (HTTP %(status)s).",
-                    status=response.status_code,
-                )
-            )
-        try:
-            answer = response.json()
-            token = answer["access_token"]
-            expires_in = int(answer.get("expires_in") or 3600)
-        except (ValueError, KeyError, TypeError) as exc:
-            raise TokenError(self.env._("The token endpoint answered without a token.")) from exc
+        except transport.TokenError as exc:
+            raise transport.AuthError(self._token_error_text(exc)) from exc
         sudo.write(
             {
                 "oauth_token_encrypted": secret_box().encrypt(token),
@@ -579,112 +557,58 @@ class IntegrationConnector(models.Model):
         )
         return token
 
-    def _send(self, path, body, extra_headers):
-        """POST body to path with auth and return a transport Outcome (never raises)."""
-        self.ensure_one()
-        headers = {"Content-Type": "application/json", **extra_headers}
-        outcome = None
-        for force_new in (False, True):
-            try:
-                auth = self._auth_headers(body, force_new_token=force_new)
-            except (UserError, TokenError) as exc:
-                return transport.Outcome(False, category="auth", error=str(exc), permanent=False)
-            bucket = self._bucket()
-            if bucket:
-                bucket.acquire()
-            outcome = transport.post(
-                self._session(), self._url(path), body, {**headers, **auth}, self.timeout
+    def _token_error_text(self, error):
+        """What went wrong with the token endpoint, in words."""
+        if error.reason == "unreachable":
+            return self.env._("The token endpoint cannot be reached: %s", error.detail)
+        if error.reason == "refused":
+            return self.env._(
+                "The token endpoint refused the client credentials (HTTP %(status)s).",
+                status=error.detail,
             )
-            # A revoked or expired OAuth token: fetch a new one once and try again.
-            if not (outcome.status == 401 and self.auth_type == "oauth2" and not force_new):
-                break
-        return outcome
+        return self.env._("The token endpoint answered without a token.")
 
     # ------------------------------------------------------------------ AMQP
 
-    def _amqp_settings(self):
-        """What a publisher is opened with: (URL, user, password, timeout)."""
-        try:
-            password = self._get_secret() if self.sudo().secret_encrypted else ""
-        except UserError as exc:
-            raise amqp.AmqpError("auth", str(exc)) from exc
-        return (self.base_url, self.amqp_username, password, self.timeout)
-
-    def _publisher(self, settings, fresh=False):
-        """(publisher, reused): this thread's AMQP publisher for the connector, opened (again)
-        when missing, stale or opened with other settings. Raises amqp.AmqpError."""
-        self.ensure_one()
-        key = (self.id, os.getpid(), threading.get_ident())
-        with _PROCESS_STATE_LOCK:
-            entry = _PUBLISHERS.pop(key, None)
-        if entry is not None:
-            opened_with, publisher = entry
-            if fresh or publisher.stale or opened_with != settings:
-                publisher.close()
-            else:
-                with _PROCESS_STATE_LOCK:
-                    _PUBLISHERS[key] = entry
-                return publisher, True
-        publisher = amqp.Publisher(*settings)
-        with _PROCESS_STATE_LOCK:
-            _PUBLISHERS[key] = (settings, publisher)
-        return publisher, False
-
-    def _publish_amqp(self, items, chunk=1):
-        """Publish [(routing_key, body, properties)] to the connector's exchange in groups of
-        `chunk`, each group published and then its confirms awaited. One transport Outcome per
-        item tried, in order (never raises). After a group that lost or could not open the
-        connection it stops: fewer outcomes than items, the caller gives the rest back to the
-        queue untried. A connection found dead on first use (the broker dropped it while idle)
-        is opened again once."""
-        self.ensure_one()
+    def _amqp_transport(self):
+        """An amqp.AmqpTransport to this connector's exchange; it carries the reason when
+        it cannot be opened (no broker URL, the password cannot be decrypted)."""
+        error, password = None, ""
         if not self.base_url:
-            error = self.env._("Connector %s has no broker URL.", self.name)
-            return [transport.Outcome(False, category="network", error=error)] * min(
-                len(items), chunk
+            error = amqp.AmqpError(
+                "network", self.env._("Connector %s has no broker URL.", self.name)
             )
-        try:
-            settings = self._amqp_settings()
-        except amqp.AmqpError as exc:
-            return [transport.Outcome(False, category=exc.category, error=str(exc))] * min(
-                len(items), chunk
-            )
-        bucket = self._bucket()
-        outcomes = []
-        for start in range(0, len(items), chunk):
-            group = items[start : start + chunk]
-            for fresh in (False, True):
-                try:
-                    publisher, reused = self._publisher(settings, fresh=fresh)
-                except amqp.AmqpError as exc:
-                    failed = transport.Outcome(False, category=exc.category, error=str(exc))
-                    return outcomes + [failed] * len(group)
-                got = publisher.publish(self.amqp_exchange, group, bucket)
-                if publisher.broken:
-                    publisher.close()
-                if not (reused and all(o.category == "network" for o in got)):
-                    break
-            outcomes += got
-            if publisher.broken:
-                break
-        return outcomes
+        else:
+            try:
+                password = self._get_secret() if self.sudo().secret_encrypted else ""
+            except UserError as exc:
+                error = amqp.AmqpError("auth", str(exc))
+        settings = amqp.AmqpSettings(
+            key=self.id,
+            url=self.base_url,
+            username=self.amqp_username,
+            password=password,
+            timeout=self.timeout,
+            exchange=self.amqp_exchange,
+            routing_template=self.amqp_routing_key,
+            connector_code=self.code,
+            batch_size=self.batch_size,
+            rate_limit=self.rate_limit,
+        )
+        return amqp.AmqpTransport(settings, error)
 
     def _test_amqp(self):
         """(ok, sentence) for 'Test connection' on an AMQP connector."""
         start = time.monotonic()
         try:
-            publisher, _reused = self._publisher(self._amqp_settings(), fresh=True)
-            publisher.check_exchange(self.amqp_exchange)
+            product, version = self._amqp_transport().check()
         except amqp.AmqpError as exc:
             return False, str(exc)
-        server = publisher.connection._impl.server_properties or {}
-        product = server.get("product", b"")
-        version = server.get("version", b"")
         return True, self.env._(
             "%(product)s %(version)s accepted the user and exchange '%(exchange)s' exists "
             "(%(ms)s ms).",
-            product=product.decode() if isinstance(product, bytes) else product or "broker",
-            version=version.decode() if isinstance(version, bytes) else version,
+            product=product,
+            version=version,
             exchange=self.amqp_exchange,
             ms=int((time.monotonic() - start) * 1000),
         )
@@ -701,9 +625,9 @@ class IntegrationConnector(models.Model):
             return self._connection_tested(ok, text)
         try:
             headers = self._auth_headers(b"")
-        except TokenError as exc:
+        except transport.AuthError as exc:
             raise UserError(str(exc)) from exc
-        outcome = transport.get(self._session(), self._url(self.health_path), headers, self.timeout)
+        outcome = self._transport().get(self.health_path, headers)
         if outcome.ok:
             text = self.env._(
                 "HTTP %(status)s in %(ms)s ms.", status=outcome.status, ms=outcome.latency_ms
@@ -762,9 +686,7 @@ class IntegrationConnector(models.Model):
             "|",
             ("frozen", "=", True),
             ("paused_until", ">", now),
-            "&",
-            ("circuit_state", "=", "open"),
-            ("circuit_open_until", ">", now),
+            *circuit.blocked_domain(now),
             ("active", "=", False),
         ]
         if self._instance_environment() != "production":
@@ -981,12 +903,3 @@ class IntegrationConnector(models.Model):
         action = self.action_open_messages()
         action["context"] = {"search_default_filter_dead": 1}
         return action
-
-
-class TokenError(Exception):
-    """The OAuth2 token could not be obtained; the message says why, in words."""
-
-
-def dumps(value):
-    """Compact, stable JSON bytes for bodies and signatures."""
-    return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str).encode()

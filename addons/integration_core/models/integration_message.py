@@ -7,18 +7,17 @@ import threading
 import time
 import uuid
 from collections import defaultdict
-from datetime import UTC, timedelta
+from datetime import timedelta
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
-from ..tools import amqp, queue_core, queue_sql
+from ..tools import circuit, queue_core, queue_sql
 from ..tools.queue_core import Bodies, apply_maps, tells_to_rest
 from ..tools.schema import validation_errors
-from ..tools.transport import Outcome, batch_outcomes
-from .integration_connector import dumps
+from ..tools.transport import Outcome
 
 _logger = logging.getLogger(__name__)
 
@@ -91,6 +90,11 @@ class _Where:
 
     def __str__(self):
         return self.env._("Message %(index)s of %(count)s", index=self.index, count=self.count)
+
+
+def _connector_id(connector):
+    """The id of an _enqueue message's connector (a record or an id)."""
+    return connector.id if isinstance(connector, models.BaseModel) else connector
 
 
 def _worker_id():
@@ -293,130 +297,132 @@ class IntegrationMessage(models.Model):
 
     def _prepare_rows(self, messages):
         """Check and normalise _enqueue input; raise ValidationError naming the bad message."""
-        Connector = self.env["integration.connector"]
-        connector_ids = {
-            m.get("connector").id
-            if isinstance(m.get("connector"), models.BaseModel)
-            else m.get("connector")
-            for m in messages
-        }
-        connectors = {
-            c.id: c
-            for c in Connector.sudo()
-            .with_context(active_test=False)
-            .browse([cid for cid in connector_ids if isinstance(cid, int)])
-            .exists()
-        }
+        connectors = self._enqueue_connectors(messages)
         domains = {d.code: d for d in self.env["integration.data.domain"].sudo().search([])}
-        Schema = self.env["integration.schema"]
         schemas = {}
         checked = set()
         rows = []
         for index, message in enumerate(messages, start=1):
             where = _Where(self.env, index, len(messages))
-            connector = message.get("connector")
-            connector_id = connector.id if isinstance(connector, models.BaseModel) else connector
-            connector = connectors.get(connector_id)
+            connector = connectors.get(_connector_id(message.get("connector")))
             if not connector:
                 raise ValidationError(self.env._("%(where)s: no such connector.", where=where))
             domain = domains.get(message.get("domain"))
             # Connector and domain checks read records: once per pair, not once per message.
             if (connector.id, message.get("domain")) not in checked:
-                if not connector.active:
-                    raise ValidationError(
-                        self.env._(
-                            "%(where)s: connector %(c)s is archived.", where=where, c=connector.name
-                        )
-                    )
-                if not domain:
-                    raise ValidationError(
-                        self.env._(
-                            "%(where)s: unknown data domain %(domain)r (known: %(known)s).",
-                            where=where,
-                            domain=message.get("domain"),
-                            known=", ".join(sorted(domains)),
-                        )
-                    )
-                if domain not in connector.allowed_domain_ids:
-                    raise ValidationError(
-                        self.env._(
-                            "%(where)s: connector %(c)s is not allowed to receive %(domain)s data "
-                            "(see its allowed data domains).",
-                            where=where,
-                            c=connector.name,
-                            domain=domain.name,
-                        )
-                    )
-                if domain.owner_connector_id == connector:
-                    raise ValidationError(
-                        self.env._(
-                            "%(where)s: %(c)s is the system of record for %(domain)s data; Odoo "
-                            "does not publish that data back to it.",
-                            where=where,
-                            c=connector.name,
-                            domain=domain.name,
-                        )
-                    )
+                self._check_receiver(where, connector, message.get("domain"), domains)
                 checked.add((connector.id, message.get("domain")))
-            event_type = message.get("event_type")
-            if not event_type or not isinstance(event_type, str):
-                raise ValidationError(
-                    self.env._("%(where)s: the event type is missing.", where=where)
-                )
-            payload = message.get("payload")
-            if not isinstance(payload, dict):
-                raise ValidationError(
-                    self.env._("%(where)s: the payload must be a JSON object.", where=where)
-                )
-            schema_id = False
-            if message.get("schema"):
-                ref = message["schema"]
-                ref = ref if isinstance(ref, str) else tuple(ref)
-                if ref not in schemas:
-                    found = Schema._lookup(ref)
-                    schemas[ref] = (found, found._read_file(found.file_path))
-                schema, schema_text = schemas[ref]
-                errors = validation_errors(schema_text, payload)
-                if errors:
-                    raise ValidationError(
-                        self.env._(
-                            "%(where)s (%(event)s to %(c)s) does not match schema %(schema)s: "
-                            "%(errors)s",
-                            where=where,
-                            event=event_type,
-                            c=connector.name,
-                            schema=schema.display_name,
-                            errors="; ".join(errors),
-                        )
-                    )
-                schema_id = schema.id
-            priority = message.get("priority") or "normal"
-            priority = PRIORITY_ALIASES.get(priority, priority)
-            if priority not in dict(PRIORITY_CLASSES):
-                raise ValidationError(
-                    self.env._("%(where)s: unknown priority %(p)r.", where=where, p=priority)
-                )
-            record = message.get("record")
-            res_model = record._name if record else message.get("res_model")
-            res_id = record.id if record else message.get("res_id")
-            rows.append(
-                {
-                    "connector_id": connector.id,
-                    "domain_id": domain.id,
-                    "event_type": event_type,
-                    "priority_class": priority,
-                    "payload": payload,
-                    "schema_id": schema_id or None,
-                    "idempotency_key": str(message.get("idempotency_key") or uuid.uuid4()),
-                    "coalescing_key": message.get("coalescing_key") or None,
-                    "res_model": res_model or None,
-                    "res_id": res_id or None,
-                    "source_version": (
-                        str(message["source_version"]) if message.get("source_version") else None
-                    ),
-                }
-            )
+            rows.append(self._prepare_row(where, message, connector, domain, schemas))
         return rows
+
+    def _enqueue_connectors(self, messages):
+        """{id: connector} of the connectors `messages` name that exist, archived included."""
+        ids = {_connector_id(m.get("connector")) for m in messages}
+        return {
+            c.id: c
+            for c in self.env["integration.connector"]
+            .sudo()
+            .with_context(active_test=False)
+            .browse([cid for cid in ids if isinstance(cid, int)])
+            .exists()
+        }
+
+    def _check_receiver(self, where, connector, code, domains):
+        """Raise ValidationError unless `connector` may receive data of domain `code`."""
+        domain = domains.get(code)
+        if not connector.active:
+            raise ValidationError(
+                self.env._("%(where)s: connector %(c)s is archived.", where=where, c=connector.name)
+            )
+        if not domain:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s: unknown data domain %(domain)r (known: %(known)s).",
+                    where=where,
+                    domain=code,
+                    known=", ".join(sorted(domains)),
+                )
+            )
+        if domain not in connector.allowed_domain_ids:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s: connector %(c)s is not allowed to receive %(domain)s data "
+                    "(see its allowed data domains).",
+                    where=where,
+                    c=connector.name,
+                    domain=domain.name,
+                )
+            )
+        if domain.owner_connector_id == connector:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s: %(c)s is the system of record for %(domain)s data; Odoo "
+                    "does not publish that data back to it.",
+                    where=where,
+                    c=connector.name,
+                    domain=domain.name,
+                )
+            )
+
+    def _prepare_row(self, where, message, connector, domain, schemas):
+        """The row _enqueue inserts for one checked `message`."""
+        event_type = message.get("event_type")
+        if not event_type or not isinstance(event_type, str):
+            raise ValidationError(self.env._("%(where)s: the event type is missing.", where=where))
+        payload = message.get("payload")
+        if not isinstance(payload, dict):
+            raise ValidationError(
+                self.env._("%(where)s: the payload must be a JSON object.", where=where)
+            )
+        schema_id = self._validated_schema_id(where, message, connector, schemas)
+        priority = message.get("priority") or "normal"
+        priority = PRIORITY_ALIASES.get(priority, priority)
+        if priority not in dict(PRIORITY_CLASSES):
+            raise ValidationError(
+                self.env._("%(where)s: unknown priority %(p)r.", where=where, p=priority)
+            )
+        record = message.get("record")
+        res_model = record._name if record else message.get("res_model")
+        res_id = record.id if record else message.get("res_id")
+        version = message.get("source_version")
+        return {
+            "connector_id": connector.id,
+            "domain_id": domain.id,
+            "event_type": event_type,
+            "priority_class": priority,
+            "payload": payload,
+            "schema_id": schema_id or None,
+            "idempotency_key": str(message.get("idempotency_key") or uuid.uuid4()),
+            "coalescing_key": message.get("coalescing_key") or None,
+            "res_model": res_model or None,
+            "res_id": res_id or None,
+            "source_version": str(version) if version else None,
+        }
+
+    def _validated_schema_id(self, where, message, connector, schemas):
+        """Id of the message's schema once its payload matches it (False without schema);
+        `schemas` caches {reference: (schema, text)} for one _enqueue call."""
+        if not message.get("schema"):
+            return False
+        ref = message["schema"]
+        ref = ref if isinstance(ref, str) else tuple(ref)
+        if ref not in schemas:
+            found = self.env["integration.schema"]._lookup(ref)
+            schemas[ref] = (found, found._read_file(found.file_path))
+        schema, schema_text = schemas[ref]
+        errors = validation_errors(schema_text, message["payload"])
+        if errors:
+            raise ValidationError(
+                self.env._(
+                    "%(where)s (%(event)s to %(c)s) does not match schema %(schema)s: %(errors)s",
+                    where=where,
+                    event=message["event_type"],
+                    c=connector.name,
+                    schema=schema.display_name,
+                    errors="; ".join(errors),
+                )
+            )
+        return schema.id
 
     @api.model
     def _delivery_crons(self):
@@ -612,135 +618,53 @@ class IntegrationMessage(models.Model):
         counts = defaultdict(int)
         by_connector = defaultdict(list)
         for message in self:
-            by_connector[message.connector_id].append(message)
+            by_connector[message.connector_id].append(message.id)
         now = fields.Datetime.now()
-        for connector, messages in by_connector.items():
-            results = []  # (message, Outcome)
-            bodies, unmapped = self.browse([m.id for m in messages])._bodies(connector)
-            for message in unmapped:
-                results.append(
-                    (
-                        message,
-                        Outcome(
-                            False,
-                            category="mapping",
-                            permanent=True,
-                            error=self.env._(
-                                "Product %(sku)s has no mapping for %(connector)s, which requires one. "
-                                "Add it (connector > Inbound > products), then replay.",
-                                sku=bodies.envelopes[message.id]["payload"].get("sku"),
-                                connector=connector.name,
-                            ),
-                        ),
-                    )
-                )
-            pending = [m for m in messages if m not in unmapped]
-            if connector.circuit_state == "open" and pending:
-                # Cool-down over: one trial delivery decides whether the circuit closes.
-                trial, pending = pending[:1], pending[1:]
-                trial_results = self.browse([m.id for m in trial])._send_group(
-                    connector, bodies, single=True
-                )
-                results += trial_results
-                if not trial_results[-1][1].ok:
-                    self._apply_results(connector, results, now, counts)
-                    self.browse([m.id for m in pending])._release()
-                    counts["released"] += len(pending)
-                    continue
-            chunk = max(1, connector.batch_size)
-            if connector.transport == "amqp":
-                # One publisher for the whole run; it stops early on a lost connection.
-                results += self.browse([m.id for m in pending])._send_amqp(connector, bodies)
-                pending = []
-            for start in range(0, len(pending), chunk):
-                group = self.browse([m.id for m in pending[start : start + chunk]])
-                results += group._send_group(connector, bodies)
-                # Stop early on a connector that just asked us to wait or went unwell.
-                if tells_to_rest(results[-1][1]):
-                    rest = self.browse([m.id for m in pending[start + chunk :]])
-                    if rest:
-                        rest._release()
-                        counts["released"] += len(rest)
-                    break
-            if resting is not None and any(tells_to_rest(o) for _message, o in results):
-                resting.add(connector.id)
+        for connector, ids in by_connector.items():
+            results, trial_failed = self.browse(ids)._deliver_to(connector, counts)
+            if resting is not None and not trial_failed:
+                if any(tells_to_rest(outcome) for _message, outcome in results):
+                    resting.add(connector.id)
             self._apply_results(connector, results, now, counts)
         return counts
 
-    def _send_group(self, connector, bodies=None, single=False):
-        """Send these messages (at most the connector's batch size) by its transport; `single`
-        sends one by one over HTTP (the circuit breaker's trial). `bodies` (see _bodies) holds
-        their envelopes, read once per delivery run."""
-        if connector.transport == "amqp":
-            return self._send_amqp(connector, bodies)
-        if not single and connector.batch_size > 1 and connector.batch_path:
-            return self._send_batch(connector, bodies)
-        return self._send_each(connector, bodies)
+    def _deliver_to(self, connector, counts):
+        """Send these messages of `connector` through its transport: ([(message, Outcome)],
+        whether a failed circuit trial held the others back). An open circuit lets one trial
+        delivery through first; the others go only if it succeeds."""
+        bodies, unmapped = self._bodies(connector)
+        results = [(m, self._unmapped_outcome(connector, bodies, m)) for m in unmapped]
+        pending = self.browse([m.id for m in self if m not in unmapped])
+        with connector._transport() as transport:
+            if pending and circuit.needs_trial(connector._circuit()):
+                trial, pending = pending[:1], pending[1:]
+                trial_results = trial._send_by(transport, bodies, counts, single=True)
+                results += trial_results
+                if not trial_results or not trial_results[-1][1].ok:
+                    pending._release()
+                    counts["released"] += len(pending)
+                    return results, True
+            results += pending._send_by(transport, bodies, counts)
+        return results, False
 
-    def _send_amqp(self, connector, bodies=None):
-        """Publish these messages to the connector's exchange in groups of its batch size, each
-        group followed by a wait for the broker's confirms (batch size 1: publish and wait)."""
-        bodies = bodies or self._bodies(connector)[0]
-        items = []
-        routing_keys = {}
-        for message in self:
-            envelope = bodies.of(message.id)
-            domain, event_type = envelope["domain"], envelope["event_type"]
-            routing_key = routing_keys.get((domain, event_type))
-            if routing_key is None:
-                routing_key = routing_keys[domain, event_type] = connector._routing_key(
-                    domain, event_type
-                )
-            items.append(
-                (
-                    routing_key,
-                    dumps(envelope),
-                    amqp.properties(
-                        envelope["idempotency_key"],
-                        event_type,
-                        domain,
-                        bodies.created[message.id].replace(tzinfo=UTC).timestamp(),
-                        {"schema": envelope["schema"] or ""},
-                    ),
-                )
-            )
-        outcomes = connector._publish_amqp(items, chunk=max(1, connector.batch_size))
+    def _send_by(self, transport, bodies, counts, single=False):
+        """[(message, Outcome)] of these messages sent by `transport` (see _bodies for
+        `bodies`); those it did not try go back to the queue, their attempt not counted."""
+        outcomes = transport.send(bodies.items(self.ids), single=single)
         untried = self[len(outcomes) :]
-        untried._release()  # after a lost connection: back to the queue, attempt not counted
+        untried._release()
+        counts["released"] += len(untried)
         return list(zip(self, outcomes, strict=False))
 
-    def _send_each(self, connector, bodies=None):
-        bodies = bodies or self._bodies(connector)[0]
-        results = []
-        for message in self:
-            envelope = bodies.of(message.id)
-            headers = {
-                "Idempotency-Key": envelope["idempotency_key"],
-                "X-Event-Type": envelope["event_type"],
-            }
-            outcome = connector._send(connector.delivery_path, dumps(envelope), headers)
-            results.append((message, outcome))
-            if tells_to_rest(outcome):
-                # Do not keep hammering: the rest of this group goes back to the queue.
-                rest = self - self.browse([m.id for m, _o in results])
-                rest._release()
-                break
-        return results
-
-    def _send_batch(self, connector, bodies=None):
-        """One request for the group; per-message results from the remote's answer."""
-        bodies = bodies or self._bodies(connector)[0]
-        body = dumps({"messages": [bodies.of(m.id) for m in self]})
-        batch_key = (
-            "batch-" + uuid.uuid5(uuid.NAMESPACE_URL, ",".join(self.mapped("idempotency_key"))).hex
+    def _unmapped_outcome(self, connector, bodies, message):
+        sku = bodies.envelopes[message.id]["payload"].get("sku")
+        error = self.env._(
+            "Product %(sku)s has no mapping for %(connector)s, which requires one. "
+            "Add it (connector > Inbound > products), then replay.",
+            sku=sku,
+            connector=connector.name,
         )
-        outcome = connector._send(connector.batch_path, body, {"Idempotency-Key": batch_key})
-        outcomes = batch_outcomes(
-            self.mapped("idempotency_key"),
-            outcome,
-            self.env._("The batch answer did not mention this message."),
-        )
-        return list(zip(self, outcomes, strict=True))
+        return Outcome(False, category="mapping", permanent=True, error=error)
 
     def _release(self):
         """Give claimed messages back to the queue untried (attempt not counted)."""

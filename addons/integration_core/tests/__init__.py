@@ -2,6 +2,7 @@ from . import test_registry
 from . import test_tools
 from . import test_queue_core
 from . import test_queue_sql
+from . import test_transport
 from . import test_secrets
 from . import test_enqueue
 from . import test_delivery

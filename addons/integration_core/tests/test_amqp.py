@@ -19,7 +19,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
-from ..models import integration_connector
+from ..tools import amqp
 from .common import IntegrationCase
 
 BROKER_URL = os.environ.get("INTEGRATION_TEST_AMQP_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
@@ -281,8 +281,8 @@ class TestAmqpTransport(IntegrationCase):
         self.assertEqual(first.state, "sent")
         # The broker side goes away under the cached connection (as a broker restart or a
         # dropped idle connection does): the next delivery notices, reconnects once and sends.
-        key = next(k for k in integration_connector._PUBLISHERS if k[0] == self.amqp.id)
-        _settings, publisher = integration_connector._PUBLISHERS[key]
+        key = next(k for k in amqp._PUBLISHERS if k[0] == self.amqp.id)
+        _settings, publisher = amqp._PUBLISHERS[key]
         publisher.connection._impl._transport._sock.shutdown(socket.SHUT_RDWR)
         second = self.enqueue(self.stock_message("KEEP-2", connector=self.amqp))
         self.process()

@@ -61,6 +61,16 @@ class TestCircuit(unittest.TestCase):
         self.assertTrue(circuit.is_trial(state, now + timedelta(seconds=61)))
         self.assertEqual(circuit.after_success(state).state, "closed")
 
+    def test_open_circuit_sends_a_lone_trial_and_blocks_claims_while_cooling_down(self):
+        now = datetime(2026, 1, 1)
+        state = circuit.CircuitState("open", 5, now + timedelta(seconds=60))
+        self.assertTrue(circuit.needs_trial(state))
+        self.assertFalse(circuit.needs_trial(circuit.after_success(state)))
+        self.assertEqual(
+            circuit.blocked_domain(now),
+            ["&", ("circuit_state", "=", "open"), ("circuit_open_until", ">", now)],
+        )
+
 
 class TestTokenBucket(unittest.TestCase):
     def test_rate_is_enforced_with_a_fake_clock(self):

@@ -19,13 +19,17 @@ until every delivery tag is acknowledged (``_impl`` / ``_flush_output``, stable 
 """
 
 import logging
+import os
+import threading
 import time
+from dataclasses import dataclass
+from datetime import UTC
 from urllib.parse import urlsplit
 
 import pika
 from pika import exceptions as pika_exceptions
 
-from .transport import EXCERPT, Outcome
+from .transport import EXCERPT, Outcome, Transport, bucket_of, dumps
 
 # pika logs every refused login or lost connection as ERROR, with tracebacks, from inside its
 # I/O loop; the queue records each of them on the message and the connector in words, so the
@@ -36,6 +40,13 @@ logging.getLogger("pika").setLevel(logging.CRITICAL)
 # connections whose heartbeats we did not answer while idle (pika answers only during I/O).
 MAX_IDLE_SECONDS = 30.0
 HEARTBEAT_SECONDS = 60
+ROUTING_KEY_FIELDS = ("domain", "event_type", "connector")
+
+# Publishers (connection + confirm-mode channel), one per connector, process and thread: pika
+# connections are not thread-safe. Keyed with what they were opened with, so a changed URL,
+# user, password or exchange opens a new one.
+_LOCK = threading.Lock()
+_PUBLISHERS = {}
 
 
 class AmqpError(Exception):
@@ -229,47 +240,40 @@ class Publisher:
             failure = describe(exc)
         latency_ms = int((time.monotonic() - start) * 1000)
         self.last_used = time.monotonic()
-        outcomes = []
-        for index, (routing_key, _body, properties) in enumerate(items):
-            acked = self._acked.get(index)
-            returned = self._returned.get(properties.message_id)
-            if acked and not returned:
-                outcomes.append(
-                    Outcome(True, latency_ms=latency_ms, excerpt=f"confirmed: {routing_key}")
-                )
-            elif returned:
-                outcomes.append(
-                    Outcome(
-                        False,
-                        category="rejected",
-                        error=returned,
-                        latency_ms=latency_ms,
-                        excerpt=returned[:EXCERPT],
-                    )
-                )
-            elif acked is False:
-                text = (
-                    "The broker refused to take the message (basic.nack), for example because "
-                    "the queue is full; it is retried."
-                )
-                outcomes.append(
-                    Outcome(False, category="remote_error", error=text, latency_ms=latency_ms)
-                )
-            elif failure:
-                outcomes.append(
-                    Outcome(False, category=failure[0], error=failure[1], latency_ms=latency_ms)
-                )
-            else:
-                self.broken = True  # late confirms would be ambiguous: start afresh next time
-                outcomes.append(
-                    Outcome(
-                        False,
-                        category="timeout",
-                        error=f"The broker did not confirm the message within {self.timeout:g} seconds.",
-                        latency_ms=latency_ms,
-                    )
-                )
-        return outcomes
+        return [
+            self._outcome(index, routing_key, properties, failure, latency_ms)
+            for index, (routing_key, _body, properties) in enumerate(items)
+        ]
+
+    def _outcome(self, index, routing_key, properties, failure, latency_ms):
+        """The Outcome of the group's message number `index` once its confirms were awaited."""
+        acked = self._acked.get(index)
+        returned = self._returned.get(properties.message_id)
+        if acked and not returned:
+            return Outcome(True, latency_ms=latency_ms, excerpt=f"confirmed: {routing_key}")
+        if returned:
+            return Outcome(
+                False,
+                category="rejected",
+                error=returned,
+                latency_ms=latency_ms,
+                excerpt=returned[:EXCERPT],
+            )
+        if acked is False:
+            text = (
+                "The broker refused to take the message (basic.nack), for example because "
+                "the queue is full; it is retried."
+            )
+            return Outcome(False, category="remote_error", error=text, latency_ms=latency_ms)
+        if failure:
+            return Outcome(False, category=failure[0], error=failure[1], latency_ms=latency_ms)
+        self.broken = True  # late confirms would be ambiguous: start afresh next time
+        return Outcome(
+            False,
+            category="timeout",
+            error=f"The broker did not confirm the message within {self.timeout:g} seconds.",
+            latency_ms=latency_ms,
+        )
 
 
 def properties(message_id, event_type, domain, created, headers=None):
@@ -283,3 +287,126 @@ def properties(message_id, event_type, domain, created, headers=None):
         app_id="odoo.integration_core",
         headers={"domain": domain, **(headers or {})},
     )
+
+
+def routing_key(template, domain, event_type, connector_code):
+    """The routing key of one message from the connector's template ({domain}, {event_type},
+    {connector}); raises KeyError, ValueError or IndexError on a bad template.
+
+    >>> routing_key("{domain}.{event_type}", "price", "price.activated", "shop")
+    'price.price.activated'
+    """
+    template = template or "{domain}.{event_type}"
+    return template.format(domain=domain or "", event_type=event_type, connector=connector_code)
+
+
+@dataclass(frozen=True)
+class AmqpSettings:
+    key: int  # the connector's id: its publisher and bucket in this process
+    url: str
+    username: str
+    password: str
+    timeout: float
+    exchange: str
+    routing_template: str
+    connector_code: str
+    batch_size: int = 1
+    rate_limit: float = 0.0
+
+    @property
+    def opened_with(self):
+        return (self.url, self.username, self.password, self.timeout)
+
+
+class AmqpTransport(Transport):
+    """Publishes envelopes to the connector's exchange in groups of its batch size, each group
+    followed by a wait for the broker's confirms (batch size 1: publish and wait). The
+    publisher stays open for the next run of this thread. `error` (an AmqpError): the
+    transport cannot be opened (no broker URL, no password); every send fails with it."""
+
+    def __init__(self, settings, error=None):
+        self.settings = settings
+        self.error = error
+
+    def send(self, items, single=False):
+        chunk = max(1, self.settings.batch_size)
+        if self.error is not None:
+            failed = Outcome(False, category=self.error.category, error=str(self.error))
+            return [failed] * min(len(items), chunk)
+        messages = self.messages(items)
+        outcomes = []
+        for start in range(0, len(messages), chunk):
+            got, broken = self._publish_group(messages[start : start + chunk])
+            outcomes += got
+            if broken:
+                break  # a lost connection: the rest goes back to the queue untried
+        return outcomes
+
+    def messages(self, items):
+        """[(routing key, body, properties)] of [(envelope, queued at)]."""
+        keys = {}
+        messages = []
+        for envelope, queued_at in items:
+            domain, event_type = envelope["domain"], envelope["event_type"]
+            if (domain, event_type) not in keys:
+                keys[domain, event_type] = routing_key(
+                    self.settings.routing_template, domain, event_type, self.settings.connector_code
+                )
+            props = properties(
+                envelope["idempotency_key"],
+                event_type,
+                domain,
+                queued_at.replace(tzinfo=UTC).timestamp(),
+                {"schema": envelope["schema"] or ""},
+            )
+            messages.append((keys[domain, event_type], dumps(envelope), props))
+        return messages
+
+    def _publish_group(self, group):
+        """(outcomes, stop): publish and confirm one group. A connection found dead on first
+        use (the broker dropped it while idle) is opened again once."""
+        bucket = bucket_of(self.settings.key, self.settings.rate_limit)
+        for fresh in (False, True):
+            try:
+                publisher, reused = self.publisher(fresh=fresh)
+            except AmqpError as exc:
+                failed = Outcome(False, category=exc.category, error=str(exc))
+                return [failed] * len(group), True
+            got = publisher.publish(self.settings.exchange, group, bucket)
+            if publisher.broken:
+                publisher.close()
+            if not (reused and all(o.category == "network" for o in got)):
+                break
+        return got, publisher.broken
+
+    def publisher(self, fresh=False):
+        """(publisher, reused): this thread's publisher for the connector, opened (again)
+        when missing, stale or opened with other settings. Raises AmqpError."""
+        key = (self.settings.key, os.getpid(), threading.get_ident())
+        opened_with = self.settings.opened_with
+        with _LOCK:
+            entry = _PUBLISHERS.pop(key, None)
+        if entry is not None:
+            settings, publisher = entry
+            if fresh or publisher.stale or settings != opened_with:
+                publisher.close()
+            else:
+                with _LOCK:
+                    _PUBLISHERS[key] = entry
+                return publisher, True
+        publisher = Publisher(*opened_with)
+        with _LOCK:
+            _PUBLISHERS[key] = (opened_with, publisher)
+        return publisher, False
+
+    def check(self):
+        """The broker's (product, version) once a fresh connection opened and the exchange
+        exists; raises AmqpError."""
+        if self.error is not None:
+            raise self.error
+        publisher, _reused = self.publisher(fresh=True)
+        publisher.check_exchange(self.settings.exchange)
+        server = publisher.connection._impl.server_properties or {}
+        product, version = server.get("product", b""), server.get("version", b"")
+        product = product.decode() if isinstance(product, bytes) else product or "broker"
+        return product, version.decode() if isinstance(version, bytes) else version

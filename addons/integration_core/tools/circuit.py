@@ -30,6 +30,17 @@ def is_trial(circuit, now):
     return circuit.state == "open" and not is_blocked(circuit, now)
 
 
+def needs_trial(circuit):
+    """True when the next delivery must be a lone trial: the circuit is open (its cool-down
+    over, or opened by another worker since these messages were claimed)."""
+    return circuit.state == "open"
+
+
+def blocked_domain(now):
+    """is_blocked() as a search domain on connectors (circuit_state, circuit_open_until)."""
+    return ["&", ("circuit_state", "=", "open"), ("circuit_open_until", ">", now)]
+
+
 def after_success(circuit):
     return CircuitState("closed", 0, None)
 

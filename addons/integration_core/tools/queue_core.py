@@ -129,6 +129,10 @@ class Bodies:
     def of(self, message_id):
         return apply_maps(self.envelopes[message_id], self.maps)
 
+    def items(self, message_ids):
+        """[(envelope, queued at)] of these messages, what a Transport sends."""
+        return [(self.of(mid), self.created[mid]) for mid in message_ids]
+
 
 # ---------------------------------------------------------------- outcome decision
 
