@@ -6,6 +6,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 
 from ..tools import eligibility
+from ..tools.local_time import local_parts, utc_from_local
 
 RELEASE_STATES = [
     ("draft", "Draft"),
@@ -81,6 +82,26 @@ class LoyaltyProgram(models.Model):
         "Time zone",
         compute="_compute_release_tz",
         help="Time zone of the company, in which release and expiry times are meant.",
+    )
+    # Release and expiry as the shop means them: a date and a time in the company's zone,
+    # whatever the zone of the browser of whoever edits them (stored in UTC as release_at).
+    release_date = fields.Date(
+        compute="_compute_release_local", inverse="_inverse_release_local", string="Release on"
+    )
+    release_time = fields.Float(
+        compute="_compute_release_local",
+        inverse="_inverse_release_local",
+        string="at",
+        help="Time of day in the company's time zone (e.g. 18:00).",
+    )
+    expire_date = fields.Date(
+        compute="_compute_release_local", inverse="_inverse_release_local", string="Expire on"
+    )
+    expire_time = fields.Float(
+        compute="_compute_release_local",
+        inverse="_inverse_release_local",
+        string="at ",
+        help="Time of day in the company's time zone.",
     )
     combinable = fields.Boolean(
         compute="_compute_combinable",
@@ -159,7 +180,25 @@ class LoyaltyProgram(models.Model):
     def _compute_release_tz(self):
         for program in self:
             company = program.company_id or self.env.company
-            program.release_tz = company.partner_id.tz or self.env.user.tz or "UTC"
+            program.release_tz = company.partner_id.tz or "UTC"
+
+    @api.depends("release_at", "expire_at", "release_tz")
+    def _compute_release_local(self):
+        for program in self:
+            zone = program.release_tz or "UTC"
+            program.release_date, program.release_time = local_parts(program.release_at, zone)
+            program.expire_date, program.expire_time = local_parts(program.expire_at, zone)
+
+    def _inverse_release_local(self):
+        for program in self:
+            zone = program.release_tz or "UTC"
+            vals = {
+                "release_at": utc_from_local(program.release_date, program.release_time, zone),
+                "expire_at": utc_from_local(program.expire_date, program.expire_time, zone),
+            }
+            vals = {name: value for name, value in vals.items() if program[name] != value}
+            if vals:
+                program.write(vals)
 
     @api.depends("program_type")
     def _compute_combinable(self):
@@ -380,6 +419,7 @@ class LoyaltyProgram(models.Model):
         # Released before (or released at a time that passed): live at once.
         live = (rest - scheduled).filtered(lambda p: p.release_at or p in changed)
         live._go_live(changed=changed)
+        self._trigger_release_schedule()
 
     def _go_live(self, changed=None):
         changed = changed or self.browse()
@@ -425,7 +465,29 @@ class LoyaltyProgram(models.Model):
             Message._queue_commit()
             if len(to_expire) < limit and len(to_release) < limit:
                 break
+        self._trigger_release_schedule()
         return done
+
+    @api.model
+    def _trigger_release_schedule(self):
+        """Wake the release Scheduled Action at the next release or expiry time, so programs
+        start and end on their minute (not at the next periodic run)."""
+        now = fields.Datetime.now()
+        Program = self.sudo().with_context(active_test=False)
+        times = [
+            Program.search(domain, order=f"{name}, id", limit=1)[name]
+            for name, domain in (
+                ("release_at", [("release_state", "=", "scheduled"), ("release_at", ">", now)]),
+                (
+                    "expire_at",
+                    [("release_state", "in", ("scheduled", "active")), ("expire_at", ">", now)],
+                ),
+            )
+        ]
+        times = [at for at in times if at]
+        cron = self.env.ref("promotion_sync.ir_cron_promotion_release_schedule", False)
+        if cron and times:
+            cron.sudo()._trigger(at=min(times))
 
     # ------------------------------------------------------------------ publication
 

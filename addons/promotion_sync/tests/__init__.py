@@ -7,3 +7,4 @@ from . import test_traceability
 from . import test_inbound
 from . import test_eligibility
 from . import test_tours
+from . import test_release_time

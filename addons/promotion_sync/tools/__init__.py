@@ -1,1 +1,2 @@
 from . import eligibility
+from . import local_time
