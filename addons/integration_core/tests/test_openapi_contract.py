@@ -304,6 +304,10 @@ class TestOpenApiContract(HttpCase):
         self.assertTrue(statuses, "cases were generated")
         return list(failures.values())
 
+    def assertPassed(self, failures):
+        if failures:
+            self.fail(f"{len(failures)} kinds of contract failures:\n\n" + "\n\n".join(failures))
+
     def test_schemathesis_inbound_events(self):
         operation = self.schema()["/integration/{code}/events"]["POST"]
         known = {"code": CODE}
@@ -315,7 +319,7 @@ class TestOpenApiContract(HttpCase):
         failures = self.run_schemathesis(
             strategy, 2 * EXAMPLES, prepare=fresh_event_ids, auth=HmacSigner(SECRET)
         )
-        self.assertFalse(failures, "\n\n".join(failures))
+        self.assertPassed(failures)
         self.assertGreater(self.count_events(), before, "generated valid events were stored")
 
     def test_schemathesis_inbound_unknown_connectors_and_other_methods(self):
@@ -326,17 +330,17 @@ class TestOpenApiContract(HttpCase):
             *(path[method].as_strategy() for method in ("GET", "PUT", "PATCH", "DELETE")),
         )
         failures = self.run_schemathesis(strategy, 60, auth=HmacSigner(SECRET))
-        self.assertFalse(failures, "\n\n".join(failures))
+        self.assertPassed(failures)
 
     def test_schemathesis_document_and_metrics(self):
         schema = self.schema()
         document = schema["/integration/openapi.json"]["GET"].as_strategy()
-        self.assertFalse(self.run_schemathesis(document, 5))
+        self.assertPassed(self.run_schemathesis(document, 5))
         metrics = schema["/integration/metrics"]["GET"]
         for headers in ({"Authorization": f"Bearer {METRICS_TOKEN}"}, {}):
             with self.subTest(headers=headers):
                 failures = self.run_schemathesis(metrics.as_strategy(), 20, headers=headers)
-                self.assertFalse(failures, "\n\n".join(failures))
+                self.assertPassed(failures)
 
     def test_schemathesis_promotion_eligibility(self):
         schema = self.schema()
@@ -349,7 +353,7 @@ class TestOpenApiContract(HttpCase):
             operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
         )
         failures = self.run_schemathesis(strategy, 150, cookies={"session_id": session.sid})
-        self.assertFalse(failures, "\n\n".join(failures))
+        self.assertPassed(failures)
 
     # ------------------------------------------------------------------ fuzzer
 
@@ -416,13 +420,13 @@ class TestOpenApiContract(HttpCase):
 
             fuzz()
         distinct = sorted({problem.split(" (body")[0] for problem in problems})
-        self.assertFalse(
-            problems,
-            f"{len(problems)} contract violations, {len(distinct)} kinds: "
-            + "\n".join(distinct)
-            + "\n\nfirst examples:\n"
-            + "\n".join(problems[:8]),
-        )
+        if problems:
+            self.fail(
+                f"{len(problems)} contract violations, {len(distinct)} kinds:\n"
+                + "\n".join(distinct)
+                + "\n\nfirst examples:\n"
+                + "\n".join(problems[:8])
+            )
 
 
 # ---------------------------------------------------------------------- fuzz bodies
