@@ -138,6 +138,14 @@ class IntegrationApprovalMixin(models.AbstractModel):
         """Evaluate the policy on the content now (thresholds); called at submission and
         again at approval, in the workflow's scope (override)."""
 
+    def _approval_check_approvable(self):
+        """Raise a UserError when something blocks approval that a manager may override with
+        a reason (override, e.g. conflicts with other records)."""
+
+    def _approval_on_override(self):
+        """Record what a manager's override lets through (override)."""
+        raise UserError(self.env._("Nothing here can be overridden."))
+
     def _approval_on_approved(self):
         """Apply an approval (override): versions, snapshots, schedules."""
 
@@ -391,7 +399,9 @@ class IntegrationApprovalMixin(models.AbstractModel):
         self._approval_check_states((self._approval_waiting_state,), self.env._("Approving"))
         with workflow_scope(self._name):
             self.sudo()._approval_evaluate_policy()
-        return self._approval_grant(self._approval_check_approver())
+        on_behalf = self._approval_check_approver()
+        self._approval_check_approvable()
+        return self._approval_grant(on_behalf)
 
     def _approval_approve_automatically(self, reason):
         """An approval the policy grants by itself (e.g. prices within a guardrail): the same
@@ -399,6 +409,7 @@ class IntegrationApprovalMixin(models.AbstractModel):
         self._approval_check_states((self._approval_waiting_state,), self.env._("Approving"))
         with workflow_scope(self._name):
             self.sudo()._approval_evaluate_policy()
+        self._approval_check_approvable()
         return self._approval_grant(dict.fromkeys(self.ids), reason)
 
     def _approval_grant(self, on_behalf, reason=None):
@@ -534,6 +545,22 @@ class IntegrationApprovalMixin(models.AbstractModel):
             self.sudo()._approval_on_cancelled()
         self._approval_write({self._approval_state_field: self._approval_cancel_state})
         self._approval_record("cancel", reason)
+
+    def _approval_override(self, reason):
+        """A manager lets through, with a reason, what blocks approval (the model says what)."""
+        if not reason or not reason.strip():
+            raise UserError(self.env._("Say why you override: the auditors read the reason."))
+        if not self.env.user.has_group(self._approval_manager_group):
+            raise AccessError(
+                self.env._(
+                    "Only a member of %s may override what blocks an approval.",
+                    self.env.ref(self._approval_manager_group).full_name,
+                )
+            )
+        self.check_access("read")
+        with workflow_scope(self._name):
+            self.sudo()._approval_on_override()
+        self._approval_record("override", reason.strip())
 
     def action_draft(self):
         """Rejected or cancelled -> draft, to prepare again. Needs write access."""
@@ -681,7 +708,9 @@ class IntegrationApprovalRejectWizard(models.TransientModel):
     res_model = fields.Char(required=True)
     res_id = fields.Integer(required=True)
     decision = fields.Selection(
-        [("reject", "Reject"), ("cancel", "Cancel")], required=True, default="reject"
+        [("reject", "Reject"), ("cancel", "Cancel"), ("override", "Override")],
+        required=True,
+        default="reject",
     )
     reason = fields.Text(required=True, help="Why: the requester and the auditors read this.")
 
@@ -701,6 +730,8 @@ class IntegrationApprovalRejectWizard(models.TransientModel):
         record = self._record()
         if self.decision == "cancel":
             record._approval_cancel(self.reason)
+        elif self.decision == "override":
+            record._approval_override(self.reason)
         else:
             record._approval_reject(self.reason)
         return {"type": "ir.actions.act_window_close"}

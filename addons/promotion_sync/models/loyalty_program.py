@@ -150,6 +150,17 @@ class LoyaltyProgram(models.Model):
         "could get both discounts.",
     )
     conflict_count = fields.Integer(compute="_compute_conflict_program_ids")
+    conflict_override_ids = fields.Many2many(
+        "loyalty.program",
+        "loyalty_program_conflict_override_rel",
+        "program_id",
+        "other_id",
+        string="Conflicts overridden",
+        readonly=True,
+        copy=False,
+        context={"active_test": False},
+        help="Conflicts a Promotion Manager let through, with a reason (approval history).",
+    )
     external_ref = fields.Char(
         "External reference",
         copy=False,
@@ -292,6 +303,7 @@ class LoyaltyProgram(models.Model):
         "external_ref",
         "external_version",
         "source_connector_id",
+        "conflict_override_ids",
     )
     _approval_manager_group = PROMOTION_GROUP
 
@@ -300,6 +312,41 @@ class LoyaltyProgram(models.Model):
 
     def _approval_content(self):
         return self.env["promotion.snapshot"]._content(self)
+
+    def _approval_unresolved_conflicts(self):
+        self.ensure_one()
+        return self.conflict_program_ids - self.conflict_override_ids
+
+    def _approval_check_approvable(self):
+        """Non-combinable programs overlapping this one block approval, unless a Promotion
+        Manager overrode them with a reason."""
+        for program in self:
+            conflicts = program._approval_unresolved_conflicts()
+            if conflicts:
+                raise UserError(
+                    self.env._(
+                        "%(program)s overlaps %(others)s on the same products and dates, and "
+                        "they do not combine: customers could get both discounts. Change the "
+                        "products or dates, or have a Promotion Manager override the conflict "
+                        "with a reason.",
+                        program=program.display_name,
+                        others=", ".join(conflicts.mapped("display_name")),
+                    )
+                )
+
+    def _approval_on_override(self):
+        for program in self:
+            program.conflict_override_ids |= program.conflict_program_ids
+
+    def action_override_conflicts(self):
+        """Open the wizard in which a Promotion Manager overrides the conflicts, with a reason
+        (the override itself checks the group)."""
+        self.ensure_one()
+        if not self._approval_unresolved_conflicts():
+            raise UserError(self.env._("%s has no conflict to override.", self.display_name))
+        return self._approval_reason_wizard(
+            "override", self.env._("Override the conflicts of %s", self.display_name)
+        )
 
     def _approval_on_approved(self):
         """A snapshot of what was approved becomes the version in force; the program is

@@ -1,3 +1,4 @@
+from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
 from .common import PromotionCase
@@ -52,3 +53,42 @@ class TestConflicts(PromotionCase):
         card = self.env["loyalty.program"].create({"name": "Gift", "program_type": "gift_card"})
         self.assertTrue(card.combinable)
         self.assertFalse(self.make_program().combinable)
+
+    def test_conflicts_block_approval_until_a_manager_overrides_them(self):
+        live = self.release(self.make_program(release_at=self.hours(-1)))
+        new = self.make_program(discount=25, release_at=self.hours(-1))
+        new.with_user(self.requester).action_submit()
+        with self.assertRaisesRegex(UserError, "do not combine"):
+            new.with_user(self.approver).action_approve()
+        self.assertEqual(new.release_state, "to_approve")
+        with self.assertRaisesRegex(AccessError, "Promotion Manager"):
+            new.with_user(self.salesman)._approval_override("We accept it")
+        with self.assertRaisesRegex(UserError, "Say why"):
+            new.with_user(self.approver)._approval_override(" ")
+        action = new.with_user(self.approver).action_override_conflicts()
+        wizard = (
+            self.env[action["res_model"]]
+            .with_user(self.approver)
+            .with_context(action["context"])
+            .create({"reason": "Both run in different shops"})
+        )
+        wizard.action_reject()
+        self.assertEqual(new.conflict_override_ids, live)
+        override = new.approval_decision_ids.filtered(lambda d: d.decision == "override")
+        self.assertEqual(override.reason, "Both run in different shops")
+        self.assertEqual(override.user_id, self.approver)
+        new.with_user(self.approver).action_approve()
+        self.assertEqual(new.release_state, "active")
+        # At order time the two still never stack on the same line.
+        order = self.make_order((self.desk, 1))
+        lines = self.apply_promotions(order)
+        self.assertEqual(len(lines.reward_id.program_id), 1, "one non-combinable program a line")
+        order._update_programs_and_rewards()
+        self.assertEqual(len(order.order_line.filtered("reward_id").reward_id.program_id), 1)
+
+    def test_a_combinable_program_stacks_on_the_order(self):
+        self.release(self.make_program(release_at=self.hours(-1)))
+        self.release(self.make_program(discount=5, combinable=True, release_at=self.hours(-1)))
+        order = self.make_order((self.desk, 1))
+        lines = self.apply_promotions(order)
+        self.assertEqual(len(lines.reward_id.program_id), 2)

@@ -96,7 +96,7 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
             cls.make_program(discount=20, release_at=cls.hours(-1), expire_at=cls.hours(24))
         )
         # Approved but not yet released, and a draft: neither may answer.
-        cls.release(cls.make_program(discount=50, name="Later", release_at=cls.hours(5)))
+        cls.release(cls.make_program(discount=50, name="Later", release_at=cls.hours(25)))
         cls.make_program(discount=70, name="Draft")
         cls.engine = cls.env["integration.connector"].create(
             {

@@ -66,7 +66,7 @@ class TestPublication(PromotionCase):
         programs = self.env["loyalty.program"]
         for index in range(4):
             programs |= self.release(
-                self.make_program(name=f"Bulk {index}", release_at=self.hours(2))
+                self.make_program(name=f"Bulk {index}", release_at=self.hours(2), combinable=True)
             )
         programs._approval_write({"release_at": self.hours(-1)})
         self.env["loyalty.program"]._cron_release_schedule()

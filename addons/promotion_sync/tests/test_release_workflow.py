@@ -136,7 +136,7 @@ class TestReleaseWorkflow(PromotionCase):
         programs = self.env["loyalty.program"]
         for index in range(5):
             programs |= self.release(
-                self.make_program(name=f"Batch {index}", release_at=self.hours(1))
+                self.make_program(name=f"Batch {index}", release_at=self.hours(1), combinable=True)
             )
         programs._approval_write({"release_at": self.hours(-1)})
         self.assertEqual(self.env["loyalty.program"]._cron_release_schedule(limit=2), 5)
