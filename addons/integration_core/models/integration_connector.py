@@ -697,24 +697,39 @@ class IntegrationConnector(models.Model):
         """Update health after a batch: `failures` is a list of Outcome, in order."""
         self.ensure_one()
         now = fields.Datetime.now()
-        state = self._circuit()
-        vals = {}
-        if successes:
-            state = circuit.after_success(state)
+        state = circuit.after_batch(
+            self._circuit(),
+            bool(successes),
+            [o.category for o in failures],
+            now,
+            self.circuit_threshold,
+            self.circuit_cooldown,
+        )
+        vals = self._health_values(state, successes, failures, now)
+        was_open = self.circuit_state == "open"
+        # Write only what changed: every worker reports on the same connector row.
+        changed = {name: value for name, value in vals.items() if self[name] != (value or False)}
+        if changed:
+            self.sudo().write(changed)
+        if state.state == "open" and not was_open:
+            self._notify_circuit_open()
+
+    def _health_values(self, state, successes, failures, now):
+        """The health fields after a batch that left the circuit in `state`; a 429 pauses
+        the connector (and this process's rate limit) for as long as the remote asked."""
+        vals = {
+            "circuit_state": state.state,
+            "consecutive_failures": state.consecutive_failures,
+            "circuit_open_until": state.open_until,
+        }
+        # A success recorded less than 5 s ago is not written again by every batch.
+        if successes and not (
+            self.last_success_at and (now - self.last_success_at).total_seconds() < 5
+        ):
             vals["last_success_at"] = now
-        for outcome in failures:
-            state = circuit.after_failure(
-                state, outcome.category, now, self.circuit_threshold, self.circuit_cooldown
-            )
         if failures:
             vals["last_failure_at"] = now
             vals["last_error"] = (failures[-1].error or "")[:250]
-        was_open = self.circuit_state == "open"
-        vals.update(
-            circuit_state=state.state,
-            consecutive_failures=state.consecutive_failures,
-            circuit_open_until=state.open_until,
-        )
         rate_limited = [o.retry_after for o in failures if o.category == "rate_limited"]
         if rate_limited:
             pause = backoff.pause_seconds(rate_limited)
@@ -722,18 +737,7 @@ class IntegrationConnector(models.Model):
             bucket = self._bucket()
             if bucket:
                 bucket.pause(pause)
-        # Write only what changed: every worker reports on the same connector row.
-        if (
-            vals.get("last_success_at")
-            and self.last_success_at
-            and (now - self.last_success_at).total_seconds() < 5
-        ):
-            del vals["last_success_at"]
-        changed = {name: value for name, value in vals.items() if self[name] != (value or False)}
-        if changed:
-            self.sudo().write(changed)
-        if state.state == "open" and not was_open:
-            self._notify_circuit_open()
+        return vals
 
     def _notify_circuit_open(self):
         body = self.env._(

@@ -587,7 +587,7 @@ class IntegrationMessage(models.Model):
 
     def _bodies(self, connector=None):
         """The envelopes of these messages with the connector's SKU and unit maps applied, as
-        a _Bodies; and the messages that cannot go for lack of a required mapping."""
+        a queue_core.Bodies; and the messages that cannot go for lack of a required mapping."""
         envelopes, created = self._raw_envelopes()
         maps, unmapped = self._connector_maps(connector, envelopes) if connector else (None, [])
         return Bodies(envelopes, created, maps), unmapped

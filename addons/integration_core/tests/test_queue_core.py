@@ -4,13 +4,13 @@ import doctest
 import unittest
 from datetime import datetime, timedelta
 
-from ..tools import backoff, queue_core, transport
+from ..tools import amqp, backoff, queue_core, transport
 from ..tools.transport import Outcome
 
 
 class TestDoctests(unittest.TestCase):
     def test_doctests(self):
-        for module in (queue_core, backoff, transport):
+        for module in (queue_core, backoff, transport, amqp):
             result = doctest.testmod(module)
             self.assertEqual(result.failed, 0, f"doctests of {module.__name__}")
 

@@ -45,6 +45,16 @@ def after_success(circuit):
     return CircuitState("closed", 0, None)
 
 
+def after_batch(circuit, succeeded, categories, now, threshold, cooldown_seconds):
+    """The circuit after a delivery batch: any success closes it, then each failure's
+    category counts, in order."""
+    if succeeded:
+        circuit = after_success(circuit)
+    for category in categories:
+        circuit = after_failure(circuit, category, now, threshold, cooldown_seconds)
+    return circuit
+
+
 def after_failure(circuit, category, now, threshold, cooldown_seconds):
     if category not in TRIPPING_CATEGORIES:
         return circuit
