@@ -1009,7 +1009,7 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
         bringing it back must not make it live."""
         users, x = self.users, self.xmlrpc
         program = self.make_program(
-            self.lamp, discount=10.0, name="RPC lamps live", release_at=self.hours(-1)
+            self.chair, discount=10.0, name="RPC chairs live", release_at=self.hours(-1)
         )
         hidden = self.env["loyalty.reward"].create(
             {
@@ -1018,7 +1018,7 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
                 "discount": 90.0,
                 "discount_mode": "percent",
                 "discount_applicability": "specific",
-                "discount_product_ids": [Command.set(self.lamp.ids)],
+                "discount_product_ids": [Command.set(self.chair.ids)],
                 "active": False,
             }
         )
@@ -1031,7 +1031,7 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
         order = self.env["sale.order"].create(
             {
                 "partner_id": self.partner.id,
-                "order_line": [Command.create({"product_id": self.lamp.id, "product_uom_qty": 1})],
+                "order_line": [Command.create({"product_id": self.chair.id, "product_uom_qty": 1})],
             }
         )
         order._update_programs_and_rewards()
