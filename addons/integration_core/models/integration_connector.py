@@ -8,7 +8,7 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import amqp, backoff, circuit, signing, transport
+from ..tools import amqp, backoff, circuit, transport
 from ..tools.crypto import SecretBox, SecretKeyError
 
 _logger = logging.getLogger(__name__)
@@ -516,13 +516,10 @@ class IntegrationConnector(models.Model):
             raise UserError(
                 self.env._("Connector %(connector)s has no secret set.", connector=self.name)
             )
-        if self.auth_type == "api_key":
-            return {self.api_key_header or "X-API-Key": secret}
-        if self.auth_type == "bearer":
-            return {"Authorization": f"Bearer {secret}"}
-        if self.auth_type == "hmac":
-            return signing.signature_headers(secret, body)
-        return {"Authorization": f"Bearer {self._oauth_token(secret, force_new_token)}"}
+        token = None
+        if self.auth_type == "oauth2":
+            token = self._oauth_token(secret, force_new_token)
+        return transport.auth_headers(self.auth_type, secret, body, self.api_key_header, token)
 
     def _oauth_token(self, client_secret, force_new=False):
         """A cached OAuth2 client-credentials token, fetched again shortly before expiry."""
@@ -531,8 +528,7 @@ class IntegrationConnector(models.Model):
         if (
             not force_new
             and sudo.oauth_token_encrypted
-            and sudo.oauth_token_expires_at
-            and sudo.oauth_token_expires_at > now + timedelta(seconds=60)
+            and transport.token_is_fresh(sudo.oauth_token_expires_at, now)
         ):
             try:
                 return secret_box().decrypt(sudo.oauth_token_encrypted)

@@ -18,9 +18,11 @@ import threading
 import time
 import uuid
 from dataclasses import dataclass
+from datetime import timedelta
 
 import requests
 
+from . import signing
 from .backoff import parse_retry_after
 from .ratelimit import TokenBucket
 
@@ -28,6 +30,8 @@ EXCERPT = 500
 # Categories that say the remote is unwell or asks us to wait: the rest of a run's messages to
 # that connector go back to the queue untried instead of hammering it.
 RESTING_CATEGORIES = frozenset({"rate_limited", "network", "timeout"})
+# A cached OAuth2 token this close to its expiry is fetched again rather than used.
+TOKEN_MARGIN = timedelta(seconds=60)
 
 # Per-process state shared by the cron threads of one Odoo process: HTTP sessions (keep-alive)
 # and rate-limit buckets, keyed by connector id. Small and bounded by the number of connectors.
@@ -163,6 +167,33 @@ class TokenError(AuthError):
     def __init__(self, reason, detail=None):
         super().__init__(f"OAuth2 token: {reason} ({detail})")
         self.reason, self.detail = reason, detail
+
+
+def auth_headers(scheme, secret, body, api_key_header=None, token=None):
+    """Headers that authenticate one request by `scheme` (api_key, bearer, hmac, oauth2 with
+    its access `token`), with the connector's `secret`.
+
+    >>> auth_headers("api_key", "s", b"", "X-Key"), auth_headers("oauth2", "s", b"", token="t")
+    ({'X-Key': 's'}, {'Authorization': 'Bearer t'})
+    """
+    if scheme == "api_key":
+        return {api_key_header or "X-API-Key": secret}
+    if scheme == "bearer":
+        return {"Authorization": f"Bearer {secret}"}
+    if scheme == "hmac":
+        return signing.signature_headers(secret, body)
+    return {"Authorization": f"Bearer {token}"}
+
+
+def token_is_fresh(expires_at, now):
+    """True when a cached token expiring at `expires_at` may still be used at `now`.
+
+    >>> from datetime import datetime
+    >>> now = datetime(2026, 1, 1)
+    >>> token_is_fresh(now + timedelta(seconds=61), now), token_is_fresh(None, now)
+    (True, False)
+    """
+    return bool(expires_at) and expires_at > now + TOKEN_MARGIN
 
 
 def request_token(session, url, client_id, client_secret, scope, timeout):
