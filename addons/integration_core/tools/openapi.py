@@ -416,10 +416,15 @@ def _eligibility_components():
                         "required": ["sku", "qty", "price"],
                         "properties": {
                             "sku": {"type": "string", "minLength": 1},
-                            "qty": {"type": "number", "exclusiveMinimum": 0},
+                            "qty": {
+                                "type": "number",
+                                "exclusiveMinimum": 0,
+                                "maximum": 1000000,
+                            },
                             "price": {
                                 "type": "number",
                                 "minimum": 0,
+                                "maximum": 1000000000,
                                 "description": "Per unit, untaxed.",
                             },
                         },

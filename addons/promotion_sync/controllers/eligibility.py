@@ -3,6 +3,8 @@
 from odoo import http
 from odoo.http import request
 
+from odoo.addons.integration_core.tools import strict_json
+
 from ..tools.eligibility import CartError
 
 
@@ -18,9 +20,9 @@ class PromotionEligibility(http.Controller):
         """JSON POST {"lines": [{"sku", "qty", "price"}], "codes": [...]}: the approved
         promotions the cart gets, answered from snapshots (never from unapproved rules)."""
         try:
-            cart = request.get_json_data()
-        except ValueError:
-            return request.make_json_response({"error": "The body is not JSON."}, status=400)
+            cart = strict_json.loads(request.httprequest.get_data(cache=False))
+        except ValueError as exc:
+            return request.make_json_response({"error": f"The body is not JSON: {exc}"}, status=400)
         try:
             answer = request.env["loyalty.program"]._promotion_eligibility(cart)
         except CartError as exc:

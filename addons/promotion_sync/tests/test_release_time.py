@@ -7,15 +7,16 @@ from freezegun import freeze_time
 
 from odoo.tests import tagged
 
-from ..tools import local_time
+from ..tools import eligibility, local_time
 from .common import PromotionCase
 
 
 @tagged("post_install", "-at_install")
 class TestReleaseTime(PromotionCase):
-    def test_local_time_doctests(self):
-        failures, _tests = doctest.testmod(local_time)
-        self.assertFalse(failures)
+    def test_tools_doctests(self):
+        for module in (local_time, eligibility):
+            failures, _tests = doctest.testmod(module)
+            self.assertFalse(failures, module.__name__)
 
     def test_release_at_18_00_in_the_company_zone_starts_within_a_minute(self):
         self.env.company.partner_id.tz = "America/New_York"  # UTC-5 in December

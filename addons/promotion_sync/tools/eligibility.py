@@ -8,9 +8,26 @@ untaxed). A snapshot is ``{"program_id", "version", "content"}`` with the conten
 combinable ones apply on top.
 """
 
+# Bounds of a cart line: amounts stay finite and exact enough for money.
+MAX_QTY = 1_000_000
+MAX_PRICE = 1_000_000_000
+
 
 class CartError(ValueError):
     """The cart is not a list of lines with a sku, a positive quantity and a price."""
+
+
+def _number(value, low, high, strict_low=False):
+    """True for a real number (not a bool) within [low, high] (low excluded if strict).
+
+    >>> _number(2, 0, 10), _number(0, 0, 10, strict_low=True), _number(float("inf"), 0, 10)
+    (True, False, False)
+    >>> _number(True, 0, 10), _number(1e400, 0, 1e9)
+    (False, False)
+    """
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        return False
+    return (value > low if strict_low else value >= low) and value <= high
 
 
 def parse_cart(cart):
@@ -23,10 +40,10 @@ def parse_cart(cart):
         sku, qty, price = line.get("sku"), line.get("qty"), line.get("price")
         if not isinstance(sku, str) or not sku:
             raise CartError(f"Line {index}: 'sku' must be a non-empty string.")
-        if isinstance(qty, bool) or not isinstance(qty, (int, float)) or qty <= 0:
-            raise CartError(f"Line {index}: 'qty' must be a positive number.")
-        if isinstance(price, bool) or not isinstance(price, (int, float)) or price < 0:
-            raise CartError(f"Line {index}: 'price' must be a number, zero or more.")
+        if not _number(qty, 0, MAX_QTY, strict_low=True):
+            raise CartError(f"Line {index}: 'qty' must be a number over 0, at most {MAX_QTY}.")
+        if not _number(price, 0, MAX_PRICE):
+            raise CartError(f"Line {index}: 'price' must be a number from 0 to {MAX_PRICE}.")
         lines.append({"sku": sku, "qty": float(qty), "price": float(price)})
     codes = cart.get("codes") or []
     if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
