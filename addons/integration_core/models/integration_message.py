@@ -491,11 +491,7 @@ class IntegrationMessage(models.Model):
             reclaim = len(batch) < batch_size
             self._queue_commit()
             if not batch:
-                # Leases of a stopped worker about to expire: wait for them rather than leave
-                # their messages to the next run.
-                wait = self._seconds_to_next_lease_expiry()
-                if wait is not None and wait <= min(10.0, deadline - time.monotonic()):
-                    time.sleep(wait + 0.1)
+                if self._waited_for_expiring_leases(deadline):
                     continue
                 break
             batches += 1
@@ -505,6 +501,16 @@ class IntegrationMessage(models.Model):
         if totals:
             _logger.info("Integration queue: %s", dict(totals))
         return dict(totals)
+
+    @api.model
+    def _waited_for_expiring_leases(self, deadline):
+        """Leases of a stopped worker about to expire (within 10 s and the time budget): wait
+        for them rather than leave their messages to the next run. True when it waited."""
+        wait = self._seconds_to_next_lease_expiry()
+        if wait is None or wait > min(10.0, deadline - time.monotonic()):
+            return False
+        time.sleep(wait + 0.1)
+        return True
 
     @api.model
     def _seconds_to_next_lease_expiry(self):
@@ -755,14 +761,7 @@ class IntegrationMessage(models.Model):
         removed = 0
         self._queue_commit()
         while time.monotonic() < deadline:
-            # The oldest finished messages from their partial index, in order, then removed
-            # by primary key: each batch reads what it removes, whatever the statistics.
-            self._pin_index_scans(True)
-            ids = [row[0] for row in self._execute(queue_sql.retention_batch(cutoff, batch_size))]
-            self._pin_index_scans(False)
-            for statement in queue_sql.remove_chatter(ids) if ids else ():
-                self._execute(statement, fetch=False)
-            batch = len(ids)
+            batch = self._remove_finished(cutoff, batch_size)
             removed += batch
             self._queue_commit()
             if batch < batch_size:
@@ -771,6 +770,18 @@ class IntegrationMessage(models.Model):
             _logger.info("Integration queue retention: removed %s messages", removed)
         self.invalidate_model()
         return removed
+
+    @api.model
+    def _remove_finished(self, cutoff, limit):
+        """Remove up to `limit` of the oldest finished messages written before `cutoff`, with
+        their chatter; returns how many. Read from their partial index in order, then removed
+        by primary key: each batch reads what it removes, whatever the statistics."""
+        self._pin_index_scans(True)
+        ids = [row[0] for row in self._execute(queue_sql.retention_batch(cutoff, limit))]
+        self._pin_index_scans(False)
+        for statement in queue_sql.remove_chatter(ids) if ids else ():
+            self._execute(statement, fetch=False)
+        return len(ids)
 
     # ------------------------------------------------------------------ exception routing
 
