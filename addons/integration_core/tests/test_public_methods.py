@@ -90,6 +90,10 @@ REVIEWED = {
     ("loyalty.program", "action_approve"): APPROVE,
     ("loyalty.program", "action_cancel"): CANCEL,
     ("loyalty.program", "action_draft"): DRAFT,
+    ("loyalty.program", "action_override_conflicts"): (
+        "Opens the reason wizard only; the override itself (_approval_override) checks the "
+        "Promotion Manager group and read access before it writes in the workflow's scope."
+    ),
     ("loyalty.program", "action_release_now"): (
         "Checks the release state and the Promotion Manager group before it releases with sudo."
     ),
