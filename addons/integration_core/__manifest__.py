@@ -10,7 +10,9 @@
     "website": "https://github.com/governed-commerce-sync/odoo-addons",
     "license": "LGPL-3",
     "depends": ["base_setup", "mail", "base_automation", "product"],
-    "external_dependencies": {"python": ["requests", "jsonschema", "cryptography", "pika"]},
+    "external_dependencies": {
+        "python": ["requests", "jsonschema", "cryptography", "pika", "prometheus_client"]
+    },
     "data": [
         "security/integration_security.xml",
         "security/ir.model.access.csv",

@@ -5,6 +5,7 @@ import logging
 from odoo import http
 from odoo.http import request
 
+from ..models.integration_metric import CONTENT_TYPE
 from ..tools import crypto
 
 _logger = logging.getLogger("odoo.addons.integration_core.inbound.security")
@@ -30,11 +31,7 @@ class IntegrationMetricsController(http.Controller):
                 request.httprequest.remote_addr,
             )
             return self._plain(401, "Missing or wrong token: send Authorization: Bearer <token>.\n")
-        return self._plain(
-            200,
-            env["integration.metric"]._prometheus_text(),
-            "text/plain; version=0.0.4; charset=utf-8",
-        )
+        return self._plain(200, env["integration.metric"]._prometheus_text(), CONTENT_TYPE)
 
     def _plain(self, status, text, content_type="text/plain; charset=utf-8"):
         return request.make_response(text, headers=[("Content-Type", content_type)], status=status)
