@@ -286,3 +286,17 @@ ensure_browser() {
     fi
     die "Chromium is not installed and browser tests need it: install it (Debian: apt-get install chromium) and re-run."
 }
+
+# promtool and prometheus (Debian package 'prometheus'): the metrics tests check a real scrape
+# with `promtool check metrics` and let a real Prometheus scrape the test server.
+ensure_prometheus() {
+    command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && return 0
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+        say "Installing Prometheus and promtool for the metrics tests (Debian package 'prometheus')"
+        (apt-get install -y -qq prometheus >/dev/null 2>&1 ||
+            (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq prometheus >/dev/null 2>&1)) ||
+            die "could not install Prometheus with apt-get: the metrics tests need it (apt-get install prometheus)."
+        return 0
+    fi
+    die "promtool and prometheus are not installed and the metrics tests need them: install them (Debian: apt-get install prometheus) and re-run."
+}

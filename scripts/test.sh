@@ -9,6 +9,7 @@ ensure_venv
 find_odoo
 ensure_postgres
 ensure_browser
+ensure_prometheus
 ensure_rabbitmq
 
 DB="suite_test_$(date +%Y%m%d%H%M%S)_$$"

@@ -12,6 +12,7 @@ from . import test_inbound_hardening
 from . import test_mapping
 from . import test_tours
 from . import test_metrics
+from . import test_prometheus
 from . import test_retention_and_claim
 from . import test_public_methods
 from . import test_rpc_access
