@@ -1,5 +1,7 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import hashlib
+import json
 import logging
 import time
 from datetime import timedelta
@@ -13,6 +15,18 @@ from ..tools import allocation
 _logger = logging.getLogger(__name__)
 
 SNAPSHOT_STATES = [("idle", "Idle"), ("requested", "Requested"), ("running", "Running")]
+PAYLOAD_VERSIONS = [
+    ("1", "v1: quantity available to promise"),
+    ("2", "v2: with on hand, reserved, quality hold, incoming and backorder"),
+]
+# Moves still expected to happen: their quantities are incoming or owed, not on hand.
+OPEN_MOVE_STATES = ["waiting", "confirmed", "partially_available", "assigned"]
+
+
+def _digest(payload):
+    """Short digest of a payload (without `as_of`): tells whether a v2 context changed."""
+    text = json.dumps(payload, sort_keys=True, default=str)
+    return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
 class StockPublicationChannel(models.Model):
@@ -41,6 +55,15 @@ class StockPublicationChannel(models.Model):
         string="Warehouses",
         help="Free stock of these warehouses (internal locations, quality hold left out) is "
         "what the channel may sell.",
+    )
+    payload_version = fields.Selection(
+        PAYLOAD_VERSIONS,
+        "Stock payload",
+        required=True,
+        default="2",
+        tracking=True,
+        help="Layout of the stock messages the connector receives (schema stock v1 or v2). "
+        "Channels that existed before v2 keep v1 until their connector reads v2.",
     )
     share_percent = fields.Float(
         "Share of free quantity (%)",
@@ -188,6 +211,7 @@ class StockPublicationChannel(models.Model):
             "out_of_stock_threshold",
             "exposure_percent",
             "warehouse_ids",
+            "payload_version",
         } & set(vals)
         before = {c.id: (c.frozen, c.exposure_percent) for c in self} if incident else {}
         result = super().write(vals)
@@ -279,10 +303,33 @@ class StockPublicationChannel(models.Model):
         )
 
     @api.model
-    def _free_quantities(self, warehouse_ids, product_ids=None):
-        """Available to promise per (product, warehouse): on hand minus reserved in the
-        internal locations under each warehouse's view location, quality-hold locations (and
-        their children) left out. One SQL aggregate for all products (or the ids given)."""
+    def _warehouse_locations_sql(self, warehouse_ids):
+        """CTE body: (location_id, warehouse_id, on_hold) of the internal locations under each
+        warehouse's view location; `on_hold` when the location or a parent is on quality hold
+        (the quality hold of this addon: Community has no quality app)."""
+        return SQL(
+            """
+            SELECT l.id AS location_id, w.id AS warehouse_id,
+                   EXISTS (
+                       SELECT 1 FROM stock_location h
+                        WHERE h.quality_hold
+                          AND left(l.parent_path, length(h.parent_path)) = h.parent_path
+                   ) AS on_hold
+              FROM stock_warehouse w
+              JOIN stock_location vl ON vl.id = w.view_location_id
+              JOIN stock_location l
+                ON left(l.parent_path, length(vl.parent_path)) = vl.parent_path
+             WHERE w.id = ANY(%s) AND l.usage = 'internal'
+            """,
+            list(warehouse_ids),
+        )
+
+    @api.model
+    def _quant_figures(self, warehouse_ids, product_ids=None):
+        """{(product, warehouse): (on hand, reserved, quality hold)} over the internal
+        locations under each warehouse; quality hold is the unreserved quantity in hold
+        locations, so on hand - reserved - quality hold is what may be promised. One SQL
+        aggregate for all products (or the ids given)."""
         if not warehouse_ids:
             return {}
         self.env["stock.quant"].flush_model(
@@ -297,31 +344,105 @@ class StockPublicationChannel(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH hold AS (
-                    SELECT parent_path FROM stock_location WHERE quality_hold
-                ), loc AS (
-                    SELECT l.id AS location_id, w.id AS warehouse_id
-                      FROM stock_warehouse w
-                      JOIN stock_location vl ON vl.id = w.view_location_id
-                      JOIN stock_location l
-                        ON left(l.parent_path, length(vl.parent_path)) = vl.parent_path
-                     WHERE w.id = ANY(%(warehouses)s)
-                       AND l.usage = 'internal'
-                       AND NOT EXISTS (
-                           SELECT 1 FROM hold
-                            WHERE left(l.parent_path, length(hold.parent_path)) = hold.parent_path)
-                )
-                SELECT q.product_id, loc.warehouse_id, SUM(q.quantity - q.reserved_quantity)
+                WITH loc AS (%(locations)s)
+                SELECT q.product_id, loc.warehouse_id, SUM(q.quantity), SUM(q.reserved_quantity),
+                       SUM(q.quantity - q.reserved_quantity) FILTER (WHERE loc.on_hold)
                   FROM stock_quant q
                   JOIN loc ON loc.location_id = q.location_id
                  WHERE TRUE %(products)s
                  GROUP BY q.product_id, loc.warehouse_id
                 """,
-                warehouses=list(warehouse_ids),
+                locations=self._warehouse_locations_sql(warehouse_ids),
                 products=product_filter,
             )
         )
-        return {(p, w): qty for p, w, qty in self.env.cr.fetchall()}
+        return {
+            (p, w): (qty, reserved, hold or 0.0)
+            for p, w, qty, reserved, hold in self.env.cr.fetchall()
+        }
+
+    @api.model
+    def _free_quantities(self, warehouse_ids, product_ids=None):
+        """Available to promise per (product, warehouse): on hand minus reserved in the
+        internal locations under each warehouse's view location, quality-hold locations (and
+        their children) left out."""
+        return {
+            key: on_hand - reserved - hold
+            for key, (on_hand, reserved, hold) in self._quant_figures(
+                warehouse_ids, product_ids
+            ).items()
+        }
+
+    @api.model
+    def _open_move_figures(self, warehouse_ids, product_ids):
+        """({(product, warehouse): [(date, qty)]} of incoming receipts by expected date,
+        {(product, warehouse): qty} owed by confirmed deliveries beyond their reservation).
+        Open moves only, in the product's unit; one SQL query."""
+        if not warehouse_ids or not product_ids:
+            return {}, {}
+        self.env["stock.move"].flush_model(
+            ["product_id", "location_id", "location_dest_id", "product_qty", "state", "date"]
+        )
+        self.env["stock.move.line"].flush_model(["move_id", "quantity_product_uom"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH loc AS (%(locations)s)
+                SELECT 'in', m.product_id, dest.warehouse_id, m.date::date, SUM(m.product_qty)
+                  FROM stock_move m
+                  JOIN loc dest ON dest.location_id = m.location_dest_id
+                  LEFT JOIN loc src ON src.location_id = m.location_id
+                                   AND src.warehouse_id = dest.warehouse_id
+                 WHERE m.state = ANY(%(states)s) AND m.product_id = ANY(%(products)s)
+                   AND src.location_id IS NULL
+                 GROUP BY m.product_id, dest.warehouse_id, m.date::date
+                UNION ALL
+                SELECT 'owed', m.product_id, src.warehouse_id, NULL,
+                       SUM(m.product_qty - COALESCE(r.reserved, 0))
+                  FROM stock_move m
+                  JOIN loc src ON src.location_id = m.location_id
+                  JOIN stock_location d ON d.id = m.location_dest_id
+                  LEFT JOIN LATERAL (
+                      SELECT SUM(ml.quantity_product_uom) AS reserved
+                        FROM stock_move_line ml WHERE ml.move_id = m.id
+                  ) r ON TRUE
+                 WHERE m.state = ANY(%(states)s) AND m.product_id = ANY(%(products)s)
+                   AND d.usage = 'customer'
+                 GROUP BY m.product_id, src.warehouse_id
+                """,
+                locations=self._warehouse_locations_sql(warehouse_ids),
+                states=OPEN_MOVE_STATES,
+                products=list(product_ids),
+            )
+        )
+        incoming, owed = {}, {}
+        for kind, product_id, warehouse_id, day, quantity in self.env.cr.fetchall():
+            if kind == "in":
+                incoming.setdefault((product_id, warehouse_id), []).append(
+                    (day.isoformat(), quantity)
+                )
+            else:
+                owed[(product_id, warehouse_id)] = max(0.0, quantity)
+        return incoming, owed
+
+    @api.model
+    def _stock_contexts(self, warehouse_ids, product_ids):
+        """Stock context of payload v2 per (product, warehouse): {"on_hand", "reserved",
+        "quality_hold", "free", "incoming": [(date, qty)], "owed"}. Two SQL queries."""
+        figures = self._quant_figures(warehouse_ids, product_ids)
+        incoming, owed = self._open_move_figures(warehouse_ids, product_ids)
+        contexts = {}
+        for key in set(figures) | set(incoming) | set(owed):
+            on_hand, reserved, hold = figures.get(key, (0.0, 0.0, 0.0))
+            contexts[key] = {
+                "on_hand": on_hand,
+                "reserved": reserved,
+                "quality_hold": hold,
+                "free": on_hand - reserved - hold,
+                "incoming": sorted(incoming.get(key, [])),
+                "owed": owed.get(key, 0.0),
+            }
+        return contexts
 
     @api.model
     def _publishable_products(self, product_ids=None, after_id=0, limit=None):
@@ -378,13 +499,14 @@ class StockPublicationChannel(models.Model):
                     result[(channel.id, product_id)] = quantity
         return result
 
-    def _publish(self, products, free=None, force=False, priority="high"):
+    def _publish(self, products, free=None, force=False, priority="high", contexts=None):
         """Compute the quantities of `products` for these channels, enqueue one message per
-        product and channel whose quantity differs from the last published one (all when
-        `force`), record the state. Frozen channels are skipped. Changes seen by events go
-        out at high priority; differences found by a snapshot at normal priority, so that a
-        large reconciliation does not delay the next sale's quantity. Returns the number of
-        messages queued."""
+        product and channel whose quantity (or, under payload v2, stock context) differs from
+        the last published one (all when `force`), record the state. Frozen channels are
+        skipped. Changes seen by events go out at high priority (real-time for reservations
+        and deliveries); differences found by a snapshot at normal priority, so that a large
+        reconciliation does not delay the next sale's quantity. `contexts`: a precomputed
+        `_stock_contexts` for the v2 channels. Returns the number of messages queued."""
         owner = self.env.ref("integration_core.domain_stock").owner_connector_id
         # Never publish stock back to the system that owns it (enqueue would refuse it).
         channels = self.filtered(
@@ -394,52 +516,52 @@ class StockPublicationChannel(models.Model):
         )
         if not channels or not products:
             return 0
+        product_ids = [row[0] for row in products]
+        v2 = channels.filtered(lambda c: c.payload_version == "2")
+        if v2 and contexts is None:
+            contexts = self._stock_contexts(set(channels.warehouse_ids.ids), product_ids)
+            if free is None:
+                free = {key: context["free"] for key, context in contexts.items()}
         quantities = channels._compute_quantities(products, free=free)
         State = self.env["stock.publication.state"]
-        last = State._last_quantities(channels.ids, [row[0] for row in products])
-        by_product = {row[0]: row for row in products}
-        now = fields.Datetime.now()
-        as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
-        messages = []
-        changed = []
-        unchanged = []
+        last = State._last_quantities(channels.ids, product_ids)
+        as_of = fields.Datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ")
+        messages, changed, unchanged = [], [], []
         for channel in channels:
-            warehouse = ",".join(channel.warehouse_ids.mapped("code"))
-            code = channel.connector_id.code
-            connector_id = channel.connector_id.id
-            for product_id in by_product:
-                key = (channel.id, product_id)
+            for row in products:
+                key = (channel.id, row[0])
                 if key not in quantities:
                     continue
-                quantity = quantities[key]
-                if not force and key in last and last[key] == quantity:
+                payload = channel._get_stock_payload_values(row, quantities[key], contexts)
+                digest = _digest(payload) if channel.payload_version == "2" else None
+                if not force and last.get(key) == (quantities[key], digest):
                     unchanged.append(key)
                     continue
-                _pid, sku, discontinued, substitute = by_product[product_id]
-                payload = {
-                    "sku": sku,
-                    "quantity": quantity,
-                    "channel": code,
-                    "warehouse": warehouse,
-                    "discontinued": bool(discontinued),
-                    "as_of": as_of,
-                }
-                if discontinued:
-                    payload["substitute_sku"] = substitute or None
-                messages.append(
-                    {
-                        "connector": connector_id,
-                        "domain": "stock",
-                        "event_type": "stock.level",
-                        "payload": payload,
-                        "schema": "stock",
-                        "coalescing_key": f"stock:{channel.id}:{product_id}",
-                        "priority": priority,
-                        "res_model": "product.product",
-                        "res_id": product_id,
-                    }
-                )
-                changed.append((key, quantity))
+                payload["as_of"] = as_of
+                messages.append(channel._prepare_stock_message(row[0], payload, priority))
+                changed.append((key, (quantities[key], digest)))
+        message_ids = self._enqueue_stock_messages(messages)
+        State._record(changed, unchanged, message_ids, fields.Datetime.now())
+        return len(messages)
+
+    def _prepare_stock_message(self, product_id, payload, priority):
+        """The `_enqueue` values of one stock message of this channel (its schema version)."""
+        self.ensure_one()
+        return {
+            "connector": self.connector_id.id,
+            "domain": "stock",
+            "event_type": "stock.level",
+            "payload": payload,
+            "schema": ("stock", int(self.payload_version)),
+            "coalescing_key": f"stock:{self.id}:{product_id}",
+            "priority": priority,
+            "res_model": "product.product",
+            "res_id": product_id,
+        }
+
+    @api.model
+    def _enqueue_stock_messages(self, messages):
+        """Enqueue in batches of 5,000; {coalescing key: message id} of those queued."""
         message_ids = {}
         Message = self.env["integration.message"]
         for start in range(0, len(messages), 5000):
@@ -452,8 +574,62 @@ class StockPublicationChannel(models.Model):
                     )
                 )
                 message_ids.update(self.env.cr.fetchall())
-        State._record(changed, unchanged, message_ids, now)
-        return len(messages)
+        return message_ids
+
+    def _get_stock_payload_values(self, row, quantity, contexts):
+        """Payload (without `as_of`) of one product for this channel, in its payload version.
+        `row` comes from `_publishable_products`, `quantity` from the allocation policy."""
+        self.ensure_one()
+        _pid, sku, discontinued, substitute = row
+        payload = {
+            "sku": sku,
+            "quantity": quantity,
+            "channel": self.connector_id.code,
+            "warehouse": ",".join(self.warehouse_ids.mapped("code")),
+            "discontinued": bool(discontinued),
+        }
+        if discontinued:
+            payload["substitute_sku"] = substitute or None
+        if self.payload_version == "2":
+            payload.update(self._get_stock_context_values(row[0], quantity, contexts))
+        return payload
+
+    def _get_stock_context_values(self, product_id, quantity, contexts):
+        """Payload v2 fields of one product: totals over the channel's warehouses, the
+        per-warehouse figures, incoming receipts by date and the backorder commitment."""
+        empty = {"on_hand": 0.0, "reserved": 0.0, "quality_hold": 0.0, "free": 0.0}
+        per_warehouse = []
+        for warehouse in self.warehouse_ids:
+            context = contexts.get((product_id, warehouse.id)) or {
+                **empty,
+                "incoming": [],
+                "owed": 0.0,
+            }
+            per_warehouse.append((warehouse, context))
+        total = {name: sum(c[name] for _w, c in per_warehouse) for name in (*empty, "owed")}
+        incoming = {}
+        for _warehouse, context in per_warehouse:
+            for day, qty in context["incoming"]:
+                incoming[day] = incoming.get(day, 0.0) + qty
+        owed, promised = allocation.backorder(total["owed"], total["free"], incoming.items())
+        return {
+            "available_to_promise": quantity,
+            "on_hand": total["on_hand"],
+            "reserved": total["reserved"],
+            "quality_hold": total["quality_hold"],
+            "incoming": [{"date": day, "qty": qty} for day, qty in sorted(incoming.items())],
+            "backorder": {"quantity": owed, "promised_date": promised},
+            "warehouses": [
+                {
+                    "warehouse": warehouse.code,
+                    "on_hand": context["on_hand"],
+                    "reserved": context["reserved"],
+                    "quality_hold": context["quality_hold"],
+                    "incoming": [{"date": d, "qty": q} for d, q in context["incoming"]],
+                }
+                for warehouse, context in per_warehouse
+            ],
+        }
 
     # ------------------------------------------------------------------ crons
 
@@ -472,19 +648,24 @@ class StockPublicationChannel(models.Model):
                     DELETE FROM stock_publication_dirty
                      WHERE product_id IN (
                         SELECT product_id FROM stock_publication_dirty
-                         ORDER BY marked_at LIMIT %s FOR UPDATE SKIP LOCKED)
-                    RETURNING product_id
+                         ORDER BY realtime DESC, marked_at LIMIT %s FOR UPDATE SKIP LOCKED)
+                    RETURNING product_id, realtime
                     """,
                     batch_size,
                 )
             )
-            product_ids = [row[0] for row in self.env.cr.fetchall()]
-            if not product_ids:
+            rows = self.env.cr.fetchall()
+            if not rows:
                 break
+            product_ids = [row[0] for row in rows]
+            realtime = {row[0] for row in rows if row[1]}
             products = self._publishable_products(product_ids=product_ids)
-            total += channels._publish(products)
+            for priority in ("realtime", "high"):
+                batch = [p for p in products if (p[0] in realtime) == (priority == "realtime")]
+                if batch:
+                    total += channels._publish(batch, priority=priority)
             Message._queue_commit()
-            if len(product_ids) < batch_size:
+            if len(rows) < batch_size:
                 break
         return total
 
@@ -547,9 +728,11 @@ class StockPublicationChannel(models.Model):
                         )
                     Message._queue_commit()
                     break
-                free = self._free_quantities(warehouses, product_ids=[r[0] for r in products])
+                free, contexts = group._snapshot_figures(warehouses, [r[0] for r in products])
                 for channel in group:
-                    sent = channel._publish(products, free=free, priority="normal")
+                    sent = channel._publish(
+                        products, free=free, priority="normal", contexts=contexts
+                    )
                     channel.write(
                         {
                             "snapshot_cursor": products[-1][0],
@@ -566,6 +749,14 @@ class StockPublicationChannel(models.Model):
                 cursor = products[-1][0]
                 Message._queue_commit()
         return True
+
+    def _snapshot_figures(self, warehouse_ids, product_ids):
+        """(free quantities, v2 stock contexts or None) of a snapshot chunk, shared by these
+        channels: one quant aggregate, plus the open moves when a channel publishes v2."""
+        if not self.filtered(lambda c: c.payload_version == "2"):
+            return self._free_quantities(warehouse_ids, product_ids=product_ids), None
+        contexts = self._stock_contexts(warehouse_ids, product_ids)
+        return {key: context["free"] for key, context in contexts.items()}, contexts
 
     @api.model
     def _cron_check_stale(self):

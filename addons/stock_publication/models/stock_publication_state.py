@@ -26,6 +26,12 @@ class StockPublicationState(models.Model):
     )
     default_code = fields.Char(related="product_id.default_code", string="SKU")
     last_quantity = fields.Float(readonly=True)
+    last_context_digest = fields.Char(
+        readonly=True,
+        help="Digest of the stock context (on hand, reserved, quality hold, incoming, backorder) "
+        "last published under payload v2: a context that changes is published again even "
+        "when the quantity does not.",
+    )
     last_published_at = fields.Datetime(readonly=True)
     last_checked_at = fields.Datetime(
         readonly=True,
@@ -96,35 +102,40 @@ class StockPublicationState(models.Model):
 
     @api.model
     def _last_quantities(self, channel_ids, product_ids):
-        """{(channel id, product id): last quantity} in one query."""
+        """{(channel id, product id): (last quantity, last context digest)} in one query."""
         self.flush_model()
         self.env.cr.execute(
             SQL(
                 """
-                SELECT channel_id, product_id, last_quantity FROM stock_publication_state
+                SELECT channel_id, product_id, last_quantity, last_context_digest
+                  FROM stock_publication_state
                  WHERE channel_id = ANY(%s) AND product_id = ANY(%s)
                 """,
                 list(channel_ids),
                 list(product_ids),
             )
         )
-        return {(c, p): q for c, p, q in self.env.cr.fetchall()}
+        return {(c, p): (q, d) for c, p, q, d in self.env.cr.fetchall()}
 
     @api.model
     def _record(self, changed, unchanged, message_ids, now):
-        """Upsert the states of published quantities and touch the confirmed ones (bulk)."""
+        """Upsert the states of published quantities and touch the confirmed ones (bulk).
+        `changed`: [((channel id, product id), (quantity, context digest or None))]."""
         if changed:
             self.env.cr.execute(
                 SQL(
                     """
                     INSERT INTO stock_publication_state AS s (
-                        channel_id, product_id, last_quantity, last_published_at, last_checked_at,
-                        message_id)
-                    SELECT r.channel_id, r.product_id, r.quantity, %(now)s, %(now)s, r.message_id
+                        channel_id, product_id, last_quantity, last_context_digest,
+                        last_published_at, last_checked_at, message_id)
+                    SELECT r.channel_id, r.product_id, r.quantity, r.digest, %(now)s, %(now)s,
+                           r.message_id
                       FROM unnest(%(channels)s::int[], %(products)s::int[], %(quantities)s::float8[],
-                                  %(messages)s::int[]) AS r(channel_id, product_id, quantity, message_id)
+                                  %(digests)s::varchar[], %(messages)s::int[])
+                           AS r(channel_id, product_id, quantity, digest, message_id)
                     ON CONFLICT (channel_id, product_id) DO UPDATE
                        SET last_quantity = EXCLUDED.last_quantity,
+                           last_context_digest = EXCLUDED.last_context_digest,
                            last_published_at = EXCLUDED.last_published_at,
                            last_checked_at = EXCLUDED.last_checked_at,
                            message_id = COALESCE(EXCLUDED.message_id, s.message_id)
@@ -132,7 +143,8 @@ class StockPublicationState(models.Model):
                     now=now,
                     channels=[key[0] for key, _q in changed],
                     products=[key[1] for key, _q in changed],
-                    quantities=[q for _key, q in changed],
+                    quantities=[q for _key, (q, _d) in changed],
+                    digests=[d for _key, (_q, d) in changed],
                     messages=[message_ids.get(f"stock:{key[0]}:{key[1]}") for key, _q in changed],
                 )
             )

@@ -17,5 +17,8 @@ class StockQuant(models.Model):
     def write(self, vals):
         result = super().write(vals)
         if WATCHED & set(vals):
-            self.env["stock.publication.dirty"]._mark(self.product_id.ids)
+            # A reservation (or its release) changes what customers can buy right now.
+            self.env["stock.publication.dirty"]._mark(
+                self.product_id.ids, realtime="reserved_quantity" in vals
+            )
         return result

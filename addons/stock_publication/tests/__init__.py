@@ -4,5 +4,6 @@ from . import test_availability
 from . import test_publication
 from . import test_reconciliation
 from . import test_inbound
+from . import test_payload_v2
 from . import test_access
 from . import test_tours

@@ -1,11 +1,23 @@
 """Allocation maths, tested without the ORM."""
 
+import doctest
 import unittest
 
-from ..tools.allocation import EXCLUDED, Override, Policy, allocate, round_down
+from ..tools import allocation
+from ..tools.allocation import EXCLUDED, Override, Policy, allocate, backorder, round_down
 
 
 class TestAllocation(unittest.TestCase):
+    def test_doctests(self):
+        result = doctest.testmod(allocation)
+        self.assertGreater(result.attempted, 0)
+        self.assertEqual(result.failed, 0)
+
+    def test_backorder_is_owed_beyond_free_stock_promised_when_covered(self):
+        self.assertEqual(backorder(10, -4, [("2026-12-02", 10)]), (10.0, "2026-12-02"))
+        self.assertEqual(backorder(0, 0, [("2026-12-02", 10)]), (0.0, None))
+        self.assertEqual(backorder(4, 1, []), (3.0, None))
+
     def test_full_share_no_buffer_publishes_free_quantity(self):
         self.assertEqual(allocate(17, Policy()), 17)
 

@@ -100,3 +100,30 @@ def allocate(free_quantity, policy, override=None, discontinued=False):
     if quantity <= own.out_of_stock_threshold:
         return 0.0
     return quantity
+
+
+def backorder(demand, free_quantity, incoming):
+    """Backorder commitment of products sold beyond stock: ``(quantity, promised date)``.
+
+    ``demand`` is what confirmed deliveries still need beyond what is reserved for them,
+    ``free_quantity`` what the warehouses hold unreserved (outside quality hold), ``incoming``
+    a list of ``(date, quantity)`` of expected receipts. The quantity is the demand that free
+    stock cannot cover; the promised date is the first incoming date by which the receipts
+    cover it (``None`` when they never do, or when nothing is owed).
+
+    >>> backorder(5, 2, [("2026-12-03", 1), ("2026-12-01", 2), ("2026-12-09", 10)])
+    (3.0, '2026-12-03')
+    >>> backorder(5, 9, [("2026-12-01", 2)])
+    (0.0, None)
+    >>> backorder(5, 0, [("2026-12-01", 2)])
+    (5.0, None)
+    """
+    owed = max(0.0, float(demand or 0.0) - max(0.0, float(free_quantity or 0.0)))
+    if owed <= 0:
+        return 0.0, None
+    covered = 0.0
+    for date, quantity in sorted(incoming):
+        covered += quantity
+        if covered >= owed - 1e-9:
+            return owed, date
+    return owed, None
