@@ -3,8 +3,9 @@ from odoo.tests import tagged
 from .common import StockPublicationCase
 
 
-@tagged("post_install", "-at_install")
-class TestInventoryAuthority(StockPublicationCase):
+class InboundCase(StockPublicationCase):
+    """A WMS connector and helpers to send it stock.adjusted events."""
+
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -34,6 +35,9 @@ class TestInventoryAuthority(StockPublicationCase):
             (product.id, warehouse.id), 0
         )
 
+
+@tagged("post_install", "-at_install")
+class TestInventoryAuthority(InboundCase):
     def test_odoo_owns_stock_refuses(self):
         self.own_stock(False)
         event = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 5})
@@ -161,3 +165,92 @@ class TestInventoryAuthority(StockPublicationCase):
         self.publish_dirty()
         self.assertFalse(self.messages(self.shop))
         self.assertTrue(self.messages(self.market))
+
+
+@tagged("post_install", "-at_install")
+class TestAdjustmentWhere(InboundCase):
+    """Adjustments that name a location, a lot or a package."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.shelf = cls.env["stock.location"].create(
+            {"name": "Shelf A", "location_id": cls.wh1.lot_stock_id.id, "barcode": "TN1-SHELF-A"}
+        )
+        cls.p4.tracking = "lot"
+
+    def quants(self, product, location):
+        return self.Quant.search(
+            [("product_id", "=", product.id), ("location_id", "=", location.id)]
+        )
+
+    def test_sub_location_by_name_and_barcode_idempotent(self):
+        self.own_stock(self.wms)
+        self.set_stock(self.p1, self.wh1, 3)
+        payload = {"sku": "TST-0", "warehouse": "TN1", "location": "TN1/Stock/Shelf A"}
+        event = self.event({**payload, "quantity": 7, "event_time": "2026-11-25T10:00:00Z"})
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertIn("TN1/Stock/Shelf A set from 0.0 to 7", event.result)
+        self.assertEqual(self.quants(self.p1, self.shelf).quantity, 7)
+        self.assertEqual(self.quants(self.p1, self.wh1.lot_stock_id).quantity, 3, "untouched")
+        self.assertEqual(self.qty(self.p1, self.wh1), 10)
+        again = self.event({**payload, "quantity": 7, "event_time": "2026-11-25T10:00:00Z"})
+        self.assertIn("already at", again.result)
+        # By barcode; an older count of the main location does not hide a newer shelf count.
+        by_barcode = {**payload, "location": "TN1-SHELF-A", "quantity": 2}
+        self.assertEqual(self.event(by_barcode).state, "done")
+        self.assertEqual(self.quants(self.p1, self.shelf).quantity, 2)
+        main = self.event(
+            {
+                "sku": "TST-0",
+                "warehouse": "TN1",
+                "quantity": 1,
+                "event_time": "2026-11-25T09:00:00Z",
+            }
+        )
+        self.assertIn("set from 3", main.result)
+        self.assertEqual(self.qty(self.p1, self.wh1), 3)
+
+    def test_lot_and_package_idempotent_on_replay(self):
+        self.own_stock(self.wms)
+        lot_payload = {
+            "sku": "TST-3",
+            "warehouse": "TN1",
+            "location": "TN1-SHELF-A",
+            "lot": "LOT-001",
+            "quantity": 5,
+            "event_time": "2026-11-25T10:00:00Z",
+        }
+        self.assertEqual(self.event(lot_payload).state, "done")
+        quant = self.quants(self.p4, self.shelf)
+        self.assertEqual((quant.lot_id.name, quant.quantity), ("LOT-001", 5))
+        self.assertIn("already at", self.event(lot_payload).result)
+        packed = {**lot_payload, "lot": "LOT-002", "package": "PACK-9", "quantity": 4}
+        self.assertEqual(self.event(packed).state, "done")
+        self.assertIn("already at", self.event(packed).result)
+        quants = self.quants(self.p4, self.shelf)
+        self.assertEqual(
+            sorted((q.lot_id.name, q.package_id.name or "", q.quantity) for q in quants),
+            [("LOT-001", "", 5), ("LOT-002", "PACK-9", 4)],
+        )
+        self.assertEqual(self.qty(self.p4, self.wh1), 9)
+        self.assertEqual(len(self.env["stock.lot"].search([("product_id", "=", self.p4.id)])), 2)
+
+    def test_location_outside_the_warehouse_or_lot_of_untracked_refused(self):
+        self.own_stock(self.wms)
+        cases = [
+            (
+                {"location": "TS2/Stock"},
+                "Location TS2/Stock is not an internal location of warehouse TN1",
+            ),
+            ({"location": "Partners/Customers"}, "is not an internal location of warehouse TN1"),
+            ({"lot": "LOT-9"}, "not tracked by lot or serial number"),
+            ({"location": ""}, "should be non-empty"),
+        ]
+        for extra, text in cases:
+            with self.subTest(extra=extra):
+                event = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 5, **extra})
+                self.assertEqual(event.state, "dead")
+                self.assertIn(text, event.error_message)
+        self.assertEqual(self.qty(self.p1, self.wh1), 0)
+        self.assertEqual(self.qty(self.p1, self.wh2), 0)
