@@ -1,14 +1,15 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+import threading
 import time
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import amqp, backoff, circuit, transport
+from ..tools import amqp, backoff, circuit, ratelimit, transport
 from ..tools.crypto import SecretBox, SecretKeyError
 
 _logger = logging.getLogger(__name__)
@@ -25,6 +26,17 @@ AUTH_TYPES = [
 def secret_box():
     """The process's SecretBox, built from the config file / environment (never the DB)."""
     return SecretBox.from_config(config)
+
+
+# What deliveries record about a connector's health, read again before each update (other
+# workers and nodes write it too).
+HEALTH_FIELDS = [
+    "circuit_state",
+    "consecutive_failures",
+    "circuit_open_until",
+    "paused_until",
+    "last_success_at",
+]
 
 
 class IntegrationConnector(models.Model):
@@ -203,7 +215,8 @@ class IntegrationConnector(models.Model):
     rate_limit = fields.Float(
         "Rate limit (requests/s)",
         default=0.0,
-        help="At most this many requests per second per Odoo worker; 0 means no limit.",
+        help="At most this many requests per second, all Odoo workers and nodes together; 0 "
+        "means no limit.",
     )
     batch_size = fields.Integer(
         default=1,
@@ -474,11 +487,38 @@ class IntegrationConnector(models.Model):
 
     # ------------------------------------------------------------------ requests
 
+    def init(self):
+        # The rate limit's bucket, one row per connector, shared by every process and node.
+        self.env.cr.execute(ratelimit.BUCKET_TABLE)
+
     def _session(self):
         return transport.session_of(self.id)
 
-    def _bucket(self):
-        return transport.bucket_of(self.id, self.rate_limit)
+    def _rate_limiter(self):
+        """The connector's rate limit for every process and node (a ratelimit.SharedBucket
+        in the database); None without limit."""
+        if not self.rate_limit:
+            return None
+        rate, burst, key = self.rate_limit, max(1.0, self.rate_limit), self.id
+
+        def take(count):
+            statement = ratelimit.take_statement(key, rate, burst, count)
+            return self._own_transaction(statement)[0][0]
+
+        return ratelimit.SharedBucket(take)
+
+    def _own_transaction(self, statement):
+        """Rows of one statement run and committed at once on a transaction of its own (READ
+        COMMITTED), whatever the caller's transaction holds: the rows it locks are let go at
+        once. Inside a test's transaction (which must see its own records), on that one."""
+        text, params = statement
+        if getattr(threading.current_thread(), "testing", False):
+            self.env.cr.execute(SQL(text, **params))
+            return self.env.cr.fetchall()
+        with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:
+            cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            cr.execute(SQL(text, **params))
+            return cr.fetchall()
 
     def _transport(self):
         """The transport.Transport that delivers this connector's messages, configured from
@@ -497,7 +537,9 @@ class IntegrationConnector(models.Model):
             renews_token=self.auth_type == "oauth2",
         )
         missing = self.env._("The batch answer did not mention this message.")
-        return transport.HttpTransport(settings, self._authenticate, missing)
+        http = transport.HttpTransport(settings, self._authenticate, missing)
+        http.limiter = self._rate_limiter()
+        return http
 
     def _authenticate(self, body, force_new_token=False):
         """_auth_headers for a transport: any problem becomes a transport.AuthError."""
@@ -591,7 +633,9 @@ class IntegrationConnector(models.Model):
             batch_size=self.batch_size,
             rate_limit=self.rate_limit,
         )
-        return amqp.AmqpTransport(settings, error)
+        amqp_transport = amqp.AmqpTransport(settings, error)
+        amqp_transport.limiter = self._rate_limiter()
+        return amqp_transport
 
     def _test_amqp(self):
         """(ok, sentence) for 'Test connection' on an AMQP connector."""
@@ -676,32 +720,56 @@ class IntegrationConnector(models.Model):
         """Connectors whose messages must not be claimed now: archived, frozen, paused by a
         429, circuit open during its cool-down, or production while this Odoo is not."""
         now = fields.Datetime.now()
-        domain = [
-            "|",
-            "|",
-            "|",
-            ("frozen", "=", True),
-            ("paused_until", ">", now),
-            *circuit.blocked_domain(now),
-            ("active", "=", False),
-        ]
+        return self._search_connector_ids(
+            [
+                "|",
+                "|",
+                ("paused_until", ">", now),
+                *circuit.blocked_domain(now),
+                *self._held_domain(),
+            ]
+        )
+
+    @api.model
+    def _held_connector_ids(self):
+        """Connectors held until someone acts (frozen, archived, production while this Odoo
+        is not): nothing of theirs comes due by itself."""
+        return self._search_connector_ids(self._held_domain())
+
+    @api.model
+    def _held_domain(self):
+        domain = ["|", ("frozen", "=", True), ("active", "=", False)]
         if self._instance_environment() != "production":
             domain = ["|", ("environment", "=", "production"), *domain]
+        return domain
+
+    @api.model
+    def _search_connector_ids(self, domain):
         return self.sudo().with_context(active_test=False).search(domain).ids
 
-    def _record_results(self, successes, failures):
-        """Update health after a batch: `failures` is a list of Outcome, in order."""
+    def _take_trial(self):
+        """True when this worker wins the one trial delivery of this open circuit whose
+        cool-down is over (circuit.take_trial, committed at once: one winner across every
+        worker and node); the cool-down then runs again for the others while it is tried."""
         self.ensure_one()
         now = fields.Datetime.now()
-        state = circuit.after_batch(
-            self._circuit(),
-            bool(successes),
-            [o.category for o in failures],
-            now,
-            self.circuit_threshold,
-            self.circuit_cooldown,
+        until = now + timedelta(seconds=max(self.circuit_cooldown, 1))
+        won = self._own_transaction(circuit.take_trial(self.id, now, until))
+        self.invalidate_recordset(["circuit_open_until"])
+        return bool(won)
+
+    def _record_results(self, outcomes):
+        """Update health after a batch: `outcomes` (transport.Outcome) in the order they
+        were sent, counted by circuit.after_outcomes from the health last committed."""
+        self.ensure_one()
+        now = fields.Datetime.now()
+        self.invalidate_recordset(HEALTH_FIELDS)
+        categories = [None if o.ok else o.category for o in outcomes]
+        state = circuit.after_outcomes(
+            self._circuit(), categories, now, self.circuit_threshold, self.circuit_cooldown
         )
-        vals = self._health_values(state, successes, failures, now)
+        failures = [o for o in outcomes if not o.ok]
+        vals = self._health_values(state, any(o.ok for o in outcomes), failures, now)
         was_open = self.circuit_state == "open"
         # Write only what changed: every worker reports on the same connector row.
         changed = {name: value for name, value in vals.items() if self[name] != (value or False)}
@@ -712,7 +780,7 @@ class IntegrationConnector(models.Model):
 
     def _health_values(self, state, successes, failures, now):
         """The health fields after a batch that left the circuit in `state`; a 429 pauses
-        the connector (and this process's rate limit) for as long as the remote asked."""
+        this connector, and this connector only, for as long as the remote asked."""
         vals = {
             "circuit_state": state.state,
             "consecutive_failures": state.consecutive_failures,
@@ -730,9 +798,6 @@ class IntegrationConnector(models.Model):
         if rate_limited:
             pause = backoff.pause_seconds(rate_limited)
             vals["paused_until"] = now + timedelta(seconds=pause)
-            bucket = self._bucket()
-            if bucket:
-                bucket.pause(pause)
         return vals
 
     def _notify_circuit_open(self):

@@ -97,7 +97,18 @@ def _connector_id(connector):
     return connector.id if isinstance(connector, models.BaseModel) else connector
 
 
+# Seconds a connector that went unreachable or timed out rests in a run: its other messages
+# go to the next claims, not straight back to it (the circuit breaker stops a remote that
+# keeps failing).
+REST_SECONDS = 0.5
+# Messages in flight with another worker are looked at again this often (to find them
+# should it stop without a trace), when nothing else is due earlier.
+RECHECK_SECONDS = 10
+
+
 def _worker_id():
+    """Host, process and thread; the claim adds the database session that holds the
+    messages (queue_sql.claim), whose end tells that the worker stopped."""
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
@@ -434,9 +445,19 @@ class IntegrationMessage(models.Model):
         )
 
     @api.model
-    def _trigger_delivery(self):
+    def _trigger_delivery(self, at=None):
+        """Wake every delivery job now, or at `at` (Odoo's cron threads look for due
+        triggers when notified and at least once a minute)."""
         for cron in self._delivery_crons():
-            cron._trigger()
+            cron._trigger(at=at)
+
+    def _register_hook(self):
+        """A server that starts wakes delivery at once when messages wait or were left in
+        flight (by a worker that stopped), rather than at the next minute's tick."""
+        super()._register_hook()
+        earliest = self._next_wake_up()
+        if earliest is not None:
+            self._trigger_delivery(at=max(earliest, fields.Datetime.now()))
 
     # ------------------------------------------------------------------ processing
 
@@ -446,6 +467,9 @@ class IntegrationMessage(models.Model):
             "batch_size": int(config.get("integration_queue_batch_size") or 200),
             "lease_seconds": int(config.get("integration_queue_lease_seconds") or 300),
             "time_budget": float(config.get("integration_queue_time_budget") or 50),
+            # A run that finds nothing due waits for what comes due within this many seconds
+            # (a paused connector, a retry) instead of ending; later ones trigger a new run.
+            "idle_wait": float(config.get("integration_queue_idle_wait") or 10),
         }
 
     def _queue_commit(self):
@@ -462,68 +486,105 @@ class IntegrationMessage(models.Model):
 
     @api.model
     def _cron_deliver(self):
-        """Scheduled Action: deliver due messages in bounded, committed batches."""
+        """Scheduled Action: deliver due messages in bounded, committed batches; asks Odoo
+        to run it again at once when its time budget ran out with messages still due, and
+        triggers itself for when the next ones come due."""
         settings = self._queue_settings()
-        return self._process_queue(
-            batch_size=settings["batch_size"], time_budget=settings["time_budget"]
+        counts = self._process_queue(
+            batch_size=settings["batch_size"],
+            time_budget=settings["time_budget"],
+            idle_wait=settings["idle_wait"],
         )
+        wake_up_at = self._next_wake_up()
+        due = wake_up_at is not None and wake_up_at <= fields.Datetime.now()
+        done = sum(counts.get(state, 0) for state in ("sent", "failed", "dead"))
+        # Work done and more due: Odoo runs the job again at once (ir.cron progress API).
+        self.env["ir.cron"]._notify_progress(done=done, remaining=int(due and done > 0))
+        if wake_up_at is not None:
+            self._trigger_delivery(at=max(wake_up_at, fields.Datetime.now() + timedelta(seconds=1)))
+        return counts
 
     @api.model
-    def _process_queue(self, batch_size=200, time_budget=50.0, max_batches=None):
+    def _process_queue(self, batch_size=200, time_budget=50.0, max_batches=None, idle_wait=0.0):
         """Claim and deliver due messages until none is due, the time budget is spent or
-        max_batches were processed. Safe to run in any number of workers at once. Returns
-        counts by outcome."""
+        max_batches were processed. Safe to run in any number of workers at once. When
+        nothing is due but something comes due within `idle_wait` seconds (and the budget),
+        waits for it. Returns counts by outcome."""
         deadline = time.monotonic() + time_budget
         totals = defaultdict(int)
         batches = 0
-        # Expired leases are looked for at the start and whenever the queue has caught up (a
-        # claim came back short), not before every batch: while a backlog drains, a stopped
-        # worker's messages wait for the next run, and a batch costs no scan of the leases.
+        # Messages of dead workers are looked for at the start and whenever the queue has
+        # caught up (a claim came back short), not before every batch.
         reclaim = True
-        # Connectors that went unreachable, timed out or asked us to slow down in this run:
-        # their messages went back to the queue untried and wait for the next run.
-        resting = set()
+        # Connectors that went unreachable or timed out rest a moment ({id: monotonic end});
+        # one that asked us to slow down (429) is paused for every worker (paused_until).
+        resting = {}
         self._queue_commit()  # start from a fresh READ COMMITTED transaction
         while time.monotonic() < deadline and (max_batches is None or batches < max_batches):
             if reclaim:
-                self._reclaim_expired_leases()
-            batch = self._claim(batch_size, skip=resting)
+                self._reclaim_stale()
+            batch = self._claim(batch_size, skip=self._still_resting(resting))
             reclaim = len(batch) < batch_size
             self._queue_commit()
             if not batch:
-                if self._waited_for_expiring_leases(deadline):
+                if self._waited_for_next_due(deadline, idle_wait, resting):
                     continue
                 break
             batches += 1
-            for key, value in batch._deliver(resting).items():
+            tired = set()
+            for key, value in batch._deliver(tired).items():
                 totals[key] += value
+            resting.update(dict.fromkeys(tired, time.monotonic() + REST_SECONDS))
             self._queue_commit()
         if totals:
             _logger.info("Integration queue: %s", dict(totals))
         return dict(totals)
 
     @api.model
-    def _waited_for_expiring_leases(self, deadline):
-        """Leases of a stopped worker about to expire (within 10 s and the time budget): wait
-        for them rather than leave their messages to the next run. True when it waited."""
-        wait = self._seconds_to_next_lease_expiry()
-        if wait is None or wait > min(10.0, deadline - time.monotonic()):
+    def _still_resting(self, resting):
+        """Ids of the connectors of `resting` ({id: monotonic end}) whose rest runs."""
+        now = time.monotonic()
+        return {cid for cid, until in resting.items() if until > now}
+
+    @api.model
+    def _waited_for_next_due(self, deadline, idle_wait, resting):
+        """Nothing is due: when something comes due (a retry, a paused connector's or a
+        resting one's end, a stale lease) within `idle_wait` seconds and the budget, wait
+        for it and return True."""
+        limit = min(idle_wait, deadline - time.monotonic())
+        if limit <= 0:
             return False
-        time.sleep(wait + 0.1)
+        wake_up_at = self._next_wake_up(recheck_in_flight=False)
+        now = time.monotonic()
+        waits = [until - now for until in resting.values() if until > now]
+        if wake_up_at is not None:
+            waits.append((wake_up_at - fields.Datetime.now()).total_seconds())
+        waits = [max(0.05, wait) for wait in waits if wait <= limit]
+        if not waits:
+            return False
+        # Look again at least every second: messages queued meanwhile are claimed too.
+        time.sleep(min(1.0, min(waits)))
         return True
 
     @api.model
-    def _seconds_to_next_lease_expiry(self):
-        """Seconds until the earliest lease of a message in flight expires; None if none."""
-        [[earliest]] = self._execute(queue_sql.next_lease_expiry())
-        if earliest is None:
-            return None
-        return max(0.0, (earliest - fields.Datetime.now()).total_seconds())
+    def _next_wake_up(self, recheck_in_flight=True):
+        """When the next waiting message comes due (its retry time, or the end of its
+        connector's pause or circuit cool-down), or a message in flight must be looked at
+        again (its lease's end, or RECHECK_SECONDS from now with `recheck_in_flight`);
+        None when nothing waits."""
+        self.flush_model()
+        held = self.env["integration.connector"]._held_connector_ids()
+        recheck = None
+        if recheck_in_flight:
+            recheck = fields.Datetime.now() + timedelta(seconds=RECHECK_SECONDS)
+        [[earliest]] = self._execute(queue_sql.next_wake_up(held, recheck))
+        return earliest
 
     @api.model
-    def _reclaim_expired_leases(self):
-        """Messages left in 'sending' by a worker that died are due again (the remote dedups
-        by idempotency key if the delivery did arrive)."""
+    def _reclaim_stale(self):
+        """Messages left in 'sending' by a worker that stopped are due again: its database
+        session is gone (found at once), or, as a last resort, its lease expired. The
+        remote dedups by idempotency key if the delivery did arrive."""
         self.flush_model()
         self._pin_index_scans(True)
         message = self.env._("The worker sending this message stopped; sent again.")
@@ -643,6 +704,10 @@ class IntegrationMessage(models.Model):
         pending = self.browse([m.id for m in self if m not in unmapped])
         with connector._transport() as transport:
             if pending and circuit.needs_trial(connector._circuit()):
+                if not connector._take_trial():  # another worker tries it
+                    pending._release()
+                    counts["released"] += len(pending)
+                    return results, True
                 trial, pending = pending[:1], pending[1:]
                 trial_results = trial._send_by(transport, bodies, counts, single=True)
                 results += trial_results
@@ -705,7 +770,7 @@ class IntegrationMessage(models.Model):
         )
         for state, decided in by_state.items():
             counts[state] += len(decided)
-        connector._record_results(bool(sent), failures)
+        connector._record_results([outcome for _message, outcome in results])  # sent order
 
     @api.model
     def _write_sent(self, decided, now):

@@ -66,7 +66,7 @@ class TestCircuit(unittest.TestCase):
         state = circuit.CircuitState("open", 5, now + timedelta(seconds=60))
         self.assertTrue(circuit.needs_trial(state))
         self.assertFalse(circuit.needs_trial(circuit.after_success(state)))
-        reopened = circuit.after_batch(state, True, ["network", "timeout"], now, 2, 30)
+        reopened = circuit.after_outcomes(state, [None, "network", "timeout"], now, 2, 30)
         self.assertEqual((reopened.state, reopened.consecutive_failures), ("open", 2))
         self.assertEqual(reopened.open_until, now + timedelta(seconds=30))
         self.assertEqual(

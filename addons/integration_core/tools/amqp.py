@@ -29,7 +29,7 @@ from urllib.parse import urlsplit
 import pika
 from pika import exceptions as pika_exceptions
 
-from .transport import EXCERPT, Outcome, Transport, bucket_of, dumps
+from .transport import EXCERPT, Outcome, Transport, dumps
 
 # pika logs every refused login or lost connection as ERROR, with tracebacks, from inside its
 # I/O loop; the queue records each of them on the message and the connector in words, so the
@@ -365,7 +365,7 @@ class AmqpTransport(Transport):
     def _publish_group(self, group):
         """(outcomes, stop): publish and confirm one group. A connection found dead on first
         use (the broker dropped it while idle) is opened again once."""
-        bucket = bucket_of(self.settings.key, self.settings.rate_limit)
+        bucket = self.bucket(self.settings.key, self.settings.rate_limit)
         for fresh in (False, True):
             try:
                 publisher, reused = self.publisher(fresh=fresh)

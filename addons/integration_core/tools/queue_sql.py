@@ -99,12 +99,18 @@ def supersede(created, now, uid):
 def claim(now, lease_until, worker, blocked, limit):
     """Lock and lease up to `limit` due messages in priority order, skipping those other
     workers hold (FOR UPDATE SKIP LOCKED) and those of the `blocked` connector ids; returns
-    (id, priority class) of those claimed."""
+    (id, priority class) of those claimed. claimed_by records `worker` and the database
+    session that claims ("pid@start"): the worker keeps that session until it has recorded
+    the outcomes, and the session ends when its process does, however it stops (SIGKILL
+    included), so that a message whose session is gone was left by a worker that stopped."""
     return (
         """
         UPDATE integration_message m
            SET state = 'sending', attempts = m.attempts + 1, lease_until = %(lease)s,
-               claimed_by = %(worker)s, last_attempt_at = %(now)s
+               claimed_by = %(worker)s || '/' || (
+                    SELECT pid || '@' || extract(epoch FROM backend_start)
+                      FROM pg_stat_activity WHERE pid = pg_backend_pid()),
+               last_attempt_at = %(now)s
          WHERE m.id = ANY(ARRAY(
                 SELECT id FROM integration_message
                  WHERE state IN ('pending', 'failed')
@@ -139,14 +145,22 @@ def release(ids):
 
 
 def reclaim(now, error_message):
-    """Messages whose lease expired (their worker stopped) are due again, as failed 'crash'."""
+    """Messages in flight whose worker stopped are due again, as failed 'crash': the
+    database session that claimed them is gone (pg_stat_activity, same database user), or
+    their lease expired (the last resort, and the only way for a claim that recorded no
+    session)."""
     return (
         """
         UPDATE integration_message
            SET state = 'failed', lease_until = NULL, claimed_by = NULL,
                error_category = 'crash', next_attempt_at = %(now)s,
                error_message = %(msg)s
-         WHERE state = 'sending' AND lease_until < %(now)s
+         WHERE state = 'sending'
+           AND (lease_until < %(now)s
+                OR split_part(claimed_by, '/', 2) <> '' AND NOT EXISTS (
+                    SELECT 1 FROM pg_stat_activity a
+                     WHERE a.pid || '@' || extract(epoch FROM a.backend_start)
+                           = split_part(claimed_by, '/', 2)))
         """,
         {"now": now, "msg": error_message},
     )
@@ -155,6 +169,31 @@ def reclaim(now, error_message):
 def next_lease_expiry():
     """The earliest lease of a message in flight (NULL if none)."""
     return ("SELECT min(lease_until) FROM integration_message WHERE state = 'sending'", {})
+
+
+def next_wake_up(held, recheck):
+    """When a delivery run has something to do next (NULL if never by itself): the earliest
+    retry time of a waiting message, pushed to the end of its connector's pause or circuit
+    cool-down, leaving out connectors `held` until someone acts; for messages in flight,
+    their lease's end or `recheck`, whichever comes first (a stopped worker's messages are
+    then found)."""
+    return (
+        """
+        SELECT min(t) FROM (
+            SELECT GREATEST(m.next_attempt_at, c.paused_until,
+                            CASE WHEN c.circuit_state = 'open' THEN c.circuit_open_until END)
+              FROM integration_message m
+              JOIN integration_connector c ON c.id = m.connector_id
+             WHERE m.state IN ('pending', 'failed')
+               AND NOT (m.connector_id = ANY(%(held)s::int[]))
+            UNION ALL
+            SELECT LEAST(min(lease_until), %(recheck)s::timestamp)
+              FROM integration_message WHERE state = 'sending'
+             HAVING count(*) > 0
+        ) AS wake_up(t)
+        """,
+        {"held": sorted(held), "recheck": recheck},
+    )
 
 
 def envelopes(ids):

@@ -221,7 +221,16 @@ def request_token(session, url, client_id, client_secret, scope, timeout):
 class Transport:
     """One way to a remote. ``send(items)`` takes [(envelope, queued at)] and returns one
     Outcome per item tried, in order: fewer than items when it stopped early (the remote went
-    unwell or the connection was lost), the rest were not tried. Never raises."""
+    unwell or the connection was lost), the rest were not tried. Never raises.
+
+    `limiter`: the connector's rate limit shared by every process (ratelimit.SharedBucket),
+    set by the connector; without it, a bucket of this process (bucket_of)."""
+
+    limiter = None
+
+    def bucket(self, key, rate):
+        """What each request takes a token from: the shared limiter, else this process's."""
+        return self.limiter or bucket_of(key, rate)
 
     def open(self):
         return self
@@ -314,7 +323,7 @@ class HttpTransport(Transport):
                 auth = self.authenticate(body, force_new)
             except AuthError as exc:
                 return Outcome(False, category="auth", error=str(exc), permanent=False)
-            bucket = bucket_of(self.settings.key, self.settings.rate_limit)
+            bucket = self.bucket(self.settings.key, self.settings.rate_limit)
             if bucket:
                 bucket.acquire()
             outcome = post(
