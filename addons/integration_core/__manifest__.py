@@ -22,6 +22,7 @@
         "data/base_automation_data.xml",
         "views/integration_connector_views.xml",
         "views/integration_message_views.xml",
+        "views/integration_message_replay_wizard_views.xml",
         "views/integration_approval_views.xml",
         "views/integration_mapping_views.xml",
         "views/res_config_settings_views.xml",

@@ -72,6 +72,7 @@ ERROR_HINTS = {
 # Fields an envelope is read from (flushed before _raw_envelopes reads them in SQL).
 ENVELOPE_FIELDS = [
     "idempotency_key",
+    "key_sequence",
     "event_type",
     "domain_id",
     "schema_id",
@@ -152,6 +153,15 @@ class IntegrationMessage(models.Model):
         help="A newer waiting message with the same key supersedes this one (only the latest "
         "state of a record is sent).",
     )
+    key_sequence = fields.Integer(
+        "Sequence",
+        readonly=True,
+        copy=False,
+        aggregator=None,
+        help="Order of the messages of one coalescing key, sent in the envelope: a message is "
+        "never sent once a newer one of its key was sent or is in flight, and receivers may "
+        "drop a message older than the last one they applied.",
+    )
     attempts = fields.Integer(readonly=True, copy=False)
     next_attempt_at = fields.Datetime(
         "Next attempt", readonly=True, default=fields.Datetime.now, copy=False
@@ -188,6 +198,7 @@ class IntegrationMessage(models.Model):
     ]
 
     def init(self):
+        self._init_key_sequence()
         # The queue's hot queries read only what is waiting or in flight: partial indexes keep
         # them cheap however many sent messages pile up behind.
         create_index(
@@ -211,6 +222,14 @@ class IntegrationMessage(models.Model):
             ["connector_id", "coalescing_key"],
             where="state IN ('pending', 'failed') AND coalescing_key IS NOT NULL",
         )
+        # Per-key order: is there a newer message of this key sent or in flight?
+        create_index(
+            self.env.cr,
+            "integration_message_key_order_idx",
+            self._table,
+            ["connector_id", "coalescing_key", "key_sequence"],
+            where="coalescing_key IS NOT NULL",
+        )
         create_index(
             self.env.cr,
             "integration_message_dead_idx",
@@ -232,6 +251,18 @@ class IntegrationMessage(models.Model):
             ["connector_id", "sent_at"],
             where="state = 'sent'",
         )
+
+    def _init_key_sequence(self):
+        """key_sequence comes from one global PostgreSQL sequence, the column's default: it
+        is assigned by the INSERT itself, so it grows with every message of a key even when
+        several transactions enqueue at once, with no counter row to lock (a per-key counter
+        table would serialise concurrent enqueues of a key and cost an upsert per key).
+        Messages queued before it existed take their id, which grew the same way."""
+        cr = self.env.cr
+        cr.execute("SELECT to_regclass('integration_message_key_sequence_seq')")
+        if cr.fetchone()[0]:
+            return
+        cr.execute(queue_sql.CREATE_KEY_SEQUENCE)
 
     # ------------------------------------------------------------------ display
 
@@ -288,14 +319,13 @@ class IntegrationMessage(models.Model):
         if not messages:
             return self.browse()
         rows = queue_core.coalesce(self._prepare_rows(messages))
-        now = fields.Datetime.now()
         self.flush_model()
-        created = self._execute(queue_sql.enqueue(rows, now, self.env.uid))
-        coalesced = [row for row in created if row[2]]
-        if coalesced:
-            self._execute(queue_sql.supersede(coalesced, now, self.env.uid), fetch=False)
+        self._execute((queue_sql.STAGE, {}), fetch=False)
+        self.env.cr.copy_expert(queue_sql.STAGE_COPY, queue_sql.stage_buffer(rows))
+        statement = queue_sql.merge_staged(fields.Datetime.now(), self.env.uid)
+        created = self._execute(statement)
         self.invalidate_model()
-        if any(r["priority_class"] == "0_realtime" for r in rows) and created:
+        if any(priority == "0_realtime" for _id, priority in created):
             self._trigger_delivery()
         return self.browse([row[0] for row in created])
 
@@ -684,7 +714,7 @@ class IntegrationMessage(models.Model):
         were given back untried: the caller claims none of theirs again in this run."""
         counts = defaultdict(int)
         by_connector = defaultdict(list)
-        for message in self:
+        for message in self - self._supersede_outdated(counts):  # per-key order (enqueue side)
             by_connector[message.connector_id].append(message.id)
         now = fields.Datetime.now()
         for connector, ids in by_connector.items():
@@ -694,6 +724,21 @@ class IntegrationMessage(models.Model):
                     resting.add(connector.id)
             self._apply_results(connector, results, now, counts)
         return counts
+
+    def _supersede_outdated(self, counts=None):
+        """Per-key order: those of these claimed messages whose coalescing key already has a
+        newer message sent or in flight are marked superseded instead of being sent; returns
+        them (counted as 'superseded' in `counts`)."""
+        if not self:
+            return self
+        self.flush_model()
+        rows = self._execute(queue_sql.supersede_outdated(self.ids, fields.Datetime.now()))
+        outdated = self.browse([row[0] for row in rows])
+        if outdated:
+            outdated.invalidate_recordset()
+            if counts is not None:
+                counts["superseded"] += len(outdated)
+        return outdated
 
     def _deliver_to(self, connector, counts):
         """Send these messages of `connector` through its transport: ([(message, Outcome)],
@@ -909,6 +954,9 @@ class IntegrationMessage(models.Model):
             raise UserError(
                 self.env._("Only dead letters, failed or cancelled messages can be replayed.")
             )
+        outdated = replayable._outdated_by_sent()
+        if outdated and not self.env.context.get("integration_replay_outdated"):
+            return self._replay_confirmation(replayable, outdated)
         replayable.sudo().write(
             {
                 "state": "pending",
@@ -917,11 +965,42 @@ class IntegrationMessage(models.Model):
                 "dead_at": False,
             }
         )
+        if outdated:
+            # Confirmed: the older content is now the newest of its key (per-key order).
+            self.flush_model()
+            self._execute(queue_sql.resequence(outdated.ids), fetch=False)
+            outdated.invalidate_recordset(["key_sequence"])
         replayable._note_handled(
             self.env._("Replayed"), self.env._("Replayed by %s.", self.env.user.name)
         )
         self._trigger_delivery()
         return True
+
+    def _outdated_by_sent(self):
+        """Those of these messages whose coalescing key has a newer message already sent."""
+        if not self:
+            return self
+        self.flush_model()
+        return self.browse([row[0] for row in self._execute(queue_sql.outdated_by_sent(self.ids))])
+
+    def _replay_confirmation(self, replayable, outdated):
+        """The confirmation a replay of `outdated` messages needs: nothing is replayed until
+        the user confirms in it (a confirmation, not a privilege: action_replay checks the
+        caller again)."""
+        wizard = self.env["integration.message.replay.wizard"].create(
+            {"message_ids": [(6, 0, replayable.ids)], "outdated_ids": [(6, 0, outdated.ids)]}
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "name": self.env._(
+                "%(count)s message(s) are older than one already sent for their key",
+                count=len(outdated),
+            ),
+            "res_model": wizard._name,
+            "res_id": wizard.id,
+            "view_mode": "form",
+            "target": "new",
+        }
 
     def action_cancel(self):
         """Never send these waiting, failed or dead messages. For Integration Users who may

@@ -83,6 +83,12 @@ REVIEWED = {
         "Managers alone (ACL); a transient record is its creator's."
     ),
     ("integration.message", "action_cancel"): CHECKS_QUEUE,
+    ("integration.message.replay.wizard", "action_confirm"): (
+        "Calls integration.message.action_replay on the wizard's messages, which checks the "
+        "caller (Integration User, read access) first; the context flag it adds is the "
+        "confirmation of an outdated replay, not a privilege. Wizards are Integration Users' "
+        "alone (ACL); a transient record is its creator's."
+    ),
     ("integration.message", "action_open_source"): RETURNS_ACTION
     + " It reads the message through the ORM (Integration Users, ACL and company rule).",
     ("integration.message", "action_replay"): CHECKS_QUEUE,

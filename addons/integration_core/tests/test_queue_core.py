@@ -50,8 +50,9 @@ class TestEnvelope(unittest.TestCase):
     def test_row_to_envelope_and_maps(self):
         created = datetime(2026, 1, 1, 12, 0, 5)
         row = (7, "k-7", "stock.level", "stock", "stock", 1, created, "product.product", 42, "v3")
-        envelope = queue_core.envelope((*row, {"sku": "A", "uom": "Units", "quantity": 1}))
+        envelope = queue_core.envelope((*row, {"sku": "A", "uom": "Units", "quantity": 1}, 11))
         self.assertEqual(envelope["schema"], "stock/v1")
+        self.assertEqual(envelope["sequence"], 11)
         self.assertEqual(envelope["queued_at"], "2026-01-01 12:00:05")
         self.assertEqual(
             envelope["source"], {"model": "product.product", "id": 42, "version": "v3"}
@@ -59,7 +60,9 @@ class TestEnvelope(unittest.TestCase):
         bodies = queue_core.Bodies({7: envelope}, {7: created}, ({"A": "EXT"}, {"Units": "EA"}))
         self.assertEqual(bodies.of(7)["payload"], {"sku": "EXT", "uom": "EA", "quantity": 1})
         self.assertEqual(envelope["payload"]["sku"], "A", "the stored envelope is not changed")
-        bare = queue_core.envelope((8, "k", "e", "d", None, None, created, None, None, None, [1]))
+        bare = queue_core.envelope(
+            (8, "k", "e", "d", None, None, created, None, None, None, [1], 12)
+        )
         self.assertEqual((bare["schema"], bare["source"]), (None, None))
         self.assertIs(queue_core.apply_maps(bare, ({"A": "B"}, {})), bare)
 

@@ -54,7 +54,8 @@ def coalesce(rows):
 def envelope(row):
     """The JSON body of one delivery, before mapping, from a row of envelopes_statement():
     (id, key, event type, domain code, schema name, schema version, created, source model,
-    source id, source version, payload)."""
+    source id, source version, payload, sequence). `sequence` grows with each message of a
+    coalescing key: a receiver may drop one older than the last it applied for that key."""
     _mid, key, event_type, domain, schema, version, created, res_model, res_id = row[:9]
     source = None
     if res_model:
@@ -66,6 +67,7 @@ def envelope(row):
         "schema": f"{schema}/v{version}" if schema else None,
         "queued_at": created.strftime("%Y-%m-%d %H:%M:%S"),
         "source": source,
+        "sequence": row[11],
         "payload": row[10],
     }
 

@@ -8,6 +8,8 @@ of ids), so that no join order can make them scan the table. Run them after
 pin_index_scans(True) (see IntegrationMessage._pin_index_scans for why).
 """
 
+import csv
+import io
 import json
 
 PIN_INDEX_SCANS = (
@@ -20,79 +22,178 @@ UNPIN_INDEX_SCANS = (
 )
 
 
+# The per-key sequence (integration.message.key_sequence): one global sequence, the column's
+# default, so every INSERT and COPY assigns it; messages queued before it existed take their
+# id, which came from a sequence too, and the new one starts above them.
+CREATE_KEY_SEQUENCE = """
+    CREATE SEQUENCE integration_message_key_sequence_seq;
+    UPDATE integration_message SET key_sequence = id WHERE key_sequence IS NULL;
+    SELECT setval('integration_message_key_sequence_seq',
+                  GREATEST((SELECT max(key_sequence) FROM integration_message), 0) + 1, false);
+    ALTER TABLE integration_message
+        ALTER COLUMN key_sequence SET DEFAULT nextval('integration_message_key_sequence_seq');
+"""
+
+
 def pin_index_scans(pin):
     """Make the next statements of this transaction walk indexes in order (pin=True), or let
     the planner choose again (pin=False)."""
     return (PIN_INDEX_SCANS if pin else UNPIN_INDEX_SCANS), {}
 
 
-def enqueue(rows, now, uid):
-    """Insert `rows` (prepared _enqueue rows) as pending messages, in order, skipping any
-    whose idempotency key is already queued for its connector; returns (id, connector id,
-    coalescing key) of those inserted."""
+# Bulk enqueue: the prepared rows are streamed by COPY into a temporary staging table (no
+# statement text grows with the rows, nothing of theirs is parsed as SQL), then merged by one
+# statement. Fixed texts: COPY cannot take parameters, and never gets any data in its text.
+STAGE_COLUMNS = (
+    "n",
+    "connector_id",
+    "domain_id",
+    "event_type",
+    "priority_class",
+    "payload",
+    "schema_id",
+    "idempotency_key",
+    "coalescing_key",
+    "res_model",
+    "res_id",
+    "source_version",
+)
+STAGE = """
+    CREATE TEMPORARY TABLE IF NOT EXISTS integration_message_stage (
+        n int, connector_id int, domain_id int, event_type varchar, priority_class varchar,
+        payload jsonb, schema_id int, idempotency_key varchar, coalescing_key varchar,
+        res_model varchar, res_id int, source_version varchar
+    ) ON COMMIT DELETE ROWS;
+    TRUNCATE integration_message_stage
+"""
+STAGE_COPY = (
+    f"COPY integration_message_stage ({', '.join(STAGE_COLUMNS)}) FROM STDIN WITH (FORMAT csv)"
+)
+
+
+def stage_buffer(rows):
+    """`rows` (prepared _enqueue rows, in order) as the CSV that STAGE_COPY reads: None is an
+    unquoted empty field, which COPY reads as NULL (_enqueue never stages an empty string)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    dumps = json.dumps
+    writer.writerows(
+        (
+            n,
+            r["connector_id"],
+            r["domain_id"],
+            r["event_type"],
+            r["priority_class"],
+            dumps(r["payload"]),
+            r["schema_id"],
+            r["idempotency_key"],
+            r["coalescing_key"],
+            r["res_model"],
+            r["res_id"],
+            r["source_version"],
+        )
+        for n, r in enumerate(rows)
+    )
+    buffer.seek(0)
+    return buffer
+
+
+def merge_staged(now, uid):
+    """Insert the staged rows as pending messages, in order, skipping any whose idempotency
+    key is already queued for its connector (the unique index decides, also against a
+    concurrent enqueue); older waiting messages with the coalescing key of an inserted one are
+    superseded by it. Returns (id, priority class) of those inserted.
+
+    The UPDATE reads the table as it was before the INSERT (one snapshot for the whole
+    statement): it never touches the new rows, which coalesce() already made one per key."""
     return (
         """
-        INSERT INTO integration_message (
-            connector_id, company_id, domain_id, event_type, priority_class, state,
-            payload, schema_id, idempotency_key, coalescing_key, attempts,
-            next_attempt_at, res_model, res_id, source_version,
-            create_uid, create_date, write_uid, write_date)
-        SELECT r.connector_id, c.company_id, r.domain_id, r.event_type, r.priority_class,
-               'pending', r.payload, r.schema_id, r.idempotency_key, r.coalescing_key, 0,
-               %(now)s, r.res_model, r.res_id, r.source_version,
-               %(uid)s, %(now)s, %(uid)s, %(now)s
-          FROM unnest(%(connector)s::int[], %(domain)s::int[], %(event)s::varchar[],
-                      %(priority)s::varchar[], %(payload)s::jsonb[], %(schema)s::int[],
-                      %(key)s::varchar[], %(coalesce)s::varchar[], %(res_model)s::varchar[],
-                      %(res_id)s::int[], %(version)s::varchar[])
-               WITH ORDINALITY AS r(connector_id, domain_id, event_type, priority_class,
-                                    payload, schema_id, idempotency_key, coalescing_key,
-                                    res_model, res_id, source_version, n)
-          JOIN integration_connector c ON c.id = r.connector_id
-         ORDER BY r.n
-        ON CONFLICT (connector_id, idempotency_key) DO NOTHING
-        RETURNING id, connector_id, coalescing_key
+        WITH new AS (
+            INSERT INTO integration_message (
+                connector_id, company_id, domain_id, event_type, priority_class, state,
+                payload, schema_id, idempotency_key, coalescing_key, attempts,
+                next_attempt_at, res_model, res_id, source_version,
+                create_uid, create_date, write_uid, write_date)
+            SELECT r.connector_id, c.company_id, r.domain_id, r.event_type, r.priority_class,
+                   'pending', r.payload, r.schema_id, r.idempotency_key, r.coalescing_key, 0,
+                   %(now)s, r.res_model, r.res_id, r.source_version,
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM integration_message_stage r
+              JOIN integration_connector c ON c.id = r.connector_id
+             ORDER BY r.n
+            ON CONFLICT (connector_id, idempotency_key) DO NOTHING
+            RETURNING id, connector_id, coalescing_key, key_sequence, priority_class
+        ), superseded AS (
+            UPDATE integration_message old
+               SET state = 'superseded', superseded_by_id = new.id,
+                   write_date = %(now)s, write_uid = %(uid)s
+              FROM new
+             WHERE new.coalescing_key IS NOT NULL
+               AND old.connector_id = new.connector_id
+               AND old.coalescing_key = new.coalescing_key
+               AND old.state IN ('pending', 'failed')
+               AND old.key_sequence < new.key_sequence
+        )
+        SELECT id, priority_class FROM new ORDER BY id
         """,
-        {
-            "now": now,
-            "uid": uid,
-            "connector": [r["connector_id"] for r in rows],
-            "domain": [r["domain_id"] for r in rows],
-            "event": [r["event_type"] for r in rows],
-            "priority": [r["priority_class"] for r in rows],
-            "payload": [json.dumps(r["payload"]) for r in rows],
-            "schema": [r["schema_id"] for r in rows],
-            "key": [r["idempotency_key"] for r in rows],
-            "coalesce": [r["coalescing_key"] for r in rows],
-            "res_model": [r["res_model"] for r in rows],
-            "res_id": [r["res_id"] for r in rows],
-            "version": [r["source_version"] for r in rows],
-        },
+        {"now": now, "uid": uid},
     )
 
 
-def supersede(created, now, uid):
-    """Older waiting messages with the coalescing key of a new one (`created`: (id,
-    connector id, key)) are superseded by it."""
+def supersede_outdated(ids, now):
+    """Per-key order: of the claimed messages `ids`, those whose coalescing key already has a
+    newer message (higher key_sequence) sent or in flight become 'superseded' by the newest
+    such one instead of being sent; returns their ids. Run it on a claimed batch before
+    sending it: an older message that failed and is retried after a newer one was sent would
+    otherwise overwrite the newer value on the channel."""
     return (
         """
-        UPDATE integration_message old
-           SET state = 'superseded', superseded_by_id = new.id,
-               write_date = %(now)s, write_uid = %(uid)s
-          FROM unnest(%(ids)s::int[], %(connectors)s::int[], %(keys)s::varchar[])
-               AS new(id, connector_id, coalescing_key)
-         WHERE old.connector_id = new.connector_id
-           AND old.coalescing_key = new.coalescing_key
-           AND old.state IN ('pending', 'failed')
-           AND old.id < new.id
+        UPDATE integration_message m
+           SET state = 'superseded', superseded_by_id = newer.id, lease_until = NULL,
+               claimed_by = NULL, write_date = %(now)s
+          FROM integration_message o
+          CROSS JOIN LATERAL (
+                SELECT n.id FROM integration_message n
+                 WHERE n.connector_id = o.connector_id
+                   AND n.coalescing_key = o.coalescing_key
+                   AND n.key_sequence > o.key_sequence
+                   AND n.state IN ('sent', 'sending')
+                 ORDER BY n.key_sequence DESC
+                 LIMIT 1) newer
+         WHERE o.id = m.id AND m.id = ANY(%(ids)s) AND o.id = ANY(%(ids)s)
+           AND o.coalescing_key IS NOT NULL AND m.state = 'sending'
+     RETURNING m.id
         """,
-        {
-            "now": now,
-            "uid": uid,
-            "ids": [c[0] for c in created],
-            "connectors": [c[1] for c in created],
-            "keys": [c[2] for c in created],
-        },
+        {"ids": list(ids), "now": now},
+    )
+
+
+def outdated_by_sent(ids):
+    """Those of messages `ids` whose coalescing key has a newer message already sent."""
+    return (
+        """
+        SELECT o.id FROM integration_message o
+         WHERE o.id = ANY(%(ids)s) AND o.coalescing_key IS NOT NULL
+           AND EXISTS (
+                SELECT 1 FROM integration_message n
+                 WHERE n.connector_id = o.connector_id
+                   AND n.coalescing_key = o.coalescing_key
+                   AND n.key_sequence > o.key_sequence
+                   AND n.state = 'sent')
+        """,
+        {"ids": list(ids)},
+    )
+
+
+def resequence(ids):
+    """Give messages `ids` new sequences: each becomes the newest of its key."""
+    return (
+        """
+        UPDATE integration_message
+           SET key_sequence = nextval('integration_message_key_sequence_seq')
+         WHERE id = ANY(%(ids)s)
+        """,
+        {"ids": list(ids)},
     )
 
 
@@ -201,7 +302,8 @@ def envelopes(ids):
     return (
         """
         SELECT m.id, m.idempotency_key, m.event_type, d.code, s.name, s.version,
-               m.create_date, m.res_model, m.res_id, m.source_version, m.payload
+               m.create_date, m.res_model, m.res_id, m.source_version, m.payload,
+               m.key_sequence
           FROM integration_message m
           JOIN integration_data_domain d ON d.id = m.domain_id
      LEFT JOIN integration_schema s ON s.id = m.schema_id

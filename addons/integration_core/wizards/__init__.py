@@ -1,1 +1,2 @@
 from . import integration_mapping_import_wizard
+from . import integration_message_replay_wizard
