@@ -146,3 +146,69 @@ class TestEnqueue(IntegrationCase):
             "stock", "stock.level", [{"sku": "A", "quantity": 2}], schema="stock"
         )
         self.assertEqual(again.connector_id, self.connector)
+
+
+@tagged("post_install", "-at_install")
+class TestBulkEnqueue(IntegrationCase):
+    """_enqueue streams its rows by COPY into a staging table, then merges them at once."""
+
+    def bulk(self, prefix, count, **extra):
+        return [
+            self.stock_message(f"{prefix}-{i}", quantity=i, coalescing_key=f"{prefix}:{i}", **extra)
+            for i in range(count)
+        ]
+
+    def test_all_or_nothing_on_one_invalid_message(self):
+        before = self.Message.search_count([])
+        messages = self.bulk("ALL", 3000)
+        messages[-1]["payload"]["quantity"] = -1
+        with self.assertRaisesRegex(ValidationError, "Message 3000 of 3000"):
+            self.Message._enqueue(messages)
+        self.assertEqual(self.Message.search_count([]), before)
+
+    def test_idempotent_on_a_repeated_key_in_one_call_and_across_calls(self):
+        messages = self.bulk("IDEM", 2000)
+        for index, message in enumerate(messages):
+            message["idempotency_key"] = f"idem-{index % 1000}"
+            message["coalescing_key"] = None
+        first = self.Message._enqueue(messages)
+        self.assertEqual(len(first), 1000, "the first of each key is queued, once")
+        self.assertEqual(
+            first.mapped("payload")[:2], [messages[0]["payload"], messages[1]["payload"]]
+        )
+        self.assertFalse(self.Message._enqueue(messages))
+        self.assertEqual(self.Message.search_count([("idempotency_key", "=like", "idem-%")]), 1000)
+
+    def test_coalescing_inside_one_call_and_against_waiting_messages(self):
+        waiting = self.Message._enqueue(self.bulk("CO", 1500))
+        again = self.bulk("CO", 1500) + self.bulk("CO", 1500)
+        for message in again[1500:]:
+            message["payload"]["quantity"] += 10_000
+        latest = self.Message._enqueue(again)
+        self.assertEqual(len(latest), 1500, "the last message of each key in the call")
+        self.assertEqual(min(m.payload["quantity"] for m in latest), 10_000)
+        self.assertEqual(set(waiting.mapped("state")), {"superseded"})
+        by_key = {m.coalescing_key: m for m in latest}
+        for old in waiting:
+            new = by_key[old.coalescing_key]
+            self.assertEqual(old.superseded_by_id, new)
+            self.assertLess(old.key_sequence, new.key_sequence)
+        self.assertEqual(set(latest.mapped("state")), {"pending"})
+
+    def test_text_the_staging_copy_must_carry_exactly(self):
+        odd = 'comma, "quote", back\\slash \\N, tab\t, new\nline, ünïcødé €, , NULL'
+        message = self.stock_message(odd, coalescing_key=odd, idempotency_key=odd)
+        message["source_version"] = odd
+        other = self.stock_message("", quantity=0)  # invalid: sku has minLength 1
+        with self.assertRaises(ValidationError):
+            self.enqueue(message, other)
+        created = self.enqueue(message, self.stock_message("PLAIN"))
+        self.assertEqual(created[0].payload["sku"], odd)
+        self.assertEqual(
+            (created[0].coalescing_key, created[0].idempotency_key, created[0].source_version),
+            (odd, odd, odd),
+        )
+        self.assertFalse(created[1].coalescing_key, "None stays NULL")
+        self.assertFalse(created[1].res_model)
+        # Twice in one transaction: the staging table holds only the second call's rows.
+        self.assertEqual(len(self.enqueue(self.stock_message("SECOND"))), 1)
