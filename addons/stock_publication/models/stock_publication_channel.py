@@ -330,48 +330,59 @@ class StockPublicationChannel(models.Model):
         locations under each warehouse; quality hold is the unreserved quantity in hold
         locations, so on hand - reserved - quality hold is what may be promised. One SQL
         aggregate for all products (or the ids given)."""
-        if not warehouse_ids:
-            return {}
-        self.env["stock.quant"].flush_model(
-            ["product_id", "location_id", "quantity", "reserved_quantity"]
-        )
-        self.env["stock.location"].flush_model(["parent_path", "usage", "quality_hold"])
-        product_filter = (
-            SQL("AND q.product_id = ANY(%s)", list(product_ids))
-            if product_ids is not None
-            else SQL()
-        )
-        self.env.cr.execute(
+        rows = self._quant_aggregate(
             SQL(
-                """
-                WITH loc AS (%(locations)s)
-                SELECT q.product_id, loc.warehouse_id, SUM(q.quantity), SUM(q.reserved_quantity),
-                       SUM(q.quantity - q.reserved_quantity) FILTER (WHERE loc.on_hold)
-                  FROM stock_quant q
-                  JOIN loc ON loc.location_id = q.location_id
-                 WHERE TRUE %(products)s
-                 GROUP BY q.product_id, loc.warehouse_id
-                """,
-                locations=self._warehouse_locations_sql(warehouse_ids),
-                products=product_filter,
-            )
+                "SUM(q.quantity), SUM(q.reserved_quantity), "
+                "SUM(q.quantity - q.reserved_quantity) FILTER (WHERE loc.on_hold)"
+            ),
+            warehouse_ids,
+            product_ids,
         )
-        return {
-            (p, w): (qty, reserved, hold or 0.0)
-            for p, w, qty, reserved, hold in self.env.cr.fetchall()
-        }
+        return {(p, w): (qty, reserved, hold or 0.0) for p, w, qty, reserved, hold in rows}
 
     @api.model
     def _free_quantities(self, warehouse_ids, product_ids=None):
         """Available to promise per (product, warehouse): on hand minus reserved in the
         internal locations under each warehouse's view location, quality-hold locations (and
-        their children) left out."""
-        return {
-            key: on_hand - reserved - hold
-            for key, (on_hand, reserved, hold) in self._quant_figures(
-                warehouse_ids, product_ids
-            ).items()
-        }
+        their children) left out: on hand - reserved - quality hold of `_quant_figures`, in
+        a leaner aggregate over the same locations."""
+        rows = self._quant_aggregate(
+            SQL("SUM(q.quantity - q.reserved_quantity)"),
+            warehouse_ids,
+            product_ids,
+            where=SQL("AND NOT loc.on_hold"),
+        )
+        return {(p, w): qty for p, w, qty in rows}
+
+    @api.model
+    def _quant_aggregate(self, aggregates, warehouse_ids, product_ids=None, where=None):
+        """Rows (product, warehouse, *aggregates) of the quants in the internal locations
+        under the warehouses (alias q; loc.on_hold for quality hold): one SQL statement."""
+        if not warehouse_ids:
+            return []
+        self.env["stock.quant"].flush_model(
+            ["product_id", "location_id", "quantity", "reserved_quantity"]
+        )
+        self.env["stock.location"].flush_model(["parent_path", "usage", "quality_hold"])
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH loc AS (%(locations)s)
+                SELECT q.product_id, loc.warehouse_id, %(aggregates)s
+                  FROM stock_quant q
+                  JOIN loc ON loc.location_id = q.location_id
+                 WHERE TRUE %(where)s %(products)s
+                 GROUP BY q.product_id, loc.warehouse_id
+                """,
+                locations=self._warehouse_locations_sql(warehouse_ids),
+                aggregates=aggregates,
+                where=where or SQL(),
+                products=SQL("AND q.product_id = ANY(%s)", list(product_ids))
+                if product_ids is not None
+                else SQL(),
+            )
+        )
+        return self.env.cr.fetchall()
 
     @api.model
     def _open_move_figures(self, warehouse_ids, product_ids):
@@ -499,14 +510,17 @@ class StockPublicationChannel(models.Model):
                     result[(channel.id, product_id)] = quantity
         return result
 
-    def _publish(self, products, free=None, force=False, priority="high", contexts=None):
+    def _publish(
+        self, products, free=None, force=False, priority="high", contexts=None, realtime_ids=()
+    ):
         """Compute the quantities of `products` for these channels, enqueue one message per
         product and channel whose quantity (or, under payload v2, stock context) differs from
         the last published one (all when `force`), record the state. Frozen channels are
         skipped. Changes seen by events go out at high priority (real-time for reservations
         and deliveries); differences found by a snapshot at normal priority, so that a large
         reconciliation does not delay the next sale's quantity. `contexts`: a precomputed
-        `_stock_contexts` for the v2 channels. Returns the number of messages queued."""
+        `_stock_contexts` for the v2 channels; `realtime_ids`: products published at real-time
+        priority whatever `priority` says. Returns the number of messages queued."""
         owner = self.env.ref("integration_core.domain_stock").owner_connector_id
         # Never publish stock back to the system that owns it (enqueue would refuse it).
         channels = self.filtered(
@@ -528,17 +542,19 @@ class StockPublicationChannel(models.Model):
         as_of = fields.Datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ")
         messages, changed, unchanged = [], [], []
         for channel in channels:
+            header = channel._get_stock_header_values()
             for row in products:
                 key = (channel.id, row[0])
                 if key not in quantities:
                     continue
-                payload = channel._get_stock_payload_values(row, quantities[key], contexts)
+                payload = channel._get_stock_payload_values(row, quantities[key], contexts, header)
                 digest = _digest(payload) if channel.payload_version == "2" else None
                 if not force and last.get(key) == (quantities[key], digest):
                     unchanged.append(key)
                     continue
                 payload["as_of"] = as_of
-                messages.append(channel._prepare_stock_message(row[0], payload, priority))
+                urgency = "realtime" if row[0] in realtime_ids else priority
+                messages.append(channel._prepare_stock_message(row[0], payload, urgency))
                 changed.append((key, (quantities[key], digest)))
         message_ids = self._enqueue_stock_messages(messages)
         State._record(changed, unchanged, message_ids, fields.Datetime.now())
@@ -576,36 +592,50 @@ class StockPublicationChannel(models.Model):
                 message_ids.update(self.env.cr.fetchall())
         return message_ids
 
-    def _get_stock_payload_values(self, row, quantity, contexts):
-        """Payload (without `as_of`) of one product for this channel, in its payload version.
-        `row` comes from `_publishable_products`, `quantity` from the allocation policy."""
+    def _get_stock_header_values(self):
+        """What every payload of this channel shares, read once per publication: the
+        connector's code, the warehouses' codes, and [(warehouse id, code)]."""
         self.ensure_one()
+        warehouses = [(w.id, w.code) for w in self.warehouse_ids]
+        return {
+            "channel": self.connector_id.code,
+            "warehouse": ",".join(code for _id, code in warehouses),
+            "warehouses": warehouses,
+        }
+
+    def _get_stock_payload_values(self, row, quantity, contexts, header):
+        """Payload (without `as_of`) of one product for this channel, in its payload version.
+        `row` comes from `_publishable_products`, `quantity` from the allocation policy,
+        `header` from `_get_stock_header_values`."""
         _pid, sku, discontinued, substitute = row
         payload = {
             "sku": sku,
             "quantity": quantity,
-            "channel": self.connector_id.code,
-            "warehouse": ",".join(self.warehouse_ids.mapped("code")),
+            "channel": header["channel"],
+            "warehouse": header["warehouse"],
             "discontinued": bool(discontinued),
         }
         if discontinued:
             payload["substitute_sku"] = substitute or None
         if self.payload_version == "2":
-            payload.update(self._get_stock_context_values(row[0], quantity, contexts))
+            payload.update(
+                self._get_stock_context_values(row[0], quantity, contexts, header["warehouses"])
+            )
         return payload
 
-    def _get_stock_context_values(self, product_id, quantity, contexts):
-        """Payload v2 fields of one product: totals over the channel's warehouses, the
+    @api.model
+    def _get_stock_context_values(self, product_id, quantity, contexts, warehouses):
+        """Payload v2 fields of one product: totals over `warehouses` [(id, code)], the
         per-warehouse figures, incoming receipts by date and the backorder commitment."""
         empty = {"on_hand": 0.0, "reserved": 0.0, "quality_hold": 0.0, "free": 0.0}
         per_warehouse = []
-        for warehouse in self.warehouse_ids:
-            context = contexts.get((product_id, warehouse.id)) or {
+        for warehouse_id, code in warehouses:
+            context = contexts.get((product_id, warehouse_id)) or {
                 **empty,
                 "incoming": [],
                 "owed": 0.0,
             }
-            per_warehouse.append((warehouse, context))
+            per_warehouse.append((code, context))
         total = {name: sum(c[name] for _w, c in per_warehouse) for name in (*empty, "owed")}
         incoming = {}
         for _warehouse, context in per_warehouse:
@@ -621,13 +651,13 @@ class StockPublicationChannel(models.Model):
             "backorder": {"quantity": owed, "promised_date": promised},
             "warehouses": [
                 {
-                    "warehouse": warehouse.code,
+                    "warehouse": code,
                     "on_hand": context["on_hand"],
                     "reserved": context["reserved"],
                     "quality_hold": context["quality_hold"],
                     "incoming": [{"date": d, "qty": q} for d, q in context["incoming"]],
                 }
-                for warehouse, context in per_warehouse
+                for code, context in per_warehouse
             ],
         }
 
@@ -660,10 +690,7 @@ class StockPublicationChannel(models.Model):
             product_ids = [row[0] for row in rows]
             realtime = {row[0] for row in rows if row[1]}
             products = self._publishable_products(product_ids=product_ids)
-            for priority in ("realtime", "high"):
-                batch = [p for p in products if (p[0] in realtime) == (priority == "realtime")]
-                if batch:
-                    total += channels._publish(batch, priority=priority)
+            total += channels._publish(products, realtime_ids=realtime)
             Message._queue_commit()
             if len(rows) < batch_size:
                 break

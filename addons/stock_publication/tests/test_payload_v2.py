@@ -93,6 +93,11 @@ class TestPayloadV2(StockPublicationCase):
         self.expect(self.p1, 6, datetime(2026, 12, 4, 15, 0))
         self.expect(self.p1, 1, datetime(2026, 12, 4, 8, 0), warehouse=self.wh2)
         self.assertEqual(self.publish(self.p1), 2)
+        # v1's available to promise and v2's figures follow one rule.
+        key = (self.p1.id, self.wh1.id)
+        free = self.Channel._free_quantities([self.wh1.id], [self.p1.id])
+        self.assertEqual(free[key], 15)
+        self.assertEqual(self.Channel._stock_contexts([self.wh1.id], [self.p1.id])[key]["free"], 15)
 
         v1 = self.message(self.market, self.p1)
         self.assertEqual((v1.schema_id.name, v1.schema_id.version), ("stock", 1))
