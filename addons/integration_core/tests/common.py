@@ -59,7 +59,7 @@ class IntegrationCase(TransactionCase):
             "domain": "stock",
             "event_type": "stock.level",
             "payload": {"sku": sku, "quantity": quantity},
-            "schema": "stock",
+            "schema": ("stock", 1),
             **extra,
         }
 
