@@ -1,9 +1,12 @@
 """Helpers of the suite-wide tests that work on committed data in real Odoo processes."""
 
+import configparser
 import json
 import os
+import socket
 import subprocess
 import sys
+import time
 
 import psycopg2
 
@@ -82,3 +85,63 @@ def wait_worker(proc, timeout=180):
     assert proc.returncode == 0, f"worker failed ({proc.returncode}):\n{err[-4000:]}"
     lines = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     return lines[-1] if lines else {}
+
+
+def free_port():
+    """A TCP port nobody listens on now."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def node_config(base_config, path, **options):
+    """A copy of the Odoo config `base_config` at `path` with `options` set."""
+    parser = configparser.ConfigParser()
+    parser.read(base_config)
+    for name, value in options.items():
+        parser["options"][name] = str(value)
+    with open(path, "w") as handle:
+        parser.write(handle)
+    return str(path)
+
+
+def start_server(odoo_src, config, db, *args):
+    """A real `odoo-bin` server on `db` on a port of its own (HTTP and cron threads);
+    returns (process, port)."""
+    port = free_port()
+    process = subprocess.Popen(
+        [sys.executable, os.path.join(odoo_src, "odoo-bin"), "-c", config, "-d", db,
+         f"--db-filter=^{db}$", "--http-port", str(port), "--log-level=warn", *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    return process, port
+
+
+def stop(process):
+    """Terminate a process started here, if it still runs."""
+    if process.poll() is None:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def wait_until(predicate, timeout, step=0.5):
+    """Seconds it took `predicate()` to hold; AssertionError after `timeout` seconds."""
+    start = time.monotonic()
+    while not predicate():
+        if time.monotonic() - start > timeout:
+            raise AssertionError(f"not within {timeout} s")
+        time.sleep(step)
+    return time.monotonic() - start
+
+
+def states_of(db, connector_id):
+    """{state: count} of the messages of a connector."""
+    return dict(
+        query(
+            db,
+            "SELECT state, count(*) FROM integration_message WHERE connector_id = %s "
+            "GROUP BY state",
+            [connector_id],
+        )
+    )

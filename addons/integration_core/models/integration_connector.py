@@ -796,8 +796,11 @@ class IntegrationConnector(models.Model):
             vals["last_error"] = (failures[-1].error or "")[:250]
         rate_limited = [o.retry_after for o in failures if o.category == "rate_limited"]
         if rate_limited:
-            pause = backoff.pause_seconds(rate_limited)
-            vals["paused_until"] = now + timedelta(seconds=pause)
+            until = now + timedelta(seconds=backoff.pause_seconds(rate_limited))
+            # Stored to the second: rounded up, never shorter than the remote asked.
+            vals["paused_until"] = until.replace(microsecond=0) + timedelta(
+                seconds=1 if until.microsecond else 0
+            )
         return vals
 
     def _notify_circuit_open(self):

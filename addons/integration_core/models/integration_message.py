@@ -102,6 +102,9 @@ def _connector_id(connector):
 # go to the next claims, not straight back to it (the circuit breaker stops a remote that
 # keeps failing).
 REST_SECONDS = 0.5
+# A run that finds nothing due waits this long for what comes due whoever it is; longer
+# waits (up to idle_wait) are for one run at a time (_is_the_waiter).
+SHORT_WAIT = 2.0
 # Messages in flight with another worker are looked at again this often (to find them
 # should it stop without a trace), when nothing else is due earlier.
 RECHECK_SECONDS = 10
@@ -499,7 +502,7 @@ class IntegrationMessage(models.Model):
             "time_budget": float(config.get("integration_queue_time_budget") or 50),
             # A run that finds nothing due waits for what comes due within this many seconds
             # (a paused connector, a retry) instead of ending; later ones trigger a new run.
-            "idle_wait": float(config.get("integration_queue_idle_wait") or 10),
+            "idle_wait": float(config.get("integration_queue_idle_wait") or 50),
         }
 
     def _queue_commit(self):
@@ -526,9 +529,11 @@ class IntegrationMessage(models.Model):
             idle_wait=settings["idle_wait"],
         )
         wake_up_at = self._next_wake_up()
-        due = wake_up_at is not None and wake_up_at <= fields.Datetime.now()
+        soon = fields.Datetime.now() + timedelta(seconds=settings["idle_wait"])
+        due = wake_up_at is not None and wake_up_at <= soon
         done = sum(counts.get(state, 0) for state in ("sent", "failed", "dead"))
-        # Work done and more due: Odoo runs the job again at once (ir.cron progress API).
+        # Work done and more due soon: Odoo runs the job again at once (progress API); a
+        # trigger alone is looked at by Odoo's cron threads only once a minute.
         self.env["ir.cron"]._notify_progress(done=done, remaining=int(due and done > 0))
         if wake_up_at is not None:
             self._trigger_delivery(at=max(wake_up_at, fields.Datetime.now() + timedelta(seconds=1)))
@@ -590,11 +595,19 @@ class IntegrationMessage(models.Model):
         if wake_up_at is not None:
             waits.append((wake_up_at - fields.Datetime.now()).total_seconds())
         waits = [max(0.05, wait) for wait in waits if wait <= limit]
-        if not waits:
+        if not waits or (min(waits) > SHORT_WAIT and not self._is_the_waiter()):
             return False
         # Look again at least every second: messages queued meanwhile are claimed too.
         time.sleep(min(1.0, min(waits)))
         return True
+
+    @api.model
+    def _is_the_waiter(self):
+        """True for one delivery run of all at a time, the one that waits for messages due
+        in more than SHORT_WAIT seconds: the others end and leave their cron threads to
+        other Scheduled Actions (a transaction lock, let go at the next commit)."""
+        [[won]] = self._execute(queue_sql.take_waiter_lock())
+        return won
 
     @api.model
     def _next_wake_up(self, recheck_in_flight=True):

@@ -267,6 +267,15 @@ def reclaim(now, error_message):
     )
 
 
+# The advisory lock of the one delivery run that waits for messages due later.
+WAITER_LOCK = 0x1A7E_0017
+
+
+def take_waiter_lock():
+    """True when this transaction holds (or now takes) the waiter's lock."""
+    return ("SELECT pg_try_advisory_xact_lock(%(key)s)", {"key": WAITER_LOCK})
+
+
 def next_lease_expiry():
     """The earliest lease of a message in flight (NULL if none)."""
     return ("SELECT min(lease_until) FROM integration_message WHERE state = 'sending'", {})
