@@ -304,18 +304,19 @@ class IntegrationApprovalMixin(models.AbstractModel):
             self.env._("The content changed after submission: back to draft, to submit again.")
         )
 
+    def _approval_draft_values(self):
+        return {
+            self._approval_state_field: self._approval_draft_state,
+            "approval_digest": False,
+            "approved_by_id": False,
+            "approved_at": False,
+            "approved_on_behalf_of_id": False,
+        }
+
     def _approval_redraft(self, note):
         if not self:
             return
-        self._approval_write(
-            {
-                self._approval_state_field: self._approval_draft_state,
-                "approval_digest": False,
-                "approved_by_id": False,
-                "approved_at": False,
-                "approved_on_behalf_of_id": False,
-            }
-        )
+        self._approval_write(self._approval_draft_values())
         self._approval_record("redraft", note)
         with workflow_scope(self._name):
             self._approval_on_redraft()
@@ -569,15 +570,7 @@ class IntegrationApprovalMixin(models.AbstractModel):
             self._approval_redraftable_states, self.env._("Going back to draft")
         )
         self._approval_check_redraft()
-        self._approval_write(
-            {
-                self._approval_state_field: self._approval_draft_state,
-                "approval_digest": False,
-                "approved_by_id": False,
-                "approved_at": False,
-                "approved_on_behalf_of_id": False,
-            }
-        )
+        self._approval_write(self._approval_draft_values())
         return True
 
     def _approval_check_redraft(self):
