@@ -328,7 +328,7 @@ class IntegrationMessage(models.Model):
         statement = queue_sql.merge_staged(fields.Datetime.now(), self.env.uid)
         created = self._execute(statement)
         self.invalidate_model()
-        if any(priority == "0_realtime" for _id, priority in created):
+        if created:  # any priority: delivery wakes now, not at the next tick
             self._trigger_delivery()
         return self.browse([row[0] for row in created])
 
