@@ -100,7 +100,7 @@ class TestEnqueue(IntegrationCase):
         self.assertLessEqual(big_queries, small_queries, "enqueue must not run a query per message")
         self.assertLess(big_queries, 25)
 
-    def test_realtime_message_triggers_every_delivery_worker(self):
+    def test_any_enqueue_triggers_every_delivery_worker(self):
         crons = self.env.ref("integration_core.ir_cron_integration_deliver") | self.env.ref(
             "integration_core.ir_cron_integration_deliver_2"
         )
@@ -112,9 +112,13 @@ class TestEnqueue(IntegrationCase):
 
         before = triggers()
         self.enqueue(self.stock_message("A", priority="batch"))
-        self.assertEqual(triggers(), before)
+        self.assertEqual(triggers(), before + 2, "a batch message wakes delivery too")
         self.enqueue(self.stock_message("B", priority="realtime"))
-        self.assertEqual(triggers(), before + 2)
+        self.assertEqual(triggers(), before + 4)
+        # Nothing created (the same idempotency key again): nothing to wake.
+        self.enqueue(self.stock_message("B", priority="realtime", idempotency_key="dup"))
+        self.enqueue(self.stock_message("B", priority="realtime", idempotency_key="dup"))
+        self.assertEqual(triggers(), before + 6)
 
     def test_publish_api_on_any_record_reaches_every_allowed_connector(self):
         # Only this test's connectors (demo data may have others).
