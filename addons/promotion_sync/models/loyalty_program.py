@@ -314,8 +314,14 @@ class LoyaltyProgram(models.Model):
         return self.env["promotion.snapshot"]._content(self)
 
     def _approval_unresolved_conflicts(self):
+        """Conflicts that block approval: with programs already approved (scheduled, live),
+        not overridden. Of two programs waiting side by side, the first approved goes; the
+        other is then blocked by it. Computed afresh: another program's state may have
+        changed in this transaction."""
         self.ensure_one()
-        return self.conflict_program_ids - self.conflict_override_ids
+        self.invalidate_recordset(["conflict_program_ids", "conflict_count"])
+        conflicts = self.conflict_program_ids - self.conflict_override_ids
+        return conflicts.filtered(lambda p: p.release_state in APPROVED_STATES)
 
     def _approval_check_approvable(self):
         """Non-combinable programs overlapping this one block approval, unless a Promotion
@@ -336,7 +342,7 @@ class LoyaltyProgram(models.Model):
 
     def _approval_on_override(self):
         for program in self:
-            program.conflict_override_ids |= program.conflict_program_ids
+            program.conflict_override_ids |= program._approval_unresolved_conflicts()
 
     def action_override_conflicts(self):
         """Open the wizard in which a Promotion Manager overrides the conflicts, with a reason

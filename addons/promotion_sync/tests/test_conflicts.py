@@ -86,6 +86,17 @@ class TestConflicts(PromotionCase):
         order._update_programs_and_rewards()
         self.assertEqual(len(order.order_line.filtered("reward_id").reward_id.program_id), 1)
 
+    def test_of_two_waiting_programs_the_first_approved_blocks_the_other(self):
+        first = self.make_program(release_at=self.hours(-1))
+        second = self.make_program(discount=25, release_at=self.hours(-1))
+        (first | second).with_user(self.requester).action_submit()
+        self.assertEqual(first.conflict_program_ids, second, "shown while both wait")
+        first.with_user(self.approver).action_approve()
+        self.assertEqual(first.release_state, "active")
+        with self.assertRaisesRegex(UserError, "do not combine"):
+            second.with_user(self.approver).action_approve()
+        self.assertEqual(second.release_state, "to_approve")
+
     def test_a_combinable_program_stacks_on_the_order(self):
         self.release(self.make_program(release_at=self.hours(-1)))
         self.release(self.make_program(discount=5, combinable=True, release_at=self.hours(-1)))
