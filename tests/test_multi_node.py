@@ -1,7 +1,7 @@
-"""Two Odoo server processes (own ports, one cron thread each) on one database drain one
-queue through the shipped delivery Scheduled Actions: nothing is sent twice, nothing is left
-behind, and a node killed mid-batch loses nothing (its leases expire and the other node takes
-its messages)."""
+"""Three Odoo server processes (own ports, one cron thread each) on one database drain one
+queue through the delivery Scheduled Actions, the setting "Parallel deliverers" at 3: all three
+nodes deliver, nothing is sent twice, nothing is left behind, and a node killed mid-batch loses
+nothing (the others take its messages back)."""
 
 import configparser
 import os
@@ -19,13 +19,15 @@ from suite_helpers import query, result_of, run_in_odoo
 
 SETUP = """
 env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
+env["ir.config_parameter"].set_param("integration_core.delivery_workers", str(args["nodes"]))
+env["integration.message"]._sync_delivery_crons()
 env.cr.execute(
     "UPDATE integration_message SET state = 'cancelled' "
     "WHERE state IN ('pending', 'failed', 'sending')"
 )
 connector = env["integration.connector"].create({
     "name": "Nodes", "code": "nodes", "base_url": args["url"], "environment": "test",
-    "max_attempts": 5,
+    "max_attempts": 5, "parallel_requests": 1,
     "allowed_domain_ids": [(6, 0, [env.ref("integration_core.domain_stock").id])],
 })
 messages = env["integration.message"]._enqueue([
@@ -44,7 +46,8 @@ env.cr.execute(
 result = [connector.id, messages.mapped("idempotency_key"), len(delivery)]
 """
 
-COUNT = 600
+COUNT = 900
+NODES = 3
 
 
 def _free_port():
@@ -88,15 +91,27 @@ def _wait_ready(port, timeout=120):
     raise AssertionError(f"the Odoo node on port {port} did not start")
 
 
-def test_two_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_path):
+def _nodes_that_delivered(db, connector_id):
+    return query(
+        db,
+        "SELECT count(DISTINCT split_part(claimed_by, ':', 2)) FROM integration_message "
+        "WHERE connector_id = %s AND state = 'sent'",
+        [connector_id],
+    )[0][0]
+
+
+def test_three_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_path):
     db = os.environ["SUITE_WORKERS_DB"]
     config = _node_config(suite_env, tmp_path)
-    with TestReceiver(record_bodies=False, delay=0.005) as receiver:
+    with TestReceiver(record_bodies=False, delay=0.03) as receiver:
         connector_id, keys, jobs = result_of(
-            run_in_odoo(suite_env["config"], db, SETUP, {"url": receiver.url, "count": COUNT})
-        )
-        assert jobs >= 2, "parallel delivery needs several delivery jobs"
-        started = [_start_node(suite_env, config, db) for _ in range(2)]
+            run_in_odoo(
+                suite_env["config"], db, SETUP,
+                {"url": receiver.url, "count": COUNT, "nodes": NODES},
+            )
+        )  # fmt: skip
+        assert jobs == NODES, "one delivery job per parallel deliverer"
+        started = [_start_node(suite_env, config, db) for _ in range(NODES)]
         nodes = [process for process, _port in started]
         try:
             for _process, port in started:
@@ -104,9 +119,11 @@ def test_two_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_path
             # Wake both nodes' cron threads now, as a commit of ir.cron._trigger() does
             # (they LISTEN on the postgres database), rather than at their next minute.
             query("postgres", "SELECT pg_notify('cron_trigger', %s)", [db])
-            assert receiver.wait_for(lambda: len(receiver.applied) >= COUNT // 2, timeout=120), (
-                "the nodes' cron threads did not deliver"
-            )
+            deadline = time.monotonic() + 120
+            while _nodes_that_delivered(db, connector_id) < NODES:
+                assert time.monotonic() < deadline, "not every node's cron thread delivered"
+                assert len(receiver.applied) < COUNT, "the queue drained before every node came"
+                time.sleep(0.2)
             nodes[1].send_signal(signal.SIGKILL)
             nodes[1].wait(timeout=30)
             deadline = time.monotonic() + 150
@@ -140,10 +157,4 @@ def test_two_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_path
         resent = receiver.keys_sent_more_than_once()
         assert receiver.replays == len(resent), "only what the dead node had in flight came again"
         assert len(resent) <= 50, "at most one batch of the killed node"
-        pids = query(
-            db,
-            "SELECT count(DISTINCT split_part(claimed_by, ':', 2)) FROM integration_message "
-            "WHERE connector_id = %s",
-            [connector_id],
-        )[0][0]
-        assert pids == 2, "both nodes delivered"
+        assert _nodes_that_delivered(db, connector_id) == NODES, "every node delivered"

@@ -53,6 +53,22 @@ class ResConfigSettings(models.TransientModel):
         "is stored. Or generate one.",
     )
     integration_connector_count = fields.Integer(compute="_compute_integration_connector_count")
+    integration_delivery_workers = fields.Integer(
+        "Parallel deliverers",
+        config_parameter="integration_core.delivery_workers",
+        default=2,
+        help="Delivery Scheduled Actions that may run at once, on every Odoo node together.",
+    )
+
+    @api.constrains("integration_delivery_workers")
+    def _check_integration_delivery_workers(self):
+        for settings in self:
+            if not 1 <= settings.integration_delivery_workers <= 64:
+                raise ValidationError(self.env._("Parallel deliverers must be between 1 and 64."))
+
+    def set_values(self):
+        super().set_values()
+        self.env["integration.message"].sudo()._sync_delivery_crons()
 
     def _escalation_rule(self):
         return self.env.ref(

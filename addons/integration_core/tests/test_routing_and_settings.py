@@ -1,6 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
+from odoo.exceptions import ValidationError
 from odoo.tests import tagged
 
 from .common import IntegrationCase
@@ -46,6 +47,25 @@ class TestRoutingAndSettings(IntegrationCase):
         )
         settings.execute()
         self.assertEqual(self.env["integration.connector"]._instance_environment(), "staging")
+
+    def test_parallel_deliverers_setting_makes_that_many_delivery_jobs(self):
+        Settings = self.env["res.config.settings"]
+        first = self.env.ref("integration_core.ir_cron_integration_deliver")
+        Settings.create({"integration_delivery_workers": 4}).execute()
+        crons = self.Message._delivery_crons()
+        self.assertEqual(len(crons), 4)
+        self.assertIn(self.env.ref("integration_core.ir_cron_integration_deliver_4"), crons)
+        self.assertEqual(set(crons.mapped("code")), {"model._cron_deliver()"})
+        self.assertEqual(set(crons.mapped("interval_number")), {first.interval_number})
+        Settings.create({"integration_delivery_workers": 1}).execute()
+        self.assertEqual(self.Message._delivery_crons(), first)
+        slot_4 = self.env.ref("integration_core.ir_cron_integration_deliver_4")
+        self.assertFalse(slot_4.active, "archived, not deleted: an admin's tuning stays")
+        Settings.create({"integration_delivery_workers": 3}).execute()
+        self.assertEqual(len(self.Message._delivery_crons()), 3)
+        self.assertFalse(slot_4.active)
+        with self.assertRaisesRegex(ValidationError, "between 1 and 64"):
+            Settings.create({"integration_delivery_workers": 0})
 
     def test_connectors_and_messages_of_other_companies_are_invisible(self):
         other = self.env["res.company"].create({"name": "Other Co"})
