@@ -116,11 +116,12 @@ def free_port():
         return sock.getsockname()[1]
 
 
-def start_receiver(log_file):
-    """The local test receiver in a process of its own; returns (process, base url)."""
+def start_receiver(log_file, *extra):
+    """The local test receiver in a process of its own (`extra`: more of its options, e.g.
+    --fault-mix); returns (process, base url)."""
     port = free_port()
     url = f"http://127.0.0.1:{port}"
-    command = [sys.executable, str(RECEIVER), "--port", str(port), "--no-record-bodies"]
+    command = [sys.executable, str(RECEIVER), "--port", str(port), "--no-record-bodies", *extra]
     return _launch_receiver(command, url, log_file)
 
 

@@ -25,6 +25,7 @@ import hashlib
 import hmac
 import http.server
 import json
+import random
 import secrets
 import signal
 import socket
@@ -317,6 +318,7 @@ class TestReceiver:
         self._faults = deque()
         self._key_faults = {}
         self._always = None
+        self._mix = None
 
     # -- lifecycle --------------------------------------------------------
     def start(self):
@@ -388,6 +390,12 @@ class TestReceiver:
         with self._lock:
             self._always = fault
 
+    def set_fault_mix(self, mix, seed=None):
+        """Draw a fault for each POST (when no queued fault applies) from `mix`, [(probability,
+        Fault)] as parse_fault_mix() gives; the rest are answered normally. None stops it."""
+        with self._lock:
+            self._mix = (random.Random(seed), list(mix)) if mix else None
+
     def revoke_tokens(self):
         with self._lock:
             self._tokens.clear()
@@ -438,6 +446,13 @@ class TestReceiver:
                     return q.popleft()
             if self._faults:
                 return self._faults.popleft()
+            if self._mix:
+                rng, mix = self._mix
+                draw = rng.random()
+                for probability, fault in mix:
+                    if draw < probability:
+                        return fault
+                    draw -= probability
             return self._always
 
     def _take_item_fault(self, key):
@@ -683,6 +698,34 @@ class TestReceiver:
         )
 
 
+# The faulty remote of issue #17: 30 % answered 500, 5 % 429 with Retry-After 1, 5 % of the
+# connections dropped without an answer.
+ISSUE_FAULT_MIX = "500:0.30,429:0.05,drop:0.05"
+
+
+def parse_fault_mix(text):
+    """[(probability, Fault)] from "500:0.30,429:0.05,drop:0.05" (a status or `drop`, then the
+    share of requests; a 429 asks for Retry-After 1).
+
+    >>> [(p, f.kind, f.code) for p, f in parse_fault_mix("500:0.3,drop:0.05")]
+    [(0.3, 'status', 500), (0.05, 'drop', None)]
+    """
+    mix = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        what, _, share = part.partition(":")
+        probability = float(share)
+        if what == "drop":
+            fault = Fault.drop()
+        elif what == "429":
+            fault = Fault.status(429, retry_after=1)
+        else:
+            fault = Fault.status(int(what))
+        mix.append((probability, fault))
+    if sum(p for p, _f in mix) > 1:
+        raise ValueError(f"fault shares add up to more than 1: {text}")
+    return mix
+
+
 def _main(argv=None):
     import argparse
 
@@ -696,6 +739,11 @@ def _main(argv=None):
     p.add_argument("--oauth-client-secret")
     p.add_argument("--hmac-secret")
     p.add_argument("--no-record-bodies", action="store_true")
+    p.add_argument(
+        "--fault-mix",
+        help=f"faults drawn for each POST, e.g. {ISSUE_FAULT_MIX!r} (status or drop: share)",
+    )
+    p.add_argument("--seed", type=int, default=None, help="seed of the fault draws")
     args = p.parse_args(argv)
     rcv = TestReceiver(
         api_key=args.api_key,
@@ -708,6 +756,8 @@ def _main(argv=None):
         host=args.host,
         port=args.port,
     )
+    if args.fault_mix:
+        rcv.set_fault_mix(parse_fault_mix(args.fault_mix), args.seed)
     rcv.start()
 
     def _terminate(signum, frame):
