@@ -9,8 +9,9 @@ from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import amqp, backoff, circuit, ratelimit, transport
+from ..tools import amqp, backoff, circuit, queue_core, ratelimit, transport
 from ..tools.crypto import SecretBox, SecretKeyError
+from ..tools.transport import MAX_PARALLEL
 
 _logger = logging.getLogger(__name__)
 
@@ -218,6 +219,12 @@ class IntegrationConnector(models.Model):
         help="At most this many requests per second, all Odoo workers and nodes together; 0 "
         "means no limit.",
     )
+    parallel_requests = fields.Integer(
+        default=4,
+        help="Requests a worker keeps in flight at once to this connector (one message per "
+        "request). Several at once hide the remote's latency; a 429 or an unreachable remote "
+        "stops new ones at once. 1 sends one after the other.",
+    )
     batch_size = fields.Integer(
         default=1,
         help="Messages sent in one request to the batch path; 1 sends one message per request.",
@@ -297,6 +304,11 @@ class IntegrationConnector(models.Model):
         ("batch_size_positive", "CHECK(batch_size >= 1)", "The batch size must be at least 1."),
         ("max_attempts_positive", "CHECK(max_attempts >= 1)", "Max attempts must be at least 1."),
         ("rate_limit_positive", "CHECK(rate_limit >= 0)", "The rate limit cannot be negative."),
+        (
+            "parallel_requests_range",
+            f"CHECK(parallel_requests BETWEEN 1 AND {MAX_PARALLEL})",
+            f"Parallel requests must be between 1 and {MAX_PARALLEL}.",
+        ),
     ]
 
     @api.depends("name", "environment")
@@ -534,6 +546,7 @@ class IntegrationConnector(models.Model):
             batch_size=self.batch_size,
             timeout=self.timeout,
             rate_limit=self.rate_limit,
+            parallel_requests=self.parallel_requests or 1,
             renews_token=self.auth_type == "oauth2",
         )
         missing = self.env._("The batch answer did not mention this message.")
@@ -720,15 +733,15 @@ class IntegrationConnector(models.Model):
         """Connectors whose messages must not be claimed now: archived, frozen, paused by a
         429, circuit open during its cool-down, or production while this Odoo is not."""
         now = fields.Datetime.now()
-        return self._search_connector_ids(
-            [
-                "|",
-                "|",
-                ("paused_until", ">", now),
-                *circuit.blocked_domain(now),
-                *self._held_domain(),
-            ]
+        blocked = self._search_connector_ids(
+            ["|", *circuit.blocked_domain(now), *self._held_domain()]
         )
+        # Pauses to the microsecond (the ORM would compare whole seconds).
+        self.flush_model(["paused_until"])
+        self.env.cr.execute(
+            "SELECT id FROM integration_connector WHERE paused_until > %s", [queue_core.utcnow()]
+        )
+        return sorted(set(blocked) | {row[0] for row in self.env.cr.fetchall()})
 
     @api.model
     def _held_connector_ids(self):
@@ -775,12 +788,12 @@ class IntegrationConnector(models.Model):
         changed = {name: value for name, value in vals.items() if self[name] != (value or False)}
         if changed:
             self.sudo().write(changed)
+        self._pause_if_asked(failures)
         if state.state == "open" and not was_open:
             self._notify_circuit_open()
 
     def _health_values(self, state, successes, failures, now):
-        """The health fields after a batch that left the circuit in `state`; a 429 pauses
-        this connector, and this connector only, for as long as the remote asked."""
+        """The health fields after a batch that left the circuit in `state`."""
         vals = {
             "circuit_state": state.state,
             "consecutive_failures": state.consecutive_failures,
@@ -794,14 +807,22 @@ class IntegrationConnector(models.Model):
         if failures:
             vals["last_failure_at"] = now
             vals["last_error"] = (failures[-1].error or "")[:250]
-        rate_limited = [o.retry_after for o in failures if o.category == "rate_limited"]
-        if rate_limited:
-            until = now + timedelta(seconds=backoff.pause_seconds(rate_limited))
-            # Stored to the second: rounded up, never shorter than the remote asked.
-            vals["paused_until"] = until.replace(microsecond=0) + timedelta(
-                seconds=1 if until.microsecond else 0
-            )
         return vals
+
+    def _pause_if_asked(self, failures):
+        """A 429 pauses this connector, and this connector only, for as long as the remote
+        asked, from now, to the microsecond (written in SQL: the ORM keeps whole seconds)."""
+        rate_limited = [o.retry_after for o in failures if o.category == "rate_limited"]
+        if not rate_limited:
+            return
+        until = queue_core.utcnow() + timedelta(seconds=backoff.pause_seconds(rate_limited))
+        self.flush_recordset(["paused_until"])
+        self.env.cr.execute(
+            "UPDATE integration_connector SET paused_until = GREATEST(paused_until, %s) "
+            "WHERE id = %s",
+            [until, self.id],
+        )
+        self.invalidate_recordset(["paused_until"])
 
     def _notify_circuit_open(self):
         body = self.env._(

@@ -102,6 +102,11 @@ def _connector_id(connector):
 # go to the next claims, not straight back to it (the circuit breaker stops a remote that
 # keeps failing).
 REST_SECONDS = 0.5
+# "Parallel deliverers": delivery Scheduled Actions that may run at once (all nodes together).
+# Two fit one node with Odoo's default two cron threads; give N nodes about 2 x N.
+DELIVERY_WORKERS_PARAM = "integration_core.delivery_workers"
+DEFAULT_DELIVERY_WORKERS = 2
+MAX_DELIVERY_WORKERS = 64
 # A run that finds nothing due waits this long for what comes due whoever it is; longer
 # waits (up to idle_wait) are for one run at a time (_is_the_waiter).
 SHORT_WAIT = 2.0
@@ -469,6 +474,56 @@ class IntegrationMessage(models.Model):
         return schema.id
 
     @api.model
+    def _delivery_worker_count(self):
+        """How many delivery Scheduled Actions may run at once, across every node (the
+        setting "Parallel deliverers"); at least one."""
+        value = self.env["ir.config_parameter"].sudo().get_param(DELIVERY_WORKERS_PARAM)
+        try:
+            return max(1, min(MAX_DELIVERY_WORKERS, int(value or DEFAULT_DELIVERY_WORKERS)))
+        except ValueError:
+            return DEFAULT_DELIVERY_WORKERS
+
+    @api.model
+    def _sync_delivery_crons(self):
+        """One delivery Scheduled Action per parallel deliverer. Odoo runs each Scheduled Action
+        on one cron thread at a time, across every node (it locks the job), so N deliverers
+        take N jobs: the first ships as data, the others are made here as copies of it, with
+        XML ids of this module (removed with it), and archived when the setting goes down."""
+        wanted = self._delivery_worker_count()
+        first = self.env.ref(
+            "integration_core.ir_cron_integration_deliver", raise_if_not_found=False
+        )
+        if not first:
+            return
+        first = first.sudo().with_context(active_test=False)
+        Data = self.env["ir.model.data"].sudo()
+        slots = {1: first}
+        for data in Data.search(
+            [("module", "=", "integration_core"), ("model", "=", "ir.cron"),
+             ("name", "=like", "ir\\_cron\\_integration\\_deliver\\_%")]
+        ):  # fmt: skip
+            number = data.name.rsplit("_", 1)[1]
+            if number.isdigit():
+                slots[int(number)] = first.browse(data.res_id).exists()
+        for number in range(2, max(wanted, max(slots)) + 1):
+            cron = slots.get(number)
+            if number > wanted:
+                if cron and cron.active:
+                    cron.active = False
+                continue
+            if not cron:
+                cron = first.copy(
+                    {"name": self.env._("%(name)s (worker %(n)s)", name=first.name, n=number)}
+                )
+                Data._update_xmlids(
+                    [{"xml_id": f"integration_core.ir_cron_integration_deliver_{number}",
+                      "record": cron, "noupdate": True}]
+                )  # fmt: skip
+            if not cron.active or not first.active:
+                cron.active = first.active
+        return wanted
+
+    @api.model
     def _delivery_crons(self):
         """Every active delivery job (the shipped workers and any an admin duplicated)."""
         return (
@@ -536,7 +591,7 @@ class IntegrationMessage(models.Model):
         # trigger alone is looked at by Odoo's cron threads only once a minute.
         self.env["ir.cron"]._notify_progress(done=done, remaining=int(due and done > 0))
         if wake_up_at is not None:
-            self._trigger_delivery(at=max(wake_up_at, fields.Datetime.now() + timedelta(seconds=1)))
+            self._trigger_delivery(at=max(wake_up_at, queue_core.utcnow() + timedelta(seconds=1)))
         return counts
 
     @api.model
@@ -593,7 +648,7 @@ class IntegrationMessage(models.Model):
         now = time.monotonic()
         waits = [until - now for until in resting.values() if until > now]
         if wake_up_at is not None:
-            waits.append((wake_up_at - fields.Datetime.now()).total_seconds())
+            waits.append((wake_up_at - queue_core.utcnow()).total_seconds())
         waits = [max(0.05, wait) for wait in waits if wait <= limit]
         if not waits or (min(waits) > SHORT_WAIT and not self._is_the_waiter()):
             return False
@@ -631,7 +686,7 @@ class IntegrationMessage(models.Model):
         self.flush_model()
         self._pin_index_scans(True)
         message = self.env._("The worker sending this message stopped; sent again.")
-        self._execute(queue_sql.reclaim(fields.Datetime.now(), message), fetch=False)
+        self._execute(queue_sql.reclaim(queue_core.utcnow(), message), fetch=False)
         reclaimed = self.env.cr.rowcount
         self._pin_index_scans(False)
         if reclaimed:
@@ -672,7 +727,7 @@ class IntegrationMessage(models.Model):
         integration_message_due_idx, in priority order, and updates the rows it locked by
         their primary key (an array of ids, so that no join order can make it scan the table).
         Run it after _pin_index_scans(True); bench/queue_load.py prints its plan."""
-        now = fields.Datetime.now()
+        now = queue_core.utcnow()
         text, params = queue_sql.claim(
             now,
             now + timedelta(seconds=self._queue_settings()["lease_seconds"]),
@@ -729,13 +784,13 @@ class IntegrationMessage(models.Model):
         by_connector = defaultdict(list)
         for message in self - self._supersede_outdated(counts):  # per-key order (enqueue side)
             by_connector[message.connector_id].append(message.id)
-        now = fields.Datetime.now()
         for connector, ids in by_connector.items():
             results, trial_failed = self.browse(ids)._deliver_to(connector, counts)
             if resting is not None and not trial_failed:
                 if any(tells_to_rest(outcome) for _message, outcome in results):
                     resting.add(connector.id)
-            self._apply_results(connector, results, now, counts)
+            # Retries are timed from the answers, not from the start of the batch.
+            self._apply_results(connector, results, queue_core.utcnow(), counts)
         return counts
 
     def _supersede_outdated(self, counts=None):
@@ -745,7 +800,7 @@ class IntegrationMessage(models.Model):
         if not self:
             return self
         self.flush_model()
-        rows = self._execute(queue_sql.supersede_outdated(self.ids, fields.Datetime.now()))
+        rows = self._execute(queue_sql.supersede_outdated(self.ids, queue_core.utcnow()))
         outdated = self.browse([row[0] for row in rows])
         if outdated:
             outdated.invalidate_recordset()

@@ -49,6 +49,9 @@ class IntegrationCase(TransactionCase):
             "responsible_user_id": cls.responsible.id,
             "retry_base_delay": 30,
             "max_attempts": 3,
+            # One request after the other: what each test sees is deterministic; parallel
+            # requests have tests of their own.
+            "parallel_requests": 1,
         }
         values.update(vals)
         return cls.env["integration.connector"].create(values)

@@ -1,9 +1,11 @@
 import json
+import socket
 from datetime import timedelta
 
 from odoo import fields
 from odoo.tests import tagged
 
+from ..tools import queue_core
 from .common import IntegrationCase
 from .receiver import Fault
 
@@ -94,18 +96,69 @@ class TestDelivery(IntegrationCase):
         self.assertIn("Could not reach the remote", message.error_message)
 
     def test_unreachable_connector_rests_a_moment_while_others_go_on(self):
-        self.receiver.add_faults(Fault.drop())
-        other = self.make_connector("other-shop")
-        messages = self.enqueue(*[self.stock_message(f"U{i}") for i in range(5)])
-        elsewhere = self.enqueue(self.stock_message("ELSEWHERE", connector=other))
-        counts = self.process(batch_size=2, idle_wait=5)
-        # The failure gives the rest of its claim back untried and the connector rests a
-        # moment (other connectors go on); the run waits for the rest's end, not the next.
+        with socket.socket() as sock:  # a port nobody listens on: connections are refused
+            sock.bind(("127.0.0.1", 0))
+            closed = sock.getsockname()[1]
+        down = self.make_connector("down", base_url=f"http://127.0.0.1:{closed}")
+        messages = self.enqueue(*[self.stock_message(f"U{i}", connector=down) for i in range(5)])
+        elsewhere = self.enqueue(self.stock_message("ELSEWHERE"))
+        self.process(batch_size=2)
+        # The refused connection gives the rest of its claim back untried and the connector
+        # rests a moment: the run goes on with the other connector.
         self.assertEqual(elsewhere.state, "sent")
+        self.assertEqual(sorted(messages.mapped("state")), ["failed"] + ["pending"] * 4)
+        self.assertEqual(sum(messages.mapped("attempts")), 1, "untried attempts not counted")
+        failed = messages.filtered(lambda m: m.state == "failed")
+        self.assertEqual(failed.error_category, "network")
+
+    def test_a_dropped_connection_does_not_rest_the_connector(self):
+        # One connection lost after it was made says nothing of the remote's health: that
+        # message is tried again later, the others go on at once.
+        self.receiver.add_faults(Fault.drop())
+        messages = self.enqueue(*[self.stock_message(f"D{i}") for i in range(5)])
+        self.process(batch_size=5)
         self.assertEqual(sorted(messages.mapped("state")), ["failed"] + ["sent"] * 4)
-        self.assertEqual(sum(messages.mapped("attempts")), 5, "untried attempts not counted")
-        self.assertEqual(len(self.receiver.deliveries()), 6)
-        self.assertEqual(counts.get("sent"), 5)
+        self.assertEqual(len(self.receiver.deliveries()), 5)
+
+    def test_parallel_requests_hide_latency_and_keep_the_order_tried(self):
+        self.connector.parallel_requests = 4
+        self.receiver.set_always(Fault.delay(0.3))
+        messages = self.enqueue(*[self.stock_message(f"P{i}") for i in range(8)])
+        self.process(batch_size=8)
+        self.assertEqual(set(messages.mapped("state")), {"sent"})
+        times = sorted(r.received_at for r in self.receiver.deliveries())
+        # Four in flight at once: the first four arrive together, not 0.3 s apart.
+        self.assertLess(times[3] - times[0], 0.25)
+        self.assertEqual(sorted(self.receiver.applied), sorted(messages.mapped("idempotency_key")))
+
+    def test_parallel_requests_stop_at_a_429_and_give_the_rest_back(self):
+        self.connector.parallel_requests = 4
+        self.receiver.add_faults(Fault.status(429, retry_after=120))
+        self.receiver.set_always(Fault.delay(0.3))
+        messages = self.enqueue(*[self.stock_message(f"R{i}") for i in range(8)])
+        self.process(batch_size=8)
+        # Those already in flight (at most four) were answered; none started after the 429,
+        # and the messages tried are the first ones.
+        tried = len(self.receiver.deliveries())
+        self.assertLessEqual(tried, 4)
+        states = [m.state for m in messages]
+        self.assertEqual(states, ["failed"] + ["sent"] * (tried - 1) + ["pending"] * (8 - tried))
+        self.assertEqual(messages[tried:].mapped("attempts"), [0] * (8 - tried))
+        self.assertTrue(self.connector.paused_until)
+
+    def test_a_pause_lasts_what_the_remote_asked_to_the_microsecond(self):
+        self.receiver.add_faults(Fault.status(429, retry_after=1))
+        self.enqueue(self.stock_message("A"))
+        self.process()
+        self.env.cr.execute(
+            "SELECT paused_until FROM integration_connector WHERE id = %s", [self.connector.id]
+        )
+        [[until]] = self.env.cr.fetchall()
+        # One second from the answer, not rounded up to the next whole second.
+        remaining = (until - queue_core.utcnow()).total_seconds()
+        self.assertGreater(remaining, 0.0)
+        self.assertLessEqual(remaining, 1.0)
+        self.assertIn(self.connector.id, self.env["integration.connector"]._blocked_connector_ids())
 
     def test_timeout_is_retried(self):
         # Odoo's test mode raises request timeouts under 10 s to 10 s: hang a little longer.

@@ -17,16 +17,20 @@ import json
 import threading
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
 
 import requests
+import urllib3
 
 from . import signing
 from .backoff import parse_retry_after
 from .ratelimit import TokenBucket
 
 EXCERPT = 500
+# The most requests one connector may have in flight at once in one process.
+MAX_PARALLEL = 32
 # Categories that say the remote is unwell or asks us to wait: the rest of a run's messages to
 # that connector go back to the queue untried instead of hammering it.
 RESTING_CATEGORIES = frozenset({"rate_limited", "network", "timeout"})
@@ -51,6 +55,9 @@ class Outcome:
     excerpt: str = ""
     permanent: bool = False  # retrying the same request cannot succeed
     body: bytes = b""
+    # A connection made and then dropped: this message is tried again later, but one lost
+    # connection does not say the remote is down (no rest for the connector).
+    lost: bool = False
 
 
 def classify(status, excerpt):
@@ -86,8 +93,21 @@ def post(session, url, body, headers, timeout):
             category="network",
             error=f"Could not reach the remote: {type(exc).__name__}: {str(exc)[:300]}",
             latency_ms=int((time.monotonic() - start) * 1000),
+            lost=not _never_connected(exc),
         )
     return _outcome(response, start)
+
+
+def _never_connected(exc):
+    """True when `exc` says no connection could be made (refused, unknown host, no route),
+    False when one was made and then lost (the remote or a proxy dropped it)."""
+    while exc is not None:
+        if isinstance(exc, urllib3.exceptions.NewConnectionError):
+            return True
+        exc = getattr(exc, "reason", None) or (exc.args[0] if getattr(exc, "args", None) else None)
+        if not isinstance(exc, BaseException):
+            return False
+    return False
 
 
 def get(session, url, headers, timeout):
@@ -127,7 +147,7 @@ def _outcome(response, start):
 
 def tells_to_rest(outcome):
     """True when the remote went unwell or asked us to wait: stop sending to it for now."""
-    return not outcome.ok and outcome.category in RESTING_CATEGORIES
+    return not outcome.ok and outcome.category in RESTING_CATEGORIES and not outcome.lost
 
 
 def dumps(value):
@@ -141,6 +161,10 @@ def session_of(key):
         session = _SESSIONS.get(key)
         if session is None:
             session = _SESSIONS[key] = requests.Session()
+            # Room for every request a connector may have in flight (parallel_requests).
+            adapter = requests.adapters.HTTPAdapter(pool_maxsize=MAX_PARALLEL)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
         return session
 
 
@@ -257,6 +281,7 @@ class HttpSettings:
     batch_size: int
     timeout: float
     rate_limit: float = 0.0
+    parallel_requests: int = 1  # requests in flight at once (one message per request)
     renews_token: bool = False  # OAuth2: a 401 fetches a new token once and tries again
 
 
@@ -269,6 +294,8 @@ class HttpTransport(Transport):
     def __init__(
         self, settings, authenticate, missing_error="The batch answer did not mention this message."
     ):
+        # authenticate() and the rate limit may use the database: they are called from the
+        # thread that sends, never from the pool that only waits for answers.
         self.settings = settings
         self.authenticate = authenticate
         self.missing_error = missing_error
@@ -283,27 +310,75 @@ class HttpTransport(Transport):
     def send(self, items, single=False):
         settings = self.settings
         batched = not single and settings.batch_size > 1 and settings.batch_path
-        chunk = 1 if single else max(1, settings.batch_size)
+        if not batched:
+            return self._send_each(items)
+        chunk = max(1, settings.batch_size)
         outcomes = []
         for start in range(0, len(items), chunk):
             group = items[start : start + chunk]
-            got = self._send_batch(group) if batched else self._send_each(group)
+            got = self._send_batch(group)
             outcomes += got
             if len(got) < len(group) or tells_to_rest(got[-1]):
                 break
         return outcomes
 
     def _send_each(self, items):
+        if self.settings.parallel_requests > 1 and len(items) > 1:
+            return self._send_parallel(items)
         outcomes = []
         for envelope, _queued_at in items:
-            headers = {
-                "Idempotency-Key": envelope["idempotency_key"],
-                "X-Event-Type": envelope["event_type"],
-            }
-            outcome = self.post(self.settings.delivery_path, dumps(envelope), headers)
+            outcome = self.post(self.settings.delivery_path, dumps(envelope), _headers(envelope))
             outcomes.append(outcome)
             if tells_to_rest(outcome):
                 break  # do not keep hammering: the rest goes back to the queue
+        return outcomes
+
+    def _send_parallel(self, items):
+        """One request per message, up to `parallel_requests` at once. Requests are started
+        in order and none is started once an answer tells to rest, so the messages tried are
+        always the first ones (those in flight then are waited for). Headers and rate-limit
+        tokens are taken here, in the calling thread; the pool only waits for answers."""
+        settings = self.settings
+        slots = threading.Semaphore(settings.parallel_requests)
+        rest = threading.Event()
+
+        def attempt(body, headers):
+            try:
+                outcome = post(
+                    self.session, self.url(settings.delivery_path), body, headers, settings.timeout
+                )
+                if tells_to_rest(outcome):
+                    rest.set()  # before the slot is free: no request starts after it
+                return outcome
+            finally:
+                slots.release()
+
+        tried = []
+        with ThreadPoolExecutor(settings.parallel_requests, "integration-http") as pool:
+            for envelope, _queued_at in items:
+                slots.acquire()
+                if rest.is_set():
+                    slots.release()
+                    break
+                body = dumps(envelope)
+                headers = {"Content-Type": "application/json", **_headers(envelope)}
+                try:
+                    auth = self.authenticate(body, False)
+                except AuthError as exc:
+                    slots.release()
+                    tried.append((body, Outcome(False, category="auth", error=str(exc))))
+                    continue
+                bucket = self.bucket(settings.key, settings.rate_limit)
+                if bucket:
+                    bucket.acquire()
+                tried.append((body, pool.submit(attempt, body, {**headers, **auth})))
+        outcomes = []
+        for (body, result), (envelope, _queued_at) in zip(tried, items, strict=False):
+            outcome = result if isinstance(result, Outcome) else result.result()
+            if outcome.status == 401 and settings.renews_token:
+                # A revoked or expired OAuth token: once more with a new one, in this thread.
+                outcome = self.post(settings.delivery_path, body, _headers(envelope))
+            outcomes.append(outcome)
         return outcomes
 
     def _send_batch(self, items):
@@ -336,6 +411,10 @@ class HttpTransport(Transport):
 
     def get(self, path, headers):
         return get(self.session, self.url(path), headers, self.settings.timeout)
+
+
+def _headers(envelope):
+    return {"Idempotency-Key": envelope["idempotency_key"], "X-Event-Type": envelope["event_type"]}
 
 
 def batch_outcomes(keys, outcome, missing_error):
