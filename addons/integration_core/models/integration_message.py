@@ -9,7 +9,7 @@ import uuid
 from collections import defaultdict
 from datetime import timedelta
 
-from odoo import api, fields, models
+from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
@@ -91,6 +91,25 @@ class _Where:
 
     def __str__(self):
         return self.env._("Message %(index)s of %(count)s", index=self.index, count=self.count)
+
+
+def _notify_cron_threads_later(dbname, delays=(1.0, 3.0, 10.0)):
+    """Tell the cron threads of this server again, after `delays` seconds, that a job of
+    `dbname` is due. A server loads the registries it serves before it starts its cron
+    threads, which only then LISTEN: the NOTIFY of a trigger committed while loading reaches
+    nobody, and they would look at the queue at their first tick, a minute later."""
+
+    def notify():
+        for delay in delays:
+            time.sleep(delay)
+            try:
+                with sql_db.db_connect("postgres").cursor() as cr:
+                    cr.execute(SQL("SELECT pg_notify('cron_trigger', %s)", dbname))
+            except Exception:  # noqa: BLE001 - a wake-up that fails leaves the minute's tick
+                _logger.debug("could not wake the cron threads", exc_info=True)
+                return
+
+    threading.Thread(target=notify, name="integration-wake-up", daemon=True).start()
 
 
 def _connector_id(connector):
@@ -546,6 +565,8 @@ class IntegrationMessage(models.Model):
         earliest = self._next_wake_up()
         if earliest is not None:
             self._trigger_delivery(at=max(earliest, fields.Datetime.now()))
+            if not config.get("stop_after_init"):
+                _notify_cron_threads_later(self.env.cr.dbname)
 
     # ------------------------------------------------------------------ processing
 
