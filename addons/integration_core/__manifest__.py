@@ -11,7 +11,14 @@
     "license": "LGPL-3",
     "depends": ["base_setup", "mail", "base_automation", "product"],
     "external_dependencies": {
-        "python": ["requests", "jsonschema", "cryptography", "pika", "prometheus_client"]
+        "python": [
+            "requests",
+            "jsonschema",
+            "jsonschema_rs",
+            "cryptography",
+            "pika",
+            "prometheus_client",
+        ]
     },
     "data": [
         "security/integration_security.xml",

@@ -110,16 +110,16 @@ def merge_staged(now, uid):
         """
         WITH new AS (
             INSERT INTO integration_message (
-                connector_id, company_id, domain_id, event_type, priority_class, state,
+                connector_id, domain_id, event_type, priority_class, state,
                 payload, schema_id, idempotency_key, coalescing_key, attempts,
                 next_attempt_at, res_model, res_id, source_version,
                 create_uid, create_date, write_uid, write_date)
-            SELECT r.connector_id, c.company_id, r.domain_id, r.event_type, r.priority_class,
-                   'pending', r.payload, r.schema_id, r.idempotency_key, r.coalescing_key, 0,
+            SELECT r.connector_id, r.domain_id, r.event_type, r.priority_class,
+                   'pending', r.payload, r.schema_id,
+                   COALESCE(r.idempotency_key, gen_random_uuid()::text), r.coalescing_key, 0,
                    %(now)s, r.res_model, r.res_id, r.source_version,
                    %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM integration_message_stage r
-              JOIN integration_connector c ON c.id = r.connector_id
              ORDER BY r.n
             ON CONFLICT (connector_id, idempotency_key) DO NOTHING
             RETURNING id, connector_id, coalescing_key, key_sequence, priority_class

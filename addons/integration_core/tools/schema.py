@@ -1,5 +1,10 @@
 """JSON Schema validation of canonical payloads (Draft 2020-12), validators cached.
 
+Two implementations of the same specification: ``jsonschema_rs`` (compiled, some 60 times
+faster) says whether a payload is valid, which is all a bulk enqueue of valid payloads needs;
+``jsonschema`` (the reference implementation) words the errors of an invalid one, and has the
+last word when the two disagree.
+
 Formats are asserted, not just annotated: a "date-time" must be one that tools/dates.py reads
 (RFC 3339), the parser every handler uses, whatever optional packages are installed.
 """
@@ -7,6 +12,7 @@ Formats are asserted, not just annotated: a "date-time" must be one that tools/d
 import json
 from functools import lru_cache
 
+import jsonschema_rs
 from jsonschema import Draft202012Validator, FormatChecker
 
 from . import dates
@@ -24,10 +30,24 @@ def _validator(schema_text):
     return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=128)
+def _fast_validator(schema_text):
+    return jsonschema_rs.Draft202012Validator(
+        json.loads(schema_text),
+        validate_formats=True,
+        formats={"date-time": dates.is_datetime},
+    )
+
+
 def validation_errors(schema_text, payload, limit=5):
     """Readable errors ('at /lines/0/price: -1 is less than the minimum of 0'), [] if valid."""
-    validator = _validator(schema_text)
-    if validator.is_valid(payload):  # the common case, much cheaper than collecting errors
+    validator = _validator(schema_text)  # the schema itself is checked here, once
+    try:
+        if _fast_validator(schema_text).is_valid(payload):  # the common case
+            return []
+    except (ValueError, TypeError):  # a value the compiled validator cannot take (NaN...)
+        pass
+    if validator.is_valid(payload):
         return []
     errors = []
     for error in sorted(validator.iter_errors(payload), key=_path_order):
