@@ -504,7 +504,7 @@ class IntegrationConnector(models.Model):
         self.env.cr.execute(ratelimit.BUCKET_TABLE)
 
     def _session(self):
-        return transport.session_of(self.id)
+        return transport.session_of(self.id, self.base_url or "")
 
     def _rate_limiter(self):
         """The connector's rate limit for every process and node (a ratelimit.SharedBucket

@@ -647,9 +647,10 @@ class IntegrationMessage(models.Model):
         while time.monotonic() < deadline and (max_batches is None or batches < max_batches):
             if reclaim:
                 self._reclaim_stale()
-            batch = self._claim(batch_size, skip=self._still_resting(resting))
-            reclaim = len(batch) < batch_size
+            rows = self._claim_rows(batch_size, skip=self._still_resting(resting))
+            reclaim = len(rows) < batch_size
             self._queue_commit()
+            batch = self._claimed(rows)
             if not batch:
                 if self._waited_for_next_due(deadline, idle_wait, resting):
                     continue
@@ -731,6 +732,11 @@ class IntegrationMessage(models.Model):
     def _claim(self, limit, skip=()):
         """Lock and lease up to `limit` due messages in priority order, skipping those other
         workers hold (FOR UPDATE SKIP LOCKED) and those of the connectors in `skip`."""
+        return self._claimed(self._claim_rows(limit, skip))
+
+    @api.model
+    def _claim_rows(self, limit, skip=()):
+        """_claim's rows: (id, priority class, connector id, attempts)."""
         self.flush_model()
         query = self._claim_query(limit, skip)
         self._pin_index_scans(True)
@@ -738,7 +744,19 @@ class IntegrationMessage(models.Model):
         rows = sorted(self.env.cr.fetchall(), key=lambda r: (r[1], r[0]))
         self._pin_index_scans(False)
         self.invalidate_model()
-        return self.browse([r[0] for r in rows])
+        return rows
+
+    @api.model
+    def _claimed(self, rows):
+        """The messages of claim `rows`, with what delivery reads of them (connector,
+        attempts) in the cache: through the ORM it would fetch every column of the batch,
+        payloads included. Call it again after a commit (which empties the cache)."""
+        batch = self.browse([r[0] for r in rows])
+        cache = self.env.cache
+        cache.update(batch, self._fields["connector_id"], [r[2] for r in rows])
+        cache.update(batch, self._fields["attempts"], [r[3] for r in rows])
+        cache.update(batch, self._fields["state"], ["sending"] * len(rows))
+        return batch
 
     @api.model
     def _pin_index_scans(self, pin):

@@ -192,6 +192,7 @@ class TestMetrics(HttpCase):
                     "code": "metrics-shop",
                     "base_url": receiver.url,
                     "max_attempts": 5,
+                    "parallel_requests": 1,
                     "allowed_domain_ids": [
                         (6, 0, [self.env.ref("integration_core.domain_stock").id])
                     ],

@@ -30,6 +30,11 @@ SYSTEM_PARAMETER = (
     "Reads and writes ir.config_parameter without sudo: only Settings administrators "
     "(base.group_system) may (ACL)."
 )
+SETTINGS_SAVE = (
+    "Odoo's save of Settings: only Settings administrators may create res.config.settings "
+    "records (ACL); the override makes the delivery jobs follow the saved number of "
+    "parallel deliverers (sudo, after Odoo's own checks)."
+)
 GOVERNANCE_SWITCH = (
     "Checks Pricing Manager (_check_governance_manager) and reads the pricelists' names as "
     "the caller (read access, company rule) before it writes with sudo."
@@ -139,6 +144,7 @@ REVIEWED = {
     ("res.config.settings", "action_integration_disable_metrics"): SYSTEM_PARAMETER,
     ("res.config.settings", "action_integration_generate_metrics_token"): SYSTEM_PARAMETER,
     ("res.config.settings", "action_open_integration_connectors"): RETURNS_ACTION,
+    ("res.config.settings", "set_values"): SETTINGS_SAVE,
     ("stock.publication.channel", "action_freeze"): CHANNEL_WRITE,
     ("stock.publication.channel", "action_request_snapshot"): (
         "Checks stock manager and write access on the channels (_integration_check_caller): "

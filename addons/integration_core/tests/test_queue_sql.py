@@ -37,7 +37,7 @@ class TestQueueStatements(IntegrationCase):
     def claim(self, limit, blocked=()):
         lease = self.now + timedelta(seconds=60)
         rows = self.run_statement(queue_sql.claim(self.now, lease, "test", blocked, limit))
-        return [mid for mid, _priority in sorted(rows, key=lambda r: (r[1], r[0]))]
+        return [row[0] for row in sorted(rows, key=lambda r: (r[1], r[0]))]
 
     def test_claim_in_priority_order_and_release(self):
         first, high, normal = self.messages.ids

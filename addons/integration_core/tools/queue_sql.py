@@ -199,11 +199,12 @@ def resequence(ids):
 
 def claim(now, lease_until, worker, blocked, limit):
     """Lock and lease up to `limit` due messages in priority order, skipping those other
-    workers hold (FOR UPDATE SKIP LOCKED) and those of the `blocked` connector ids; returns
-    (id, priority class) of those claimed. claimed_by records `worker` and the database
+    workers hold (FOR UPDATE SKIP LOCKED) and those of the `blocked` connector ids.
+    claimed_by records `worker` and the database
     session that claims ("pid@start"): the worker keeps that session until it has recorded
     the outcomes, and the session ends when its process does, however it stops (SIGKILL
-    included), so that a message whose session is gone was left by a worker that stopped."""
+    included), so that a message whose session is gone was left by a worker that stopped.
+    Returns (id, priority class, connector id, attempts) of those claimed."""
     return (
         """
         UPDATE integration_message m
@@ -220,7 +221,7 @@ def claim(now, lease_until, worker, blocked, limit):
                  ORDER BY priority_class, next_attempt_at, id
                  LIMIT %(limit)s
                    FOR UPDATE SKIP LOCKED))
-     RETURNING m.id, m.priority_class
+     RETURNING m.id, m.priority_class, m.connector_id, m.attempts
         """,
         {
             "now": now,

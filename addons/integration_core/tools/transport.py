@@ -14,6 +14,7 @@ and the latency.
 
 import base64
 import json
+import os
 import threading
 import time
 import uuid
@@ -155,17 +156,28 @@ def dumps(value):
     return json.dumps(value, separators=(",", ":"), sort_keys=True, default=str).encode()
 
 
-def session_of(key):
-    """This process's keep-alive HTTP session for connector `key`."""
+def session_of(key, base_url=""):
+    """This process's keep-alive HTTP session for connector `key` at `base_url` (a new one
+    when the URL changed)."""
     with _LOCK:
-        session = _SESSIONS.get(key)
-        if session is None:
-            session = _SESSIONS[key] = requests.Session()
+        entry = _SESSIONS.get(key)
+        if entry is None or entry[0] != base_url:
+            if entry is not None:
+                entry[1].close()
+            session = requests.Session()
             # Room for every request a connector may have in flight (parallel_requests).
             adapter = requests.adapters.HTTPAdapter(pool_maxsize=MAX_PARALLEL)
             session.mount("http://", adapter)
             session.mount("https://", adapter)
-        return session
+            # The environment's proxies (no_proxy included) and CA bundle, read once: requests
+            # reads them again for every request otherwise (half a millisecond each).
+            session.proxies.update(requests.utils.get_environ_proxies(base_url or "http://x"))
+            bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+            if bundle:
+                session.verify = bundle
+            session.trust_env = False
+            entry = _SESSIONS[key] = (base_url, session)
+        return entry[1]
 
 
 def bucket_of(key, rate):
@@ -302,7 +314,7 @@ class HttpTransport(Transport):
 
     @property
     def session(self):
-        return session_of(self.settings.key)
+        return session_of(self.settings.key, self.settings.base_url or "")
 
     def url(self, path):
         return (self.settings.base_url or "").rstrip("/") + "/" + (path or "").lstrip("/")
