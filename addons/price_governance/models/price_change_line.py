@@ -59,7 +59,13 @@ class PriceChangeLine(models.Model):
         readonly=True,
         help="The price of this pricelist when the change was submitted.",
     )
-    cost = fields.Float(related="product_id.standard_price", string="Cost")
+    cost = fields.Float(
+        compute="_compute_cost",
+        digits="Product Price",
+        help="The product's cost in the pricelist's currency, converted at the rate of the day "
+        "the change takes effect (today without a start): what thresholds and margins "
+        "compare the new price with.",
+    )
     change_percent = fields.Float("Change vs current (%)", compute="_compute_margins")
     margin_percent = fields.Float("Margin (%)", compute="_compute_margins")
     breach = fields.Char(
@@ -67,6 +73,23 @@ class PriceChangeLine(models.Model):
         readonly=True,
         help="The thresholds of Settings this line breaches, noted at submission.",
     )
+
+    @api.depends(
+        "product_id.standard_price",
+        "currency_id",
+        "change_id.company_id",
+        "change_id.effective_from",
+    )
+    @api.depends_context("company")
+    def _compute_cost(self):
+        today = fields.Date.context_today(self)
+        for line in self:
+            company = line.change_id.company_id or self.env.company
+            cost = line.product_id.with_company(company).standard_price
+            currency = line.currency_id or company.currency_id
+            start = line.change_id.effective_from
+            date = start.date() if start else today
+            line.cost = company.currency_id._convert(cost, currency, company, date, round=False)
 
     @api.depends("fixed_price", "current_price", "cost")
     def _compute_margins(self):

@@ -31,6 +31,35 @@ class TestApprovalPolicy(PriceCase):
         change.with_user(self.manager).action_approve()
         self.assertEqual(change.state, "approved")
 
+    def test_thresholds_compare_the_cost_in_the_pricelist_currency(self):
+        # The company works in its currency (cost 60); the export pricelist sells in a second
+        # currency worth half as much on the change's date: the cost there is 120.
+        company = self.env.company
+        foreign = self.env["res.currency"].create(
+            {"name": "PGX", "symbol": "X", "rounding": 0.01, "active": True}
+        )
+        start = self.now() + timedelta(days=2)
+        self.env["res.currency.rate"].create(
+            [
+                {"currency_id": foreign.id, "name": fields.Date.today(), "rate": 1.0,
+                 "company_id": company.id},
+                {"currency_id": foreign.id, "name": start.date(), "rate": 2.0,
+                 "company_id": company.id},
+            ]
+        )  # fmt: skip
+        export = self.env["product.pricelist"].create(
+            {"name": "PG Export", "currency_id": foreign.id}
+        )
+        change = self.make_change([(self.product, export, 100.0)], start=start)
+        line = change.line_ids
+        self.assertAlmostEqual(line.cost, 120.0, places=2, msg="converted at the change's date")
+        self.assertAlmostEqual(line.margin_percent, -20.0, places=2)
+        change.action_submit()
+        self.assertTrue(change.needs_manager, "100 is under a cost of 120, not above 60")
+        self.assertIn("under cost", line.breach)
+        with self.assertRaisesRegex(AccessError, "Pricing Manager"):
+            change.with_user(self.approver).action_approve()
+
     def test_what_was_approved_is_recorded_and_is_what_goes_live(self):
         change = self.submitted(price=90.0)
         change.with_user(self.approver).action_approve()
