@@ -91,6 +91,9 @@ class ResConfigSettings(models.TransientModel):
                     }
                 )
 
+    # A dependency, as base_setup's company count has: without one, Odoo never computes the
+    # field for the new record the web client opens Settings with (it showed 0).
+    @api.depends("company_id")
     def _compute_integration_connector_count(self):
         count = self.env["integration.connector"].search_count([])
         for settings in self:

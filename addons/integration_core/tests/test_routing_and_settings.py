@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from odoo import fields
 from odoo.exceptions import ValidationError
-from odoo.tests import tagged
+from odoo.tests import Form, tagged
 
 from .common import IntegrationCase
 from .receiver import Fault
@@ -47,6 +47,21 @@ class TestRoutingAndSettings(IntegrationCase):
         )
         settings.execute()
         self.assertEqual(self.env["integration.connector"]._instance_environment(), "staging")
+
+    def test_settings_show_the_real_connector_count(self):
+        expected = self.env["integration.connector"].search_count([])
+        self.assertGreater(expected, 0)
+        # The Settings form as the web client opens it (a new record, the real view).
+        admin = self.env.ref("base.user_admin")
+        self.assertEqual(
+            Form(self.env["res.config.settings"].with_user(admin)).integration_connector_count,
+            expected,
+        )
+        self.make_connector("one-more")
+        self.assertEqual(
+            Form(self.env["res.config.settings"].with_user(admin)).integration_connector_count,
+            expected + 1,
+        )
 
     def test_parallel_deliverers_setting_makes_that_many_delivery_jobs(self):
         Settings = self.env["res.config.settings"]
