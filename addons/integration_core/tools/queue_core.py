@@ -44,15 +44,18 @@ def coalesce(rows):
     ...     {"n": 4, "connector_id": 2, "coalescing_key": "a"}])]
     [2, 3, 4]
     """
-    latest = {}
-    for index, row in enumerate(rows):
-        if row["coalescing_key"]:
-            latest[row["connector_id"], row["coalescing_key"]] = index
-    return [
-        row
-        for index, row in enumerate(rows)
-        if not row["coalescing_key"] or latest[row["connector_id"], row["coalescing_key"]] == index
-    ]
+    seen = set()
+    kept = []
+    for row in reversed(rows):  # the last of a key is the first met backwards
+        key = row["coalescing_key"]
+        if key:
+            key = (row["connector_id"], key)
+            if key in seen:
+                continue
+            seen.add(key)
+        kept.append(row)
+    kept.reverse()
+    return kept
 
 
 # ---------------------------------------------------------------- envelopes

@@ -58,7 +58,10 @@ STAGE_COLUMNS = (
     "res_id",
     "source_version",
 )
+# The merge sorts the staged rows (their order becomes the ids' order): room to sort a large
+# enqueue in memory rather than on disk, for the rest of the enqueuing transaction.
 STAGE = """
+    SET LOCAL work_mem = '32MB';
     CREATE TEMPORARY TABLE IF NOT EXISTS integration_message_stage (
         n int, connector_id int, domain_id int, event_type varchar, priority_class varchar,
         payload jsonb, schema_id int, idempotency_key varchar, coalescing_key varchar,
