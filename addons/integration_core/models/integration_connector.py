@@ -9,7 +9,7 @@ from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import amqp, backoff, circuit, queue_core, ratelimit, transport
+from ..tools import amqp, backoff, circuit, queue_core, ratelimit, signing, transport
 from ..tools.crypto import SecretBox, SecretKeyError
 from ..tools.transport import MAX_PARALLEL
 
@@ -20,7 +20,8 @@ AUTH_TYPES = [
     ("api_key", "API key header"),
     ("bearer", "Bearer token"),
     ("oauth2", "OAuth2 client credentials"),
-    ("hmac", "HMAC-SHA256 signature"),
+    ("standard_webhooks", "Standard Webhooks signature"),
+    ("hmac", "HMAC-SHA256 signature (legacy)"),
 ]
 
 
@@ -181,12 +182,17 @@ class IntegrationConnector(models.Model):
         help="Let this system send events to Odoo at /integration/<code>/events.",
     )
     inbound_auth = fields.Selection(
-        [("hmac", "HMAC-SHA256 signature"), ("token", "Bearer token")],
+        [
+            ("standard_webhooks", "Standard Webhooks signature"),
+            ("hmac", "HMAC-SHA256 signature (legacy)"),
+            ("token", "Bearer token"),
+        ],
         "Inbound authentication",
-        default="hmac",
+        default="standard_webhooks",
         required=True,
-        help="How the sender proves it is this system: an X-Signature over X-Timestamp and "
-        "the body, or an Authorization: Bearer token.",
+        help="How the sender proves it is this system: a Standard Webhooks signature "
+        "(webhook-id, webhook-timestamp, webhook-signature; secret whsec_...), this suite's "
+        "former X-Signature over X-Timestamp and the body, or an Authorization: Bearer token.",
     )
     inbound_secret_encrypted = fields.Text(
         groups="integration_core.group_integration_manager", copy=False
@@ -386,15 +392,63 @@ class IntegrationConnector(models.Model):
             connector.secret_input = False
             connector.inbound_secret_input = False
 
+    def _check_webhook_secret(self, secret, scheme):
+        """A secret typed for a Standard Webhooks scheme must be one (whsec_ + base64)."""
+        if scheme != "standard_webhooks":
+            return
+        try:
+            signing.webhook_key(secret)
+        except ValueError as exc:
+            raise ValidationError(
+                self.env._(
+                    "%(connector)s: %(reason)s. Generate one, or choose another authentication.",
+                    connector=self.name,
+                    reason=exc,
+                )
+            ) from exc
+
     def _inverse_inbound_secret_input(self):
         for connector in self:
             if connector.inbound_secret_input:
+                connector._check_webhook_secret(
+                    connector.inbound_secret_input, connector.inbound_auth
+                )
                 try:
                     token = secret_box().encrypt(connector.inbound_secret_input)
                 except SecretKeyError as exc:
                     raise UserError(str(exc)) from exc
                 connector.sudo().inbound_secret_encrypted = token
                 connector.message_post(body=self.env._("The inbound secret was changed."))
+
+    def action_generate_webhook_secret(self):
+        """A new random Standard Webhooks secret (whsec_...) for what Odoo sends, shown once."""
+        return self._generate_webhook_secret("secret_input", self.env._("Signing secret"))
+
+    def action_generate_inbound_webhook_secret(self):
+        """A new random Standard Webhooks secret for what the remote sends, shown once."""
+        return self._generate_webhook_secret(
+            "inbound_secret_input", self.env._("Inbound signing secret")
+        )
+
+    def _generate_webhook_secret(self, field, title):
+        self.ensure_one()
+        self._integration_check_caller("integration_core.group_integration_manager", "write")
+        secret = signing.new_webhook_secret()
+        self[field] = secret  # encrypted by the field's inverse; never stored in clear
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("%(title)s of %(connector)s", title=title, connector=self.name),
+                "message": self.env._(
+                    "Give it to the other system now: Odoo keeps it encrypted and cannot show "
+                    "it again. %(secret)s",
+                    secret=secret,
+                ),
+                "type": "warning",
+                "sticky": True,
+            },
+        }
 
     def _get_inbound_secret(self):
         """Decrypted inbound secret; raises SecretKeyError on a key problem."""
@@ -412,6 +466,8 @@ class IntegrationConnector(models.Model):
     def _inverse_secret_input(self):
         for connector in self:
             if connector.secret_input:
+                if connector.transport != "amqp":
+                    connector._check_webhook_secret(connector.secret_input, connector.auth_type)
                 connector._set_secret(connector.secret_input)
 
     def _set_secret(self, plaintext):
@@ -554,15 +610,16 @@ class IntegrationConnector(models.Model):
         http.limiter = self._rate_limiter()
         return http
 
-    def _authenticate(self, body, force_new_token=False):
+    def _authenticate(self, body, force_new_token=False, msg_id=None):
         """_auth_headers for a transport: any problem becomes a transport.AuthError."""
         try:
-            return self._auth_headers(body, force_new_token=force_new_token)
+            return self._auth_headers(body, force_new_token=force_new_token, msg_id=msg_id)
         except UserError as exc:
             raise transport.AuthError(str(exc)) from exc
 
-    def _auth_headers(self, body=b"", force_new_token=False):
-        """Headers that authenticate one request with this connector's scheme."""
+    def _auth_headers(self, body=b"", force_new_token=False, msg_id=None):
+        """Headers that authenticate one request (message `msg_id`, signed by Standard
+        Webhooks) with this connector's scheme."""
         self.ensure_one()
         if self.auth_type == "none":
             return {}
@@ -574,7 +631,18 @@ class IntegrationConnector(models.Model):
         token = None
         if self.auth_type == "oauth2":
             token = self._oauth_token(secret, force_new_token)
-        return transport.auth_headers(self.auth_type, secret, body, self.api_key_header, token)
+        try:
+            return transport.auth_headers(
+                self.auth_type, secret, body, self.api_key_header, token, msg_id=msg_id
+            )
+        except ValueError as exc:
+            raise UserError(
+                self.env._(
+                    "Connector %(connector)s cannot sign: %(reason)s.",
+                    connector=self.name,
+                    reason=exc,
+                )
+            ) from exc
 
     def _oauth_token(self, client_secret, force_new=False):
         """A cached OAuth2 client-credentials token, fetched again shortly before expiry."""

@@ -210,7 +210,7 @@ class IntegrationInboundEvent(models.Model):
         # Checked even with no connector or no secret (with a secret nobody has): refusing
         # an unknown code takes as long as refusing a wrong signature.
         reason = self._credentials_refusal(
-            connector.inbound_auth or "hmac", secret or _NOBODY_SECRET, headers, body
+            connector.inbound_auth or "standard_webhooks", secret or _NOBODY_SECRET, headers, body
         )
         if not connector:
             reason = "no connector with this code accepts inbound events"
@@ -255,6 +255,9 @@ class IntegrationInboundEvent(models.Model):
             if not hmac.compare_digest(given, f"Bearer {secret}".encode()):
                 return "missing or wrong bearer token"
             return None
+        skew = int(config.get("integration_inbound_max_skew_seconds") or 300)
+        if auth == "standard_webhooks":
+            return signing.webhook_verify(secret, headers, body, max_skew=skew)
         timestamp = headers.get(signing.TIMESTAMP_HEADER) or ""
         signature = headers.get(signing.SIGNATURE_HEADER) or ""
         # signing.verify compares str digests (ASCII only) and subtracts the timestamp from
@@ -263,7 +266,6 @@ class IntegrationInboundEvent(models.Model):
             return "missing or malformed signature or timestamp header"
         if len(timestamp) > 12:
             return "timestamp is not a Unix time in seconds"
-        skew = int(config.get("integration_inbound_max_skew_seconds") or 300)
         return signing.verify(secret, timestamp, signature, body, max_skew=skew)
 
     @api.model

@@ -43,7 +43,13 @@ class TestInboundHardening(HttpCase):
         cls.wms.inbound_secret_input = "hard-secret"
         cls.stock.owner_connector_id = cls.wms
         cls.disabled = Connector.create(
-            {"name": "Disabled", "code": "t-disabled", "kind": "wms", "inbound_enabled": False}
+            {
+                "name": "Disabled",
+                "code": "t-disabled",
+                "kind": "wms",
+                "inbound_enabled": False,
+                "inbound_auth": "hmac",
+            }
         )
         cls.disabled.inbound_secret_input = "hard-secret"
         cls.no_secret = Connector.create(

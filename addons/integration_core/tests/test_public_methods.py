@@ -73,6 +73,8 @@ REVIEWED = {
         "record's private _approval_reject / _approval_cancel check the caller's rights."
     ),
     ("integration.connector", "action_close_circuit"): CHECKS_MANAGER,
+    ("integration.connector", "action_generate_inbound_webhook_secret"): CHECKS_MANAGER,
+    ("integration.connector", "action_generate_webhook_secret"): CHECKS_MANAGER,
     ("integration.connector", "action_import_mappings"): RETURNS_ACTION
     + " The wizard it opens is for Integration Managers alone (ACL).",
     ("integration.connector", "action_open_dead_letters"): RETURNS_ACTION,

@@ -99,6 +99,7 @@ class TestKeyRotation(IntegrationCase):
         self.old_key = config.get("integration_encryption_key")
         self.new_key = Fernet.generate_key().decode()
         self.connector.secret_input = "outbound-secret"
+        self.connector.inbound_auth = "token"
         self.connector.inbound_secret_input = "inbound-secret"
         self.connector.sudo().oauth_token_encrypted = SecretBox([self.old_key]).encrypt("oauth")
 

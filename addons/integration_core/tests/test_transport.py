@@ -43,7 +43,9 @@ class TestHttpTransport(unittest.TestCase):
             batch_size=batch_size,
             timeout=5.0,
         )
-        return HttpTransport(settings, authenticate or (lambda body, force: {"X-API-Key": "k-1"}))
+        return HttpTransport(
+            settings, authenticate or (lambda body, force, msg_id=None: {"X-API-Key": "k-1"})
+        )
 
     def test_one_request_per_message_stops_when_told_to_rest(self):
         self.receiver.add_faults(Fault.status(200), Fault.status(429, retry_after=7))
@@ -62,11 +64,11 @@ class TestHttpTransport(unittest.TestCase):
         self.assertEqual(self.receiver.deliveries()[-1].idempotency_key, "d")
 
     def test_credentials_refused_or_missing(self):
-        refused = self.make(authenticate=lambda body, force: {"X-API-Key": "wrong"})
+        refused = self.make(authenticate=lambda body, force, msg_id=None: {"X-API-Key": "wrong"})
         [outcome] = refused.send(_items("a"))
         self.assertEqual((outcome.category, outcome.status), ("auth", 401))
 
-        def no_secret(body, force):
+        def no_secret(body, force, msg_id=None):
             raise transport.AuthError("no secret")
 
         [outcome] = self.make(authenticate=no_secret).send(_items("a"))

@@ -330,11 +330,18 @@ def _events_path_item():
         "post": {
             "operationId": "sendInboundEvent",
             "summary": "Send one event",
-            "description": "Stored at once, then processed by a Scheduled Action. HMAC "
-            "connectors sign: X-Signature = 'sha256=' + hex(HMAC-SHA256(secret, X-Timestamp "
-            "+ '.' + body)), X-Timestamp = Unix seconds close to the server's clock. Token "
-            "connectors send Authorization: Bearer <inbound secret>.",
-            "security": [{"hmacSignature": [], "hmacTimestamp": []}, {"connectorToken": []}],
+            "description": "Stored at once, then processed by a Scheduled Action. Connectors "
+            "set to Standard Webhooks (https://www.standardwebhooks.com) sign as its libraries "
+            "do: webhook-id, webhook-timestamp (Unix seconds close to the server's clock) and "
+            "webhook-signature = 'v1,' + base64(HMAC-SHA256(key, id + '.' + timestamp + '.' + "
+            "body)), the key being the base64 after 'whsec_' of the inbound secret. Legacy HMAC "
+            "connectors sign: X-Signature = 'sha256=' + hex(HMAC-SHA256(secret, X-Timestamp + "
+            "'.' + body)). Token connectors send Authorization: Bearer <inbound secret>.",
+            "security": [
+                {"webhookId": [], "webhookTimestamp": [], "webhookSignature": []},
+                {"hmacSignature": [], "hmacTimestamp": []},
+                {"connectorToken": []},
+            ],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": COMPONENTS + "InboundEvent"}}},
@@ -499,6 +506,25 @@ def _eligibility_path_item():
 
 def _security_schemes():
     return {
+        "webhookId": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "webhook-id",
+            "description": "Standard Webhooks: the message's id (printable ASCII).",
+        },
+        "webhookTimestamp": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "webhook-timestamp",
+            "description": "Standard Webhooks: Unix time in seconds, within the tolerance.",
+        },
+        "webhookSignature": {
+            "type": "apiKey",
+            "in": "header",
+            "name": "webhook-signature",
+            "description": "Standard Webhooks: 'v1,' + base64(HMAC-SHA256(key, id + '.' + "
+            "timestamp + '.' + body)); several, space separated, while a secret rotates.",
+        },
         "hmacSignature": {
             "type": "apiKey",
             "in": "header",

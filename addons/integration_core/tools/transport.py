@@ -205,9 +205,10 @@ class TokenError(AuthError):
         self.reason, self.detail = reason, detail
 
 
-def auth_headers(scheme, secret, body, api_key_header=None, token=None):
-    """Headers that authenticate one request by `scheme` (api_key, bearer, hmac, oauth2 with
-    its access `token`), with the connector's `secret`.
+def auth_headers(scheme, secret, body, api_key_header=None, token=None, msg_id=None):
+    """Headers that authenticate one request by `scheme` (api_key, bearer, standard_webhooks
+    for message `msg_id`, hmac, oauth2 with its access `token`), with the connector's `secret`.
+    ValueError when the secret cannot sign (not a Standard Webhooks secret).
 
     >>> auth_headers("api_key", "s", b"", "X-Key"), auth_headers("oauth2", "s", b"", token="t")
     ({'X-Key': 's'}, {'Authorization': 'Bearer t'})
@@ -216,6 +217,8 @@ def auth_headers(scheme, secret, body, api_key_header=None, token=None):
         return {api_key_header or "X-API-Key": secret}
     if scheme == "bearer":
         return {"Authorization": f"Bearer {secret}"}
+    if scheme == "standard_webhooks":
+        return signing.webhook_headers(secret, msg_id or str(uuid.uuid4()), body)
     if scheme == "hmac":
         return signing.signature_headers(secret, body)
     return {"Authorization": f"Bearer {token}"}
@@ -375,7 +378,7 @@ class HttpTransport(Transport):
                 body = dumps(envelope)
                 headers = {"Content-Type": "application/json", **_headers(envelope)}
                 try:
-                    auth = self.authenticate(body, False)
+                    auth = self.authenticate(body, False, envelope["idempotency_key"])
                 except AuthError as exc:
                     slots.release()
                     tried.append((body, Outcome(False, category="auth", error=str(exc))))
@@ -405,9 +408,10 @@ class HttpTransport(Transport):
         """POST body to path, authenticated and rate limited; an Outcome (never raises)."""
         headers = {"Content-Type": "application/json", **extra_headers}
         outcome = None
+        msg_id = extra_headers.get("Idempotency-Key")
         for force_new in (False, True):
             try:
-                auth = self.authenticate(body, force_new)
+                auth = self.authenticate(body, force_new, msg_id)
             except AuthError as exc:
                 return Outcome(False, category="auth", error=str(exc), permanent=False)
             bucket = self.bucket(self.settings.key, self.settings.rate_limit)
