@@ -6,17 +6,14 @@ copy of the test database, hit by several client threads released at the same in
 
 import json
 import os
-import socket
-import subprocess
-import sys
 import threading
-import time
 
 import requests
 
 from odoo.addons.integration_core.tools import signing
 
-from suite_helpers import query, result_of, run_in_odoo
+from suitekit.pg import query
+from suitekit.processes import result_of, run_in_odoo, start_server, stop
 
 SETUP = """
 stock = env.ref("integration_core.domain_stock")
@@ -31,47 +28,13 @@ result = connector.id
 """
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def test_same_event_posted_concurrently_is_stored_once(suite_env):
     db = os.environ["SUITE_WORKERS_DB"]
     connector_id = result_of(run_in_odoo(suite_env["config"], db, SETUP))
 
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            os.path.join(suite_env["odoo_src"], "odoo-bin"),
-            "-c",
-            suite_env["config"],
-            "-d",
-            db,
-            f"--db-filter=^{db}$",
-            "--http-port",
-            str(port),
-            "--max-cron-threads=0",
-            "--log-level=warn",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    server, port = start_server(suite_env["config"], db, "--max-cron-threads=0", wait=120)
     url = f"http://127.0.0.1:{port}/integration/concurrent-wms/events"
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=30).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("the Odoo server did not start")
-
         body = json.dumps(
             {
                 "event_id": "wms-evt-42",
@@ -98,8 +61,7 @@ def test_same_event_posted_concurrently_is_stored_once(suite_env):
         for thread in threads:
             thread.join(timeout=120)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
     statuses = sorted(a.status_code for a in answers)
     assert statuses == [200] * (clients - 1) + [202], [a.text for a in answers]

@@ -9,7 +9,7 @@ import re
 import subprocess
 import sys
 
-from suite_helpers import query
+from suitekit.pg import query
 
 ADDONS = ["integration_core", "price_governance", "promotion_sync", "stock_publication"]
 # Models each addon must register; the lifecycle test checks them before and after.

@@ -18,14 +18,13 @@ from odoo.addons.integration_core.tests.receiver import (
     parse_fault_mix,
 )
 
-from suite_helpers import (
+from suitekit.pg import query, states_of
+from suitekit.processes import (
     node_config,
-    query,
     result_of,
     run_in_odoo,
     start_server,
     start_worker,
-    states_of,
     stop,
     wait_until,
     wait_worker,
@@ -94,7 +93,7 @@ def test_server_alone_delivers_everything_to_a_faulty_remote(suite_env, tmp_path
             max_attempts=6, retry_base_delay=1, circuit_threshold=5, circuit_cooldown=2,
         )  # fmt: skip
         start = time.monotonic()
-        server, _port = start_server(suite_env["odoo_src"], config, db, "--max-cron-threads=2")
+        server, _port = start_server(config, db, "--max-cron-threads=2")
         try:
             elapsed = wait_until(_final(connector_id), FAULTY_BOUND, step=1)
         finally:

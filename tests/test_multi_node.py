@@ -3,19 +3,21 @@ queue through the delivery Scheduled Actions, the setting "Parallel deliverers" 
 nodes deliver, nothing is sent twice, nothing is left behind, and a node killed mid-batch loses
 nothing (the others take its messages back)."""
 
-import configparser
 import os
 import signal
-import socket
-import subprocess
-import sys
 import time
-
-import requests
 
 from odoo.addons.integration_core.tests.receiver import TestReceiver
 
-from suite_helpers import query, result_of, run_in_odoo
+from suitekit.pg import query, states_of
+from suitekit.processes import (
+    node_config,
+    result_of,
+    run_in_odoo,
+    start_server,
+    stop,
+    wait_ready,
+)
 
 SETUP = """
 env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
@@ -50,47 +52,6 @@ COUNT = 900
 NODES = 3
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _node_config(suite_env, tmp_path):
-    parser = configparser.ConfigParser()
-    parser.read(suite_env["config"])
-    # Short leases and small batches, so that a killed node's messages come back quickly.
-    parser["options"]["integration_queue_lease_seconds"] = "3"
-    parser["options"]["integration_queue_batch_size"] = "50"
-    path = tmp_path / "nodes.conf"
-    with open(path, "w") as handle:
-        parser.write(handle)
-    return str(path)
-
-
-def _start_node(suite_env, config, db):
-    port = _free_port()
-    process = subprocess.Popen(
-        [sys.executable, os.path.join(suite_env["odoo_src"], "odoo-bin"), "-c", config, "-d", db,
-         f"--db-filter=^{db}$", "--http-port", str(port), "--max-cron-threads=1",
-         "--log-level=warn"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )  # fmt: skip
-    return process, port
-
-
-def _wait_ready(port, timeout=120):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=30).ok:
-                return
-        except requests.RequestException:
-            time.sleep(0.5)
-    raise AssertionError(f"the Odoo node on port {port} did not start")
-
-
 def _nodes_that_delivered(db, connector_id):
     return query(
         db,
@@ -102,7 +63,11 @@ def _nodes_that_delivered(db, connector_id):
 
 def test_three_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_path):
     db = os.environ["SUITE_WORKERS_DB"]
-    config = _node_config(suite_env, tmp_path)
+    # Short leases and small batches, so that a killed node's messages come back quickly.
+    config = node_config(
+        suite_env["config"], tmp_path / "nodes.conf",
+        integration_queue_lease_seconds=3, integration_queue_batch_size=50,
+    )  # fmt: skip
     with TestReceiver(record_bodies=False, delay=0.03) as receiver:
         connector_id, keys, jobs = result_of(
             run_in_odoo(
@@ -111,11 +76,11 @@ def test_three_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_pa
             )
         )  # fmt: skip
         assert jobs == NODES, "one delivery job per parallel deliverer"
-        started = [_start_node(suite_env, config, db) for _ in range(NODES)]
+        started = [start_server(config, db, "--max-cron-threads=1") for _ in range(NODES)]
         nodes = [process for process, _port in started]
         try:
-            for _process, port in started:
-                _wait_ready(port)
+            for process, port in started:
+                wait_ready(process, port, 120)
             # Wake both nodes' cron threads now, as a commit of ir.cron._trigger() does
             # (they LISTEN on the postgres database), rather than at their next minute.
             query("postgres", "SELECT pg_notify('cron_trigger', %s)", [db])
@@ -139,18 +104,9 @@ def test_three_nodes_drain_one_queue_and_survive_a_killed_node(suite_env, tmp_pa
                 time.sleep(1)
         finally:
             for node in nodes:
-                if node.poll() is None:
-                    node.terminate()
-                    node.wait(timeout=30)
+                stop(node)
 
-        states = dict(
-            query(
-                db,
-                "SELECT state, count(*) FROM integration_message WHERE connector_id = %s "
-                "GROUP BY state",
-                [connector_id],
-            )
-        )
+        states = states_of(db, connector_id)
         assert states == {"sent": COUNT}, f"left behind: {states}"
         assert sorted(receiver.applied) == sorted(keys)
         assert set(receiver.applied.values()) == {1}, "no idempotency key applied twice"

@@ -13,7 +13,8 @@ import uuid
 
 from odoo.addons.integration_core.tests.receiver import TestReceiver
 
-from suite_helpers import query, result_of, run_in_odoo, start_worker, wait_worker
+from suitekit.pg import query, states_of
+from suitekit.processes import result_of, run_in_odoo, start_worker, wait_worker
 
 FINISHED = ("sent", "superseded", "cancelled")
 UNFINISHED = ("pending", "sending", "failed", "dead")
@@ -130,17 +131,6 @@ def _wait(proc, timeout=300):
     return wait_worker(proc, timeout)
 
 
-def _states(connector_id):
-    return dict(
-        query(
-            _db(),
-            "SELECT state, count(*) FROM integration_message WHERE connector_id = %s "
-            "GROUP BY state",
-            [connector_id],
-        )
-    )
-
-
 def test_realtime_message_overtakes_the_backlog_a_worker_is_draining(suite_env):
     count, claim = 2000, 50
     # 5 ms a request: the backlog takes about 12 s, enough to click in the middle of it.
@@ -180,7 +170,7 @@ def test_realtime_message_overtakes_the_backlog_a_worker_is_draining(suite_env):
         # ...and the backlog's remainder came after it.
         behind = len(order) - at - 1
         assert behind >= claim, f"only {behind} batch messages were left behind it"
-        assert _states(connector_id) == {"sent": count + 1}
+        assert states_of(_db(), connector_id) == {"sent": count + 1}
         assert sorted(receiver.applied) == sorted(backlog + [key])
         assert set(receiver.applied.values()) == {1}
         assert receiver.keys_sent_more_than_once() == []
@@ -223,7 +213,7 @@ def test_retention_during_a_delivery_run_removes_only_old_finished_messages(suit
         assert during, "no delivery happened while the cleanup ran: the test proves nothing"
 
         # Every message delivered exactly once, however the cleanup went.
-        assert _states(live_id) == {"sent": count}
+        assert states_of(_db(), live_id) == {"sent": count}
         assert sorted(receiver.applied) == sorted(keys)
         assert set(receiver.applied.values()) == {1}
         assert receiver.keys_sent_more_than_once() == []

@@ -11,7 +11,8 @@ import time
 
 from odoo.addons.integration_core.tests.receiver import TestReceiver
 
-from suite_helpers import query, result_of, run_in_odoo, start_worker, wait_worker
+from suitekit.pg import query, states_of
+from suitekit.processes import result_of, run_in_odoo, start_worker, wait_worker
 
 SETUP = """
 env["ir.config_parameter"].set_param("integration_core.instance_environment", "test")
@@ -48,16 +49,6 @@ def _sql(sql, params=()):
     return query(_db(), sql, params)
 
 
-def _states(connector_id):
-    return dict(
-        _sql(
-            "SELECT state, count(*) FROM integration_message WHERE connector_id = %s "
-            "GROUP BY state",
-            [connector_id],
-        )
-    )
-
-
 def _worker(suite_env, *args):
     return start_worker(suite_env["config"], _db(), *args)
 
@@ -72,7 +63,7 @@ def test_three_workers_send_each_message_once(suite_env):
         connector_id, keys = _setup(suite_env, "three", receiver.url, 1200)
         workers = [_worker(suite_env, "--until-done", "--batch-size", "40") for _ in range(3)]
         totals = [_wait(w) for w in workers]
-        assert _states(connector_id) == {"sent": 1200}
+        assert states_of(_db(), connector_id) == {"sent": 1200}
         assert receiver.keys_sent_more_than_once() == []
         assert sorted(receiver.applied) == sorted(keys)
         assert set(receiver.applied.values()) == {1}
@@ -97,13 +88,13 @@ def test_worker_killed_mid_batch_loses_nothing_and_applies_nothing_twice(suite_e
         # receiver shares two loaded cores with the test).
         time.sleep(2.0)
         delivered_before_kill = set(receiver.applied)
-        in_flight = _states(connector_id).get("sending", 0)
+        in_flight = states_of(_db(), connector_id).get("sending", 0)
         assert in_flight > 0, "the kill should leave messages leased to the dead worker"
 
         survivor = _worker(suite_env, "--until-done", "--batch-size", "100", "--lease-seconds", "3")
         _wait(survivor)
 
-        assert _states(connector_id) == {"sent": 300}, "nothing lost"
+        assert states_of(_db(), connector_id) == {"sent": 300}, "nothing lost"
         assert sorted(receiver.applied) == sorted(keys)
         assert set(receiver.applied.values()) == {1}, "no idempotency key applied twice"
         resent = set(receiver.keys_sent_more_than_once())

@@ -9,7 +9,6 @@ authenticates a signed inbound webhook.
 import configparser
 import json
 import os
-import socket
 import subprocess
 import sys
 import time
@@ -21,7 +20,8 @@ from odoo.tools import SQL
 
 from odoo.addons.integration_core.tools import signing
 
-from suite_helpers import query, result_of, run_in_odoo
+from suitekit.pg import query
+from suitekit.processes import result_of, run_in_odoo, start_server, stop
 from test_queue_workers import _db
 
 SETUP = """
@@ -108,43 +108,12 @@ def _stored(fields):
     return values
 
 
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 def _post_signed_event(suite_env, env, code):
     """Status of a signed inbound event posted to a real Odoo server started with `env`."""
-    port = _free_port()
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            os.path.join(suite_env["odoo_src"], "odoo-bin"),
-            "-c",
-            suite_env["config"],
-            "-d",
-            _db(),
-            f"--db-filter=^{_db()}$",
-            "--http-port",
-            str(port),
-            "--max-cron-threads=0",
-            "--log-level=warn",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
+    server, port = start_server(
+        suite_env["config"], _db(), "--max-cron-threads=0", env=env, wait=120
     )
     try:
-        deadline = time.monotonic() + 120
-        while time.monotonic() < deadline:
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/web/health", timeout=30).ok:
-                    break
-            except requests.RequestException:
-                time.sleep(0.5)
-        else:
-            raise AssertionError("the Odoo server did not start")
         body = json.dumps(
             {
                 "event_id": f"rotation-{time.time()}",
@@ -160,8 +129,7 @@ def _post_signed_event(suite_env, env, code):
         answer = requests.post(url, data=body, headers=headers, timeout=60)
         return answer.status_code, answer.text
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop(server)
 
 
 def test_rotate_key_command(suite_env):
