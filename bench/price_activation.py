@@ -26,11 +26,15 @@ import os
 import sys
 import time
 from datetime import timedelta
-
-from benchlib import create_database, drop_database, say, vacuum
+from pathlib import Path
 
 import odoo
 from odoo.modules.registry import Registry
+
+# Run as a script (./suite bench): suitekit is found from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from suitekit import say  # noqa: E402
+from suitekit.pg import create_database, drop_database, vacuum  # noqa: E402
 
 MODULE = "price_governance"
 TARGET_QUERIES_PER_LINE = 0.1

@@ -54,26 +54,21 @@ import sys
 import tempfile
 import time
 import uuid
+from pathlib import Path
 
 import requests
-from benchlib import (
-    Arrivals,
-    copy_database,
-    create_database,
-    drop_database,
-    percentile,
-    say,
-    start_odoo_node,
-    start_recording_receiver,
-    start_worker,
-    stop_process,
-    table_stats,
-)
 from queue_throughput import check_all_sent, envelope, set_batch_size
 
 import odoo
 from odoo.modules.registry import Registry
 from odoo.tools import SQL
+
+# Run as a script (./suite bench): suitekit is found from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from suitekit import say  # noqa: E402
+from suitekit.pg import copy_database, create_database, drop_database, table_stats  # noqa: E402
+from suitekit.processes import start_server, start_worker, stop  # noqa: E402
+from suitekit.receivers import Arrivals, start_recording_receiver  # noqa: E402
 
 MODULE = "integration_core"
 CLAIM_SIZE = 200  # messages claimed per batch by _process_queue (the cron's default)
@@ -178,6 +173,13 @@ def parse_args(argv=None):
 
 def env_of(cr):
     return odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+
+
+def percentile(values, fraction):
+    """Nearest-rank percentile of a non-empty list."""
+    ordered = sorted(values)
+    index = max(0, min(len(ordered) - 1, int(round(fraction * len(ordered) + 0.5)) - 1))
+    return ordered[index]
 
 
 def fmt_rate(value):
@@ -608,11 +610,12 @@ def report_history(args, result):
 def start_driver(args, db, node_log):
     """Who delivers in phase priority: an Odoo node (cron threads) or a worker process."""
     if args.driver == "cron":
-        process, _port = start_odoo_node(args.config, db, node_log)
+        process, port = start_server(args.config, db, output=node_log, wait=180)
+        say(f"Odoo node serving {db} on port {port} (pid {process.pid})")
         return process
     process = start_worker(
         args.config, db, "--batch-size", CLAIM_SIZE, "--idle-wait", 0.05, "--max-seconds", 900,
-        stderr=node_log,
+        stdout=subprocess.DEVNULL, stderr=node_log,
     )  # fmt: skip
     say(f"  worker process scripts/queue_worker.py (pid {process.pid})")
     return process
@@ -709,7 +712,7 @@ def phase_priority(args, registry, connector_id, arrivals, node_log):
             say(f"  NOT DELIVERED on the idle queue: {len(missing):,} messages")
             ok = False
     finally:
-        stop_process(driver)
+        stop(driver)
     first = arrivals.first
     last_backlog = max((first[k] for k in backlog_keys if k in first), default=0.0)
     # Enqueued while batch messages were still waiting: the backlog's last one had not arrived.
@@ -871,7 +874,7 @@ def fed_delivery(args, registry, connector_id, arrivals, prefix, seconds=None):
     feed(2 * FEED_AHEAD)
     worker = start_worker(
         args.config, args.db, "--batch-size", CLAIM_SIZE, "--idle-wait", 0.05,
-        "--max-seconds", 3600, stderr=subprocess.PIPE,
+        "--max-seconds", 3600, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
     )  # fmt: skip
     cleanup = outcome = None
     try:
@@ -909,9 +912,9 @@ def fed_delivery(args, registry, connector_id, arrivals, prefix, seconds=None):
         ):
             time.sleep(0.2)
     finally:
-        stop_process(worker)
+        stop(worker)
         if cleanup is not None:
-            stop_process(cleanup)
+            stop(cleanup)
     times = sorted(t for k, t in arrivals.first.items() if k in keys)
     ok = not missing and check_all_sent(registry, ids, len(ids), prefix)
     inside = [t for t in times if window[0] <= t <= window[1]]
@@ -1064,7 +1067,7 @@ def main(argv=None):
             ok = run(args, registry, url, node_log)
         finally:
             if receiver is not None:
-                stop_process(receiver)
+                stop(receiver)
             if args.keep_db:
                 say(f"database {args.db} kept (--keep-db)")
             else:

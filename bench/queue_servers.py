@@ -27,30 +27,25 @@ Run it with ``./suite bench queue_servers [--messages 20000] [--servers 3] [--cr
 
 import argparse
 import os
-import subprocess
 import sys
 import tempfile
 import time
 from pathlib import Path
 
-from benchlib import (
-    create_database,
-    drop_database,
-    free_port,
-    pg_connect,
-    say,
-    start_receiver,
-    stop_process,
-    stop_receiver,
-    vacuum,
-)
 from queue_throughput import bare_loop, enqueue
 
 import odoo
 from odoo.modules.registry import Registry
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "addons/integration_core/tests"))
+# Run as a script (./suite bench): suitekit and the receiver are found from the repository root.
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "addons/integration_core/tests")]
 from receiver import ISSUE_FAULT_MIX  # noqa: E402
+
+from suitekit import say  # noqa: E402
+from suitekit.pg import connect, create_database, drop_database, vacuum  # noqa: E402
+from suitekit.processes import start_server, stop  # noqa: E402
+from suitekit.receivers import start_receiver, stop_receiver  # noqa: E402
 
 MODULE = "integration_core"
 TARGET_ONE_SERVER = 0.6  # one server, start to last sent, vs. the bare loop
@@ -117,26 +112,9 @@ def set_deliverers(registry, count):
 
 def start_servers(args, count, log):
     """`count` odoo-bin processes on the database, spawned at once; (processes, spawn time)."""
-    odoo_bin = Path(os.environ.get("ODOO_SRC", "/opt/odoo/18.0")) / "odoo-bin"
     spawned = time.time()
     processes = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                str(odoo_bin),
-                "-c",
-                args.config,
-                "-d",
-                args.db,
-                f"--db-filter=^{args.db}$",
-                "--http-port",
-                str(free_port()),
-                f"--max-cron-threads={args.cron_threads}",
-                "--log-level=warn",
-            ],
-            stdout=log,
-            stderr=subprocess.STDOUT,
-        )  # fmt: skip
+        start_server(args.config, args.db, f"--max-cron-threads={args.cron_threads}", output=log)[0]
         for _ in range(count)
     ]
     return processes, spawned
@@ -144,7 +122,7 @@ def start_servers(args, count, log):
 
 def figures(db, connector_id):
     """(states, last final time as epoch, attempts, dead by category, sent by node)."""
-    conn = pg_connect(db)
+    conn = connect(db)
     try:
         with conn.cursor() as cr:
             cr.execute(
@@ -206,7 +184,7 @@ def run_servers(args, registry, url, servers, count, label, timeout, **settings)
                 time.sleep(0.25)
         finally:
             for process in processes:
-                stop_process(process)
+                stop(process)
             if any(p.returncode not in (0, -15) for p in processes):
                 log.seek(0)
                 say("  a server failed:\n" + log.read()[-3000:])

@@ -48,18 +48,16 @@ from urllib.parse import urlsplit, urlunsplit
 
 import pika
 import requests
-from benchlib import (
-    create_database,
-    drop_database,
-    say,
-    start_receiver,
-    start_worker,
-    stop_receiver,
-    vacuum,
-)
 
 import odoo
 from odoo.modules.registry import Registry
+
+# Run as a script (./suite bench): suitekit is found from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from suitekit import say  # noqa: E402
+from suitekit.pg import create_database, drop_database, vacuum  # noqa: E402
+from suitekit.processes import start_worker  # noqa: E402
+from suitekit.receivers import start_receiver, stop_receiver  # noqa: E402
 
 MODULE = "integration_core"
 CLAIM_SIZE = 200  # messages claimed per batch by _process_queue (the cron's default)

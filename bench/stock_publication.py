@@ -47,11 +47,16 @@ import random
 import sys
 import tempfile
 import time
-
-from benchlib import create_database, drop_database, say, start_receiver, stop_receiver, vacuum
+from pathlib import Path
 
 import odoo
 from odoo.modules.registry import Registry
+
+# Run as a script (./suite bench): suitekit is found from the repository root.
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+from suitekit import say  # noqa: E402
+from suitekit.pg import create_database, drop_database, vacuum  # noqa: E402
+from suitekit.receivers import start_receiver, stop_receiver  # noqa: E402
 
 MODULE = "stock_publication"
 CHUNK = 10_000
