@@ -93,10 +93,10 @@ for age in (45, 29):
 env.cr.execute(
     '''
     INSERT INTO integration_message (
-        connector_id, company_id, domain_id, event_type, priority_class, state, payload,
+        connector_id, domain_id, event_type, priority_class, state, payload,
         idempotency_key, attempts, next_attempt_at, sent_at, create_uid, create_date,
         write_uid, write_date)
-    SELECT c.id, c.company_id, %(domain)s, 'stock.level', '3_batch', 'sent',
+    SELECT c.id, %(domain)s, 'stock.level', '3_batch', 'sent',
            jsonb_build_object('sku', 'OLD-' || g, 'quantity', 1), %(code)s || '-old-' || g, 1,
            t.at, t.at, 1, t.at, 1, t.at
       FROM generate_series(1, %(old)s) g
@@ -133,8 +133,9 @@ def _wait(proc, timeout=300):
 
 def test_realtime_message_overtakes_the_backlog_a_worker_is_draining(suite_env):
     count, claim = 2000, 50
-    # 5 ms a request: the backlog takes about 12 s, enough to click in the middle of it.
-    with TestReceiver(record_bodies=False, delay=0.005) as receiver:
+    # 20 ms a request, four in flight (the connector's default): the backlog takes about 10 s,
+    # enough to click in the middle of it.
+    with TestReceiver(record_bodies=False, delay=0.02) as receiver:
         connector_id, backlog = result_of(
             run_in_odoo(
                 suite_env["config"],
