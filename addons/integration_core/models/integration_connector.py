@@ -225,6 +225,18 @@ class IntegrationConnector(models.Model):
         help="At most this many requests per second, all Odoo workers and nodes together; 0 "
         "means no limit.",
     )
+    envelope_format = fields.Selection(
+        [("native", "Suite envelope"), ("cloudevents", "CloudEvents 1.0 (structured JSON)")],
+        default="native",
+        required=True,
+        tracking=True,
+        help="What each message looks like. Suite envelope: idempotency_key, event_type, "
+        "domain, schema, queued_at, source, sequence, payload. CloudEvents: id (the "
+        "idempotency key), type, source (this Odoo), subject (the record), time, data (the "
+        "payload), with domain, dataschema and sequence, as "
+        "application/cloudevents+json (batches: application/cloudevents-batch+json; AMQP: "
+        "that content type, per the CloudEvents AMQP binding).",
+    )
     parallel_requests = fields.Integer(
         default=4,
         help="Requests a worker keeps in flight at once to this connector (one message per "
@@ -604,11 +616,21 @@ class IntegrationConnector(models.Model):
             rate_limit=self.rate_limit,
             parallel_requests=self.parallel_requests or 1,
             renews_token=self.auth_type == "oauth2",
+            cloudevents_source=self._cloudevents_source(),
         )
         missing = self.env._("The batch answer did not mention this message.")
         http = transport.HttpTransport(settings, self._authenticate, missing)
         http.limiter = self._rate_limiter()
         return http
+
+    def _cloudevents_source(self):
+        """The CloudEvents `source` of what this Odoo sends ("" for suite envelopes): its URL
+        and database."""
+        self.ensure_one()
+        if self.envelope_format != "cloudevents":
+            return ""
+        base = self.env["ir.config_parameter"].sudo().get_param("web.base.url") or "urn:odoo"
+        return f"{base.rstrip('/')}/?db={self.env.cr.dbname}"
 
     def _authenticate(self, body, force_new_token=False, msg_id=None):
         """_auth_headers for a transport: any problem becomes a transport.AuthError."""
@@ -713,6 +735,7 @@ class IntegrationConnector(models.Model):
             connector_code=self.code,
             batch_size=self.batch_size,
             rate_limit=self.rate_limit,
+            cloudevents_source=self._cloudevents_source(),
         )
         amqp_transport = amqp.AmqpTransport(settings, error)
         amqp_transport.limiter = self._rate_limiter()

@@ -14,7 +14,7 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
-from ..tools import backoff, signing, strict_json
+from ..tools import backoff, cloudevents, signing, strict_json
 from ..tools.crypto import SecretKeyError
 
 _logger = logging.getLogger(__name__)
@@ -22,7 +22,8 @@ _security_logger = logging.getLogger("odoo.addons.integration_core.inbound.secur
 
 # application/json, optionally with charset=utf-8: the only body the endpoint reads.
 JSON_CONTENT_TYPE = re.compile(
-    r'application/json(\s*;\s*charset\s*=\s*("utf-8"|utf-8))?\s*', re.IGNORECASE
+    r'application/(json|cloudevents\+json)(\s*;\s*charset\s*=\s*("utf-8"|utf-8))?\s*',
+    re.IGNORECASE,
 )
 # Stands in for the secret of a connector that does not exist or has none, so that refusing
 # it takes as long as refusing a wrong signature.
@@ -162,10 +163,10 @@ class IntegrationInboundEvent(models.Model):
     def _accept_request(self, code, method, headers, read_body):
         self._check_method(method)
         body = self._read_limited_body(read_body)
-        self._check_content_type(headers.get("Content-Type"))
+        cloudevent = self._check_content_type(headers.get("Content-Type"))
         connector = self._authenticate(code, headers, body)
         self._check_not_frozen(connector)
-        envelope = self._parse_envelope(body)
+        envelope = self._parse_envelope(body, cloudevent=cloudevent)
         event_type = self._event_type_of(envelope)
         self._check_sender(connector, event_type)
         self._check_payload(event_type, envelope["payload"])
@@ -193,12 +194,19 @@ class IntegrationInboundEvent(models.Model):
 
     @api.model
     def _check_content_type(self, content_type):
-        if not JSON_CONTENT_TYPE.fullmatch(content_type or ""):
+        """True for a CloudEvent in structured mode (application/cloudevents+json), False for
+        the suite's envelope (application/json); anything else is refused."""
+        match = JSON_CONTENT_TYPE.fullmatch(content_type or "")
+        if not match:
             raise InboundRefusal(
                 415,
                 "unsupported_media_type",
-                self.env._("Send the event as JSON in UTF-8, Content-Type: application/json."),
+                self.env._(
+                    "Send the event as JSON in UTF-8, Content-Type: application/json (or a "
+                    "CloudEvent, application/cloudevents+json)."
+                ),
             )
+        return match.group(1).lower() == "cloudevents+json"
 
     @api.model
     def _authenticate(self, code, headers, body):
@@ -280,9 +288,10 @@ class IntegrationInboundEvent(models.Model):
             )
 
     @api.model
-    def _parse_envelope(self, body):
+    def _parse_envelope(self, body, cloudevent=False):
         """The envelope of a strict JSON body (tools/strict_json.py says what is refused:
-        NaN, numbers beyond 64 bits, NUL and lone surrogates, duplicate keys, deep nesting)."""
+        NaN, numbers beyond 64 bits, NUL and lone surrogates, duplicate keys, deep nesting);
+        with `cloudevent`, the body is a CloudEvent read as the envelope."""
         try:
             envelope = strict_json.loads(body)
         except strict_json.StrictJSONError as exc:
@@ -293,6 +302,15 @@ class IntegrationInboundEvent(models.Model):
             raise InboundRefusal(
                 422, "invalid_envelope", self.env._("The body must be a JSON object.")
             )
+        if cloudevent:
+            envelope, errors = cloudevents.to_inbound_envelope(envelope)
+            if errors:
+                raise InboundRefusal(
+                    422,
+                    "invalid_envelope",
+                    self.env._("The CloudEvent is invalid."),
+                    details=errors,
+                )
         errors = self.env["integration.schema"]._lookup("inbound_envelope")._errors(envelope)
         if errors:
             raise InboundRefusal(

@@ -600,18 +600,17 @@ class TestReceiver:
             return 401, {"error": "unauthorized", "reason": reason}, False
         if parse_error:
             return 400, {"error": parse_error}, False
-        messages = data.get("messages") if isinstance(data, dict) else None
+        # {"messages": [...]}, or a CloudEvents batch (a JSON array of events).
+        messages = data if isinstance(data, list) else None
+        if messages is None:
+            messages = data.get("messages") if isinstance(data, dict) else None
         if not isinstance(messages, list):
             return 400, {"error": 'body must be {"messages": [...]}'}, False
-        rec.item_keys = [
-            m.get("idempotency_key")
-            for m in messages
-            if isinstance(m, dict) and m.get("idempotency_key")
-        ]
+        rec.item_keys = [_item_key(m) for m in messages if isinstance(m, dict) and _item_key(m)]
         results = []
         drop = False
         for msg in messages:
-            ikey = msg.get("idempotency_key") if isinstance(msg, dict) else None
+            ikey = _item_key(msg) if isinstance(msg, dict) else None
             if not ikey:
                 results.append(
                     {"idempotency_key": ikey, "status": 400, "error": "missing idempotency_key"}
@@ -696,6 +695,11 @@ class TestReceiver:
             {"access_token": token, "token_type": "Bearer", "expires_in": self.token_ttl},
             [("Cache-Control", "no-store")],
         )
+
+
+def _item_key(item):
+    """The idempotency key of a batch item: the suite's envelope's, or a CloudEvent's id."""
+    return item.get("idempotency_key") or (item.get("id") if "specversion" in item else None)
 
 
 # The faulty remote of issue #17: 30 % answered 500, 5 % 429 with Retry-After 1, 5 % of the

@@ -142,6 +142,28 @@ class TestAmqpTransport(IntegrationCase):
         # Nothing went over HTTP.
         self.assertFalse(self.receiver.deliveries())
 
+    def test_cloudevents_over_amqp_parse_with_the_sdk(self):
+        from cloudevents.core.bindings import amqp as ce_amqp
+
+        queue = self.broker.queue(self.exchange)
+        connector = self.amqp_connector("amqp-ce", envelope_format="cloudevents")
+        message = self.enqueue(self.stock_message("CE-AMQP", quantity=3, connector=connector))
+        self.process()
+        self.assertEqual(message.state, "sent")
+        [(_method, props, body)] = self.broker.drain(queue)
+        self.assertTrue(props.content_type.startswith("application/cloudevents+json"))
+        self.assertEqual(props.message_id, message.idempotency_key)
+        event = ce_amqp.from_amqp_event(
+            ce_amqp.AMQPMessage(
+                properties={"content-type": props.content_type},
+                application_properties={},
+                application_data=body,
+            )
+        )
+        self.assertEqual(event.get_id(), message.idempotency_key)
+        self.assertEqual(event.get_type(), "stock.level")
+        self.assertEqual(event.get_data(), {"sku": "CE-AMQP", "quantity": 3})
+
     def test_routing_key_template(self):
         self.amqp.amqp_routing_key = "erp.{connector}.{domain}"
         queue = self.broker.queue(self.exchange, binding=f"erp.{self.amqp.code}.stock")

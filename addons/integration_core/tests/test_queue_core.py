@@ -4,13 +4,13 @@ import doctest
 import unittest
 from datetime import datetime, timedelta
 
-from ..tools import amqp, backoff, queue_core, transport
+from ..tools import amqp, backoff, cloudevents, queue_core, signing, transport
 from ..tools.transport import Outcome
 
 
 class TestDoctests(unittest.TestCase):
     def test_doctests(self):
-        for module in (queue_core, backoff, transport, amqp):
+        for module in (queue_core, backoff, transport, amqp, cloudevents, signing):
             result = doctest.testmod(module)
             self.assertEqual(result.failed, 0, f"doctests of {module.__name__}")
 

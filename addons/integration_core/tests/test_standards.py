@@ -1,11 +1,15 @@
 """The suite against independent implementations of the standards it speaks: what Odoo signs
 under Standard Webhooks verifies with the `standardwebhooks` library (the specification's own),
-and what that library signs is accepted by the inbound endpoint."""
+and what that library signs is accepted by the inbound endpoint; what Odoo sends as CloudEvents
+parses with the CNCF CloudEvents SDK, and what the SDK writes is accepted inbound."""
 
 import base64
 import json
 import time
+from datetime import UTC, datetime
 
+from cloudevents.core.bindings import http as ce_http
+from cloudevents.core.v1.event import CloudEvent
 from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from odoo.exceptions import AccessError, ValidationError
@@ -88,6 +92,59 @@ class TestStandardWebhooksOutbound(IntegrationCase):
 
 
 @tagged("post_install", "-at_install")
+class TestCloudEventsOutbound(IntegrationCase):
+    def test_deliveries_parse_as_cloudevents_with_the_sdk(self):
+        connector = self.make_connector("ce-out", envelope_format="cloudevents")
+        product = self.env["product.product"].create({"name": "CE lamp", "default_code": "CE-1"})
+        first, second = self.enqueue(
+            self.stock_message("CE-1", connector=connector, record=product, coalescing_key="k"),
+            self.stock_message("CE-2", connector=connector),
+        )
+        self.process()
+        self.assertEqual((first | second).mapped("state"), ["sent", "sent"])
+        [request, other] = self.receiver.deliveries()
+        self.assertEqual(request.headers["content-type"], "application/cloudevents+json")
+        event = ce_http.from_http_event(
+            ce_http.HTTPMessage(headers=dict(request.headers), body=request.body)
+        )
+        self.assertEqual(event.get_specversion(), "1.0")
+        self.assertEqual(event.get_id(), first.idempotency_key)
+        self.assertEqual(event.get_type(), "stock.level")
+        self.assertEqual(event.get_source(), connector._cloudevents_source())
+        self.assertIn(f"db={self.env.cr.dbname}", event.get_source())
+        self.assertEqual(event.get_subject(), f"product.product/{product.id}")
+        self.assertEqual(event.get_data(), {"sku": "CE-1", "quantity": 5})
+        self.assertEqual(event.get_dataschema(), "urn:governed-commerce-sync:stock:1")
+        self.assertEqual(event.get_extension("domain"), "stock")
+        self.assertEqual(int(event.get_extension("sequence")), first.key_sequence)
+        self.assertTrue(event.get_time())
+        # The second has no record: no subject.
+        second_event = ce_http.from_http_event(
+            ce_http.HTTPMessage(headers=dict(other.headers), body=other.body)
+        )
+        self.assertIsNone(second_event.get_subject())
+
+    def test_batches_are_cloudevents_batches(self):
+        connector = self.make_connector("ce-batch", envelope_format="cloudevents", batch_size=5)
+        messages = self.enqueue(
+            *[self.stock_message(f"CB{i}", connector=connector) for i in range(3)]
+        )
+        self.process()
+        self.assertEqual(set(messages.mapped("state")), {"sent"})
+        [request] = self.receiver.deliveries()
+        self.assertEqual(request.headers["content-type"], "application/cloudevents-batch+json")
+        events = json.loads(request.body)
+        self.assertEqual([e["id"] for e in events], messages.mapped("idempotency_key"))
+        for event in events:  # each item is a structured CloudEvent the SDK reads
+            ce_http.from_http_event(
+                ce_http.HTTPMessage(
+                    headers={"content-type": "application/cloudevents+json"},
+                    body=json.dumps(event).encode(),
+                )
+            )
+
+
+@tagged("post_install", "-at_install")
 class TestStandardWebhooksInbound(HttpCase):
     @classmethod
     def setUpClass(cls):
@@ -125,8 +182,6 @@ class TestStandardWebhooksInbound(HttpCase):
 
     def library_headers(self, secret, msg_id, body, timestamp=None):
         """Headers as the standardwebhooks library signs them."""
-        from datetime import UTC, datetime
-
         when = datetime.fromtimestamp(timestamp or time.time(), tz=UTC)
         signature = Webhook(secret).sign(msg_id, when, body.decode())
         return {
@@ -176,3 +231,34 @@ class TestStandardWebhooksInbound(HttpCase):
         with mute_logger(SECURITY_LOGGER):
             response = self.post(body.replace(b"7}", b"9}"), headers)
         self.assertEqual(response.status_code, 401)
+
+    def test_a_cloudevent_written_by_the_sdk_is_accepted(self):
+        event = CloudEvent(
+            attributes={
+                "id": "ce-in-1",
+                "source": "/wms/central",
+                "type": "stock.adjusted",
+                "time": datetime(2026, 11, 25, 10, 0, tzinfo=UTC),
+            },
+            data={"sku": "FURN_0096", "warehouse": "WH", "quantity": 7},
+        )
+        message = ce_http.to_structured_event(event)
+        headers = {"Content-Type": message.headers["content-type"]}
+        headers.update(self.library_headers(self.secret, "msg-ce-1", message.body))
+        response = self.post(message.body, headers)
+        self.assertEqual(response.status_code, 202, response.text)
+        stored = self.env["integration.inbound.event"].search(
+            [("connector_id", "=", self.wms.id), ("external_id", "=", "ce-in-1")]
+        )
+        self.assertEqual(len(stored), 1)
+        self.assertEqual(stored.payload["quantity"], 7)
+
+    def test_an_invalid_cloudevent_is_a_422_that_says_why(self):
+        body = json.dumps({"specversion": "0.3", "id": "", "type": "stock.adjusted"}).encode()
+        headers = {"Content-Type": "application/cloudevents+json"}
+        headers.update(self.library_headers(self.secret, "msg-ce-2", body))
+        response = self.post(body, headers)
+        self.assertEqual(response.status_code, 422, response.text)
+        details = " ".join(response.json()["details"])
+        for word in ("specversion", "id", "source"):
+            self.assertIn(word, details)

@@ -29,6 +29,7 @@ from urllib.parse import urlsplit
 import pika
 from pika import exceptions as pika_exceptions
 
+from .cloudevents import CLOUDEVENTS_CONTENT_TYPE, cloudevent
 from .transport import EXCERPT, Outcome, Transport, dumps
 
 # pika logs every refused login or lost connection as ERROR, with tracebacks, from inside its
@@ -276,10 +277,10 @@ class Publisher:
         )
 
 
-def properties(message_id, event_type, domain, created, headers=None):
+def properties(message_id, event_type, domain, created, headers=None, content_type=None):
     """Persistent JSON message with the idempotency key as message_id."""
     return pika.BasicProperties(
-        content_type="application/json",
+        content_type=content_type or "application/json",
         delivery_mode=pika.DeliveryMode.Persistent,
         message_id=message_id,
         type=event_type,
@@ -312,6 +313,7 @@ class AmqpSettings:
     connector_code: str
     batch_size: int = 1
     rate_limit: float = 0.0
+    cloudevents_source: str = ""  # set: bodies are CloudEvents (AMQP binding, structured)
 
     @property
     def opened_with(self):
@@ -352,14 +354,18 @@ class AmqpTransport(Transport):
                 keys[domain, event_type] = routing_key(
                     self.settings.routing_template, domain, event_type, self.settings.connector_code
                 )
+            source = self.settings.cloudevents_source
             props = properties(
                 envelope["idempotency_key"],
                 event_type,
                 domain,
                 queued_at.replace(tzinfo=UTC).timestamp(),
                 {"schema": envelope["schema"] or ""},
+                # The CloudEvents AMQP binding, structured mode: the event is the body.
+                content_type=CLOUDEVENTS_CONTENT_TYPE + "; charset=utf-8" if source else None,
             )
-            messages.append((keys[domain, event_type], dumps(envelope), props))
+            body = dumps(cloudevent(envelope, source) if source else envelope)
+            messages.append((keys[domain, event_type], body, props))
         return messages
 
     def _publish_group(self, group):

@@ -48,7 +48,8 @@ INBOUND_ERRORS = {
     "413": (["body_too_large"], "The body is over the configured limit."),
     "415": (
         ["unsupported_media_type"],
-        "The Content-Type is not application/json (optionally with charset=utf-8).",
+        "The Content-Type is neither application/json nor application/cloudevents+json "
+        "(optionally with charset=utf-8).",
     ),
     "422": (
         ["invalid_envelope", "unknown_event_type", "invalid_payload"],
@@ -246,6 +247,23 @@ def _event_components(envelope, event_types):
             },
         }
         mapping[event_type["code"]] = COMPONENTS + name
+    components["CloudEvent"] = {
+        "title": "CloudEvent",
+        "description": "The same event as a CloudEvent 1.0 in structured JSON mode "
+        "(https://cloudevents.io): id, type, time and data are read as event_id, event_type, "
+        "occurred_at and payload, then checked as the envelope is.",
+        "type": "object",
+        "required": ["specversion", "id", "source", "type"],
+        "properties": {
+            "specversion": {"const": "1.0"},
+            "id": {"type": "string", "minLength": 1},
+            "source": {"type": "string", "minLength": 1},
+            "type": {"type": "string", "minLength": 1},
+            "time": {"type": "string", "format": "date-time"},
+            "datacontenttype": {"const": "application/json"},
+            "data": {"type": "object"},
+        },
+    }
     if not mapping:
         components["InboundEvent"] = {"$ref": envelope}
         return components
@@ -344,7 +362,10 @@ def _events_path_item():
             ],
             "requestBody": {
                 "required": True,
-                "content": {"application/json": {"schema": {"$ref": COMPONENTS + "InboundEvent"}}},
+                "content": {
+                    "application/json": {"schema": {"$ref": COMPONENTS + "InboundEvent"}},
+                    "application/cloudevents+json": {"schema": {"$ref": COMPONENTS + "CloudEvent"}},
+                },
             },
             "responses": responses,
         },

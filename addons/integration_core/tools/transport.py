@@ -27,6 +27,7 @@ import urllib3
 
 from . import signing
 from .backoff import parse_retry_after
+from .cloudevents import CLOUDEVENTS_BATCH_CONTENT_TYPE, CLOUDEVENTS_CONTENT_TYPE, cloudevent
 from .ratelimit import TokenBucket
 
 EXCERPT = 500
@@ -298,6 +299,7 @@ class HttpSettings:
     rate_limit: float = 0.0
     parallel_requests: int = 1  # requests in flight at once (one message per request)
     renews_token: bool = False  # OAuth2: a 401 fetches a new token once and tries again
+    cloudevents_source: str = ""  # set: bodies are CloudEvents (structured JSON mode)
 
 
 class HttpTransport(Transport):
@@ -318,6 +320,21 @@ class HttpTransport(Transport):
     @property
     def session(self):
         return session_of(self.settings.key, self.settings.base_url or "")
+
+    def encode(self, envelope):
+        """(body, content type) of one message: the suite's envelope, or a CloudEvent."""
+        source = self.settings.cloudevents_source
+        if source:
+            return dumps(cloudevent(envelope, source)), CLOUDEVENTS_CONTENT_TYPE
+        return dumps(envelope), "application/json"
+
+    def encode_batch(self, envelopes):
+        """(body, content type) of a batch: {"messages": [...]}, or a CloudEvents batch."""
+        source = self.settings.cloudevents_source
+        if source:
+            events = [cloudevent(envelope, source) for envelope in envelopes]
+            return dumps(events), CLOUDEVENTS_BATCH_CONTENT_TYPE
+        return dumps({"messages": envelopes}), "application/json"
 
     def url(self, path):
         return (self.settings.base_url or "").rstrip("/") + "/" + (path or "").lstrip("/")
@@ -342,7 +359,8 @@ class HttpTransport(Transport):
             return self._send_parallel(items)
         outcomes = []
         for envelope, _queued_at in items:
-            outcome = self.post(self.settings.delivery_path, dumps(envelope), _headers(envelope))
+            body, content_type = self.encode(envelope)
+            outcome = self.post(self.settings.delivery_path, body, _headers(envelope), content_type)
             outcomes.append(outcome)
             if tells_to_rest(outcome):
                 break  # do not keep hammering: the rest goes back to the queue
@@ -375,8 +393,8 @@ class HttpTransport(Transport):
                 if rest.is_set():
                     slots.release()
                     break
-                body = dumps(envelope)
-                headers = {"Content-Type": "application/json", **_headers(envelope)}
+                body, content_type = self.encode(envelope)
+                headers = {"Content-Type": content_type, **_headers(envelope)}
                 try:
                     auth = self.authenticate(body, False, envelope["idempotency_key"])
                 except AuthError as exc:
@@ -392,21 +410,25 @@ class HttpTransport(Transport):
             outcome = result if isinstance(result, Outcome) else result.result()
             if outcome.status == 401 and settings.renews_token:
                 # A revoked or expired OAuth token: once more with a new one, in this thread.
-                outcome = self.post(settings.delivery_path, body, _headers(envelope))
+                outcome = self.post(
+                    settings.delivery_path, body, _headers(envelope), headers["Content-Type"]
+                )
             outcomes.append(outcome)
         return outcomes
 
     def _send_batch(self, items):
         """One request for the group; per-message outcomes from the remote's answer."""
         keys = [envelope["idempotency_key"] for envelope, _queued_at in items]
-        body = dumps({"messages": [envelope for envelope, _queued_at in items]})
+        body, content_type = self.encode_batch([envelope for envelope, _queued_at in items])
         batch_key = "batch-" + uuid.uuid5(uuid.NAMESPACE_URL, ",".join(keys)).hex
-        outcome = self.post(self.settings.batch_path, body, {"Idempotency-Key": batch_key})
+        outcome = self.post(
+            self.settings.batch_path, body, {"Idempotency-Key": batch_key}, content_type
+        )
         return batch_outcomes(keys, outcome, self.missing_error)
 
-    def post(self, path, body, extra_headers):
+    def post(self, path, body, extra_headers, content_type="application/json"):
         """POST body to path, authenticated and rate limited; an Outcome (never raises)."""
-        headers = {"Content-Type": "application/json", **extra_headers}
+        headers = {"Content-Type": content_type, **extra_headers}
         outcome = None
         msg_id = extra_headers.get("Idempotency-Key")
         for force_new in (False, True):
