@@ -147,17 +147,63 @@ class IntegrationInboundEvent(models.Model):
         try:
             status, body = self._accept_request(code, method, headers, read_body)
         except InboundRefusal as refusal:
-            _security_logger.warning(
-                "Inbound event refused (%s %s) for connector %r from %s: %s%s",
-                refusal.status,
-                refusal.error,
-                code[:100],
-                remote_addr,
-                refusal.message,
-                f" ({refusal.reason})" if refusal.reason else "",
-            )
-            return refusal.answer()
+            return self._refused("Inbound event", refusal, code, remote_addr)
         return status, body, {}
+
+    @api.model
+    def _refused(self, what, refusal, code, remote_addr):
+        """Log a refusal in the security log; its (status, JSON body, headers)."""
+        _security_logger.warning(
+            "%s refused (%s %s) for connector %r from %s: %s%s",
+            what,
+            refusal.status,
+            refusal.error,
+            code[:100],
+            remote_addr,
+            refusal.message,
+            f" ({refusal.reason})" if refusal.reason else "",
+        )
+        return refusal.answer()
+
+    @api.model
+    def _machine_request(self, code, method, headers, read_body, domain, answer, remote_addr=None):
+        """A calling system's request to a machine endpoint other than events (the promotion
+        eligibility endpoint), authenticated the way its connector sends events: 405, 413,
+        415 (JSON only), 401 unauthorized (the same answer whatever failed), 423 frozen, 403
+        domain_not_allowed unless the connector may exchange data domain `domain`, 400
+        invalid_json; then `answer(connector, document)` gives (status, JSON body) or raises
+        InboundRefusal. Returns (status, JSON body, headers)."""
+        try:
+            self._check_method(method)
+            body = self._read_limited_body(read_body)
+            if self._check_content_type(headers.get("Content-Type")):
+                raise InboundRefusal(
+                    415,
+                    "unsupported_media_type",
+                    self.env._("Send JSON in UTF-8, Content-Type: application/json."),
+                )
+            connector = self._authenticate(code, headers, body)
+            self._check_not_frozen(connector)
+            if domain not in connector.allowed_domain_ids.mapped("code"):
+                raise InboundRefusal(
+                    403,
+                    "domain_not_allowed",
+                    self.env._(
+                        "Connector %(connector)s is not allowed %(domain)s data.",
+                        connector=connector.name,
+                        domain=domain,
+                    ),
+                )
+            try:
+                document = strict_json.loads(body)
+            except strict_json.StrictJSONError as exc:
+                raise InboundRefusal(
+                    400, "invalid_json", self.env._("The body is not strict JSON: %s.", exc)
+                ) from exc
+            status, answer_body = answer(connector, document)
+        except InboundRefusal as refusal:
+            return self._refused("Machine request", refusal, code, remote_addr)
+        return status, answer_body, {}
 
     @api.model
     def _accept_request(self, code, method, headers, read_body):

@@ -346,13 +346,16 @@ class TestOpenApiContract(HttpCase):
         schema = self.schema()
         if openapi.ELIGIBILITY_PATH not in schema.raw_schema["paths"]:
             self.skipTest("promotion_sync is not installed")
+        promotion = self.env.ref("integration_core.domain_promotion")
+        self.connector.allowed_domain_ids = [(4, promotion.id)]
         operation = schema[openapi.ELIGIBILITY_PATH]["POST"]
-        session = self.authenticate("admin", "admin")
+        known = {"code": CODE}
         strategy = st.one_of(
-            operation.as_strategy(schemathesis.GenerationMode.POSITIVE),
-            operation.as_strategy(schemathesis.GenerationMode.NEGATIVE),
+            operation.as_strategy(schemathesis.GenerationMode.POSITIVE, path_parameters=known),
+            operation.as_strategy(schemathesis.GenerationMode.NEGATIVE, path_parameters=known),
+            operation.as_strategy(schemathesis.GenerationMode.POSITIVE),  # unknown callers
         )
-        failures = self.run_schemathesis(strategy, 150, cookies={"session_id": session.sid})
+        failures = self.run_schemathesis(strategy, 150, auth=HmacSigner(SECRET))
         self.assertPassed(failures)
 
     # ------------------------------------------------------------------ fuzzer

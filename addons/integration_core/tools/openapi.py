@@ -31,7 +31,7 @@ _ROUTE_ARGUMENT = re.compile(r"<(?:[^:<>]+:)?([^<>]+)>")
 EVENTS_PATH = "/integration/{code}/events"
 DOCUMENT_PATH = "/integration/openapi.json"
 METRICS_PATH = "/integration/metrics"
-ELIGIBILITY_PATH = "/integration/promotion/eligibility"
+ELIGIBILITY_PATH = "/integration/{code}/promotion/eligibility"
 
 # The error codes of the inbound endpoint, by HTTP status.
 INBOUND_ERRORS = {
@@ -493,36 +493,72 @@ def _eligibility_components():
                 },
             },
         },
-        "EligibilityError": {
-            "type": "object",
-            "required": ["error"],
-            "properties": {"error": {"type": "string"}},
+        "EligibilityError400": {
+            "allOf": [{"$ref": COMPONENTS + "Error"}],
+            "properties": {"error": {"enum": ["invalid_json", "invalid_cart"]}},
         },
     }
 
 
+# What the eligibility endpoint answers besides 200, with the inbound endpoint's components.
+ELIGIBILITY_ERRORS = {
+    "400": ("EligibilityError400", "The body is not strict JSON, or not a cart."),
+    "401": ("Error401", INBOUND_ERRORS["401"][1]),
+    "403": ("Error403", "The connector may not exchange promotion data."),
+    "405": ("Error405", "Only POST is accepted."),
+    "413": ("Error413", INBOUND_ERRORS["413"][1]),
+    "415": ("Error415", "The Content-Type is not application/json."),
+    "423": ("Error423", INBOUND_ERRORS["423"][1]),
+}
+
+
 def _eligibility_path_item():
-    return {
+    responses = {"200": _json_response("The promotions the cart gets.", "Eligibility")}
+    for status, (ref, description) in ELIGIBILITY_ERRORS.items():
+        responses[status] = _json_response(description, ref)
+    item = {
+        "parameters": [
+            {
+                "name": "code",
+                "in": "path",
+                "required": True,
+                "description": "The calling system's connector code in Odoo.",
+                "schema": {"type": "string", "minLength": 1},
+            }
+        ],
         "post": {
             "operationId": "getPromotionEligibility",
             "summary": "Approved promotions a cart gets",
             "description": "Answered from the approved snapshots only, never from rules "
-            "waiting for approval. Needs a logged-in Odoo session (promotion_sync).",
-            "security": [{"odooSession": []}],
+            "waiting for approval (promotion_sync). The calling system (a checkout server) "
+            "authenticates as its connector sends events: Standard Webhooks or legacy HMAC "
+            "signature, or bearer token, with the connector's inbound secret; the connector "
+            "must be allowed promotion data.",
+            "security": [
+                {"webhookId": [], "webhookTimestamp": [], "webhookSignature": []},
+                {"hmacSignature": [], "hmacTimestamp": []},
+                {"connectorToken": []},
+            ],
             "requestBody": {
                 "required": True,
                 "content": {"application/json": {"schema": {"$ref": COMPONENTS + "Cart"}}},
             },
+            "responses": responses,
+        },
+    }
+    for method in NOT_ALLOWED_METHODS:
+        item[method] = {
+            "operationId": f"promotionEligibility{method.title()}NotAllowed",
+            "summary": "Not allowed: carts are sent with POST",
             "responses": {
-                "200": _json_response("The promotions the cart gets.", "Eligibility"),
-                "400": _json_response("The body is not JSON or not a cart.", "EligibilityError"),
-                "303": {
-                    "description": "No session: redirected to the login page.",
-                    "headers": {"Location": {"required": True, "schema": {"type": "string"}}},
-                },
+                "405": _json_response(
+                    "Only POST is allowed.",
+                    "Error405",
+                    {"Allow": {"required": True, "schema": {"const": "POST"}}},
+                )
             },
         }
-    }
+    return item
 
 
 def _security_schemes():
@@ -564,5 +600,4 @@ def _security_schemes():
             "description": "The connector's inbound secret, for connectors set to token auth.",
         },
         "metricsToken": {"type": "http", "scheme": "bearer", "description": "The metrics token."},
-        "odooSession": {"type": "apiKey", "in": "cookie", "name": "session_id"},
     }

@@ -4,6 +4,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+from odoo.addons.integration_core.models.integration_inbound_event import InboundRefusal
 
 from ..tools import eligibility
 from ..tools.local_time import local_parts, utc_from_local
@@ -608,6 +609,15 @@ class LoyaltyProgram(models.Model):
         return owner.browse()
 
     @api.model
+    @api.model
+    def _eligibility_answer(self, connector, cart):
+        """(200, what the cart gets) for the calling system's connector, within its company;
+        a cart that is not one is a 400 invalid_cart."""
+        try:
+            return 200, self.with_company(connector.company_id)._promotion_eligibility(cart)
+        except eligibility.CartError as exc:
+            raise InboundRefusal(400, "invalid_cart", str(exc)) from exc
+
     def _promotion_eligibility(self, cart):
         """What a cart gets, from approved snapshots only (see tools/eligibility.py)."""
         lines, codes = eligibility.parse_cart(cart)

@@ -1,12 +1,16 @@
 import json
+import time
 
 from odoo import Command
 from odoo.tests import HttpCase, TransactionCase, tagged
+from odoo.tools import mute_logger
+
+from odoo.addons.integration_core.tools import signing
 
 from ..tools import eligibility
 from .common import PromotionSetup
 
-URL = "/integration/promotion/eligibility"
+URL = "/integration/t-checkout/promotion/eligibility"
 
 
 @tagged("post_install", "-at_install")
@@ -106,12 +110,30 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
                 "environment": "test",
             }
         )
+        # The checkout server: a connector that may exchange promotion data and signs its
+        # requests as connectors sign events (Standard Webhooks).
+        cls.secret = signing.new_webhook_secret()
+        cls.checkout = cls.env["integration.connector"].create(
+            {
+                "name": "Checkout",
+                "code": "t-checkout",
+                "kind": "ecommerce",
+                "inbound_enabled": True,
+                "allowed_domain_ids": [
+                    (6, 0, [cls.env.ref("integration_core.domain_promotion").id])
+                ],
+            }
+        )
+        cls.checkout.inbound_secret_input = cls.secret
 
-    def post(self, body, login="paula.approver@example.com"):
-        if login:
-            self.authenticate(login, login)
-        data = body if isinstance(body, (bytes, str)) else json.dumps(body)
-        return self.url_open(URL, data=data, headers={"Content-Type": "application/json"})
+    def post(self, body, secret=None, url=URL, headers=None):
+        data = body if isinstance(body, bytes) else json.dumps(body).encode()
+        signed = signing.webhook_headers(secret or self.secret, f"req-{time.time_ns()}", data)
+        return self.url_open(
+            url,
+            data=data,
+            headers={"Content-Type": "application/json", **signed, **(headers or {})},
+        )
 
     CART = {
         "lines": [
@@ -141,19 +163,41 @@ class TestEligibilityEndpoint(PromotionSetup, HttpCase):
     def test_bad_input(self):
         response = self.post(b"not json")
         self.assertEqual(response.status_code, 400)
+        self.assertEqual(response.json()["error"], "invalid_json")
         response = self.post({"lines": [{"sku": "T-DESK", "qty": -1, "price": 1}]})
         self.assertEqual(response.status_code, 400)
-        self.assertIn("qty", response.json()["error"])
+        self.assertEqual(response.json()["error"], "invalid_cart")
+        self.assertIn("qty", response.json()["message"])
 
-    def test_needs_a_session(self):
+    @mute_logger("odoo.addons.integration_core.inbound.security")
+    def test_a_calling_system_authenticates_as_its_connector_not_with_a_session(self):
+        data = json.dumps(self.CART).encode()
+        # A browser session is not enough: no signature, no answer.
+        self.authenticate("admin", "admin")
+        response = self.url_open(URL, data=data, headers={"Content-Type": "application/json"})
+        self.assertEqual(response.status_code, 401)
+        self.assertEqual(response.json()["error"], "unauthorized")
         self.authenticate(None, None)
-        response = self.url_open(
-            URL,
-            data=json.dumps(self.CART),
-            headers={"Content-Type": "application/json"},
-            allow_redirects=False,
+        self.assertEqual(self.post(self.CART, secret=signing.new_webhook_secret()).status_code, 401)
+        other = "/integration/t-nobody/promotion/eligibility"
+        self.assertEqual(self.post(self.CART, url=other).status_code, 401, "same answer")
+        # A connector not allowed promotion data gets nothing.
+        stock = self.env.ref("integration_core.domain_stock")
+        self.checkout.allowed_domain_ids = [(6, 0, [stock.id])]
+        response = self.post(self.CART)
+        self.assertEqual(
+            (response.status_code, response.json()["error"]), (403, "domain_not_allowed")
         )
-        self.assertNotEqual(response.status_code, 200)
+        self.checkout.allowed_domain_ids = [
+            (6, 0, [self.env.ref("integration_core.domain_promotion").id])
+        ]
+        self.checkout.frozen = True
+        self.assertEqual(self.post(self.CART).status_code, 423)
+        self.checkout.frozen = False
+        self.assertEqual(self.url_open(URL).status_code, 405, "GET")
+        response = self.post(self.CART, headers={"Content-Type": "text/plain"})
+        self.assertEqual(response.status_code, 415)
+        self.assertEqual(self.post(self.CART).status_code, 200)
 
     def test_fallback_when_the_engine_is_frozen_or_its_circuit_open(self):
         self.env.ref("integration_core.domain_promotion").owner_connector_id = self.engine
