@@ -180,8 +180,9 @@ def test_realtime_message_overtakes_the_backlog_a_worker_is_draining(suite_env):
 def test_retention_during_a_delivery_run_removes_only_old_finished_messages(suite_env):
     count, old, batch = 2000, 20000, 500
     code = f"load-ret-{uuid.uuid4().hex[:6]}"
-    # 5 ms a request: delivery takes about 12 s, the cleanup runs in the middle of it.
-    with TestReceiver(record_bodies=False, delay=0.005) as receiver:
+    # 20 ms a request, four in flight (the connector's default): delivery takes about 10 s,
+    # the cleanup runs in the middle of it.
+    with TestReceiver(record_bodies=False, delay=0.02) as receiver:
         live_id, frozen_id, keys, marks = result_of(
             run_in_odoo(
                 suite_env["config"],

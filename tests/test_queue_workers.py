@@ -87,7 +87,9 @@ def test_worker_killed_mid_batch_loses_nothing_and_applies_nothing_twice(suite_e
         # A request the dead worker had on the wire may still be landing: let it settle (the
         # receiver shares two loaded cores with the test).
         time.sleep(2.0)
-        delivered_before_kill = set(receiver.applied)
+        # What the dead worker put on the wire (up to its parallel requests were in flight at
+        # the kill: one may have reached the receiver only in part, and not been applied).
+        sent_before_kill = {r.idempotency_key for r in receiver.deliveries()}
         in_flight = states_of(_db(), connector_id).get("sending", 0)
         assert in_flight > 0, "the kill should leave messages leased to the dead worker"
 
@@ -99,10 +101,12 @@ def test_worker_killed_mid_batch_loses_nothing_and_applies_nothing_twice(suite_e
         assert set(receiver.applied.values()) == {1}, "no idempotency key applied twice"
         resent = set(receiver.keys_sent_more_than_once())
         # Only what the dead worker had sent without recording it is sent again.
-        assert resent <= delivered_before_kill
+        assert resent <= sent_before_kill
         assert resent, "the test must exercise a delivery the dead worker never recorded"
         assert len(resent) <= 100
-        assert receiver.replays == len(resent)
+        # Each one applied once: a replay answered from the receiver's memory, or the first
+        # application of one whose first request never arrived whole.
+        assert receiver.replays <= len(resent)
         retried = _sql(
             "SELECT count(*) FROM integration_message WHERE connector_id = %s AND attempts = 2",
             [connector_id],
