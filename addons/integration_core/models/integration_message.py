@@ -931,7 +931,10 @@ class IntegrationMessage(models.Model):
         sent = [d.outcome for _m, d in by_state["sent"]]
         failures = [d.outcome for _m, d in by_state["failed"] + by_state["dead"]]
         self.env["integration.metric"]._increment(
-            connector.id, [o.latency_ms for o in sent], [o.category for o in failures]
+            connector.id,
+            [o.latency_ms for o in sent],
+            [o.category for o in failures],
+            [d.outcome.category for _m, d in by_state["failed"]],
         )
         for state, decided in by_state.items():
             counts[state] += len(decided)

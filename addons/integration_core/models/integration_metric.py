@@ -59,8 +59,9 @@ class IntegrationMetric(models.Model):
     # ------------------------------------------------------------------ counting
 
     @api.model
-    def _increment(self, connector_id, sent_latencies, failure_categories):
-        """Add one batch's outcomes: latencies (ms) of sent messages, categories of failures."""
+    def _increment(self, connector_id, sent_latencies, failure_categories, retry_categories=()):
+        """Add one batch's outcomes in one upsert: latencies (ms) of sent messages, categories
+        of failures, and of the failures scheduled for another attempt (retries)."""
         counts = {}
 
         def add(name, label, value):
@@ -74,17 +75,8 @@ class IntegrationMetric(models.Model):
                     add("delivery_latency_ms_bucket", str(bound), 1)
         for category in failure_categories:
             add("failures_total", category or "unknown", 1)
-        self._add_counts(connector_id, counts)
-
-    @api.model
-    def _record_retries(self, connector_id, categories):
-        """Count the failed attempts of one batch that were scheduled for another attempt
-        (decision 'failed', not 'dead'), by error category: integration_retries_total.
-        For the delivery code to call where it writes results (``_apply_results``)."""
-        counts = {}
-        for category in categories:
-            key = ("retries_total", category or "unknown")
-            counts[key] = counts.get(key, 0.0) + 1
+        for category in retry_categories:
+            add("retries_total", category or "unknown", 1)
         self._add_counts(connector_id, counts)
 
     @api.model

@@ -56,8 +56,7 @@ def populate(env, code, dead=3, dead_hours=2, inbound_dead_hours=5):
     )
     for hours, message in enumerate(messages[:dead], start=dead_hours - dead + 1):
         message.write({"state": "dead", "dead_at": now - timedelta(hours=hours)})
-    env["integration.metric"]._increment(connector.id, [40, 900], ["timeout", "auth"])
-    env["integration.metric"]._record_retries(connector.id, ["timeout"])
+    env["integration.metric"]._increment(connector.id, [40, 900], ["timeout", "auth"], ["timeout"])
     for state, hours in (("dead", inbound_dead_hours), ("failed", 0)):
         env["integration.inbound.event"].create(
             {
@@ -225,6 +224,11 @@ class TestMetrics(HttpCase):
                 value(parsed, "integration_failures_total", **shop, category=category), 1
             )
         self.assertEqual(value(parsed, "integration_delivery_attempts_total", **shop), 2)
+        # Both failures are retried later: counted as retries, by category.
+        for category in ("remote_error", "rate_limited"):
+            self.assertEqual(
+                value(parsed, "integration_retries_total", **shop, category=category), 1
+            )
         self.assertEqual(value(parsed, "integration_deliveries_total", **shop), 0)
         self.assertEqual(value(parsed, "integration_queue_depth", **shop, state="failed"), 2)
         self.assertEqual(value(parsed, "integration_queue_depth", **shop, state="pending"), 3)
