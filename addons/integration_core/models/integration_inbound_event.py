@@ -194,13 +194,7 @@ class IntegrationInboundEvent(models.Model):
                         domain=domain,
                     ),
                 )
-            try:
-                document = strict_json.loads(body)
-            except strict_json.StrictJSONError as exc:
-                raise InboundRefusal(
-                    400, "invalid_json", self.env._("The body is not strict JSON: %s.", exc)
-                ) from exc
-            status, answer_body = answer(connector, document)
+            status, answer_body = answer(connector, self._strict_json(body))
         except InboundRefusal as refusal:
             return self._refused("Machine request", refusal, code, remote_addr)
         return status, answer_body, {}
@@ -334,16 +328,21 @@ class IntegrationInboundEvent(models.Model):
             )
 
     @api.model
-    def _parse_envelope(self, body, cloudevent=False):
-        """The envelope of a strict JSON body (tools/strict_json.py says what is refused:
-        NaN, numbers beyond 64 bits, NUL and lone surrogates, duplicate keys, deep nesting);
-        with `cloudevent`, the body is a CloudEvent read as the envelope."""
+    def _strict_json(self, body):
+        """The value of a strict JSON body, or a 400 invalid_json."""
         try:
-            envelope = strict_json.loads(body)
+            return strict_json.loads(body)
         except strict_json.StrictJSONError as exc:
             raise InboundRefusal(
                 400, "invalid_json", self.env._("The body is not strict JSON: %s.", exc)
             ) from exc
+
+    @api.model
+    def _parse_envelope(self, body, cloudevent=False):
+        """The envelope of a strict JSON body (tools/strict_json.py says what is refused:
+        NaN, numbers beyond 64 bits, NUL and lone surrogates, duplicate keys, deep nesting);
+        with `cloudevent`, the body is a CloudEvent read as the envelope."""
+        envelope = self._strict_json(body)
         if not isinstance(envelope, dict):
             raise InboundRefusal(
                 422, "invalid_envelope", self.env._("The body must be a JSON object.")
