@@ -17,3 +17,4 @@ from . import test_retention_and_claim
 from . import test_public_methods
 from . import test_rpc_access
 from . import test_openapi_contract
+from . import test_dashboard

@@ -61,6 +61,12 @@ DRAFT = (
     "draft (and the model's own check, e.g. no price versions)."
 )
 
+READS_OWN_CONNECTORS = (
+    "Checks Integration User and read access on the connectors (_integration_check_caller), "
+    "then reads only the connectors the caller's search finds (company rules): every query is "
+    "limited to their ids; approvals and stock with the caller's rights, if they may read them."
+)
+
 # (model, method) -> how it refuses a caller without the right.
 REVIEWED = {
     ("integration.approval.mixin", "action_approval_reject"): REJECT,
@@ -83,6 +89,7 @@ REVIEWED = {
     + " It reads the connector's mappings through the ORM (Integration Users, ACL).",
     ("integration.connector", "action_test_connection"): CHECKS_MANAGER
     + " It also uses the connector's secrets.",
+    ("integration.dashboard", "get_operations_data"): READS_OWN_CONNECTORS,
     ("integration.inbound.event", "action_cancel"): CHECKS_QUEUE,
     ("integration.inbound.event", "action_retry"): CHECKS_QUEUE,
     ("integration.mapping.import.wizard", "action_import"): (

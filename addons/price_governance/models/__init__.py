@@ -7,3 +7,4 @@ from . import product_template
 from . import res_config_settings
 from . import integration_message
 from . import integration_inbound_event
+from . import integration_dashboard

@@ -7,3 +7,4 @@ from . import sale_order_line
 from . import account_move_line
 from . import integration_inbound_event
 from . import res_config_settings
+from . import integration_dashboard

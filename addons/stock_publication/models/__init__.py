@@ -7,3 +7,4 @@ from . import stock_location
 from . import stock_move
 from . import stock_quant
 from . import integration_inbound_event
+from . import integration_dashboard
