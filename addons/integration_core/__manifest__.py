@@ -33,10 +33,12 @@
         "views/integration_approval_views.xml",
         "views/integration_mapping_views.xml",
         "views/res_config_settings_views.xml",
+        "views/integration_dashboard_views.xml",
         "views/integration_menus.xml",
     ],
     "demo": ["demo/integration_demo.xml"],
     "assets": {
+        "web.assets_backend": ["integration_core/static/src/**/*"],
         "web.assets_tests": ["integration_core/static/tests/tours/*.js"],
     },
     "uninstall_hook": "uninstall_hook",

@@ -42,6 +42,29 @@ class TestTours(HttpCase):
         self.assertEqual(message.state, "pending")
         self.assertEqual(message.attempts, 0)
 
+    def test_operations_dashboard_opens_the_dead_letters(self):
+        connector = self.env["integration.connector"].create(
+            {
+                "name": "Tour Dashboard Shop",
+                "code": "tour-dashboard",
+                "base_url": "http://127.0.0.1:9",
+                "allowed_domain_ids": [(6, 0, [self.env.ref("integration_core.domain_stock").id])],
+            }
+        )
+        message = self.env["integration.message"]._enqueue(
+            [
+                {
+                    "connector": connector,
+                    "domain": "stock",
+                    "event_type": "stock.level",
+                    "payload": {"sku": "TOUR-DASH", "quantity": 1},
+                    "schema": "stock",
+                }
+            ]
+        )
+        message.write({"state": "dead", "attempts": 3, "error_category": "timeout"})
+        self.start_tour("/odoo", "integration_core_operations_dashboard", login="admin")
+
     def test_admin_creates_a_connector_with_a_secret_and_tests_it(self):
         with socket.socket() as probe:
             if probe.connect_ex(("127.0.0.1", TOUR_RECEIVER_PORT)) == 0:

@@ -117,3 +117,41 @@ registry.category("web_tour.tours").add("integration_core_admin_connector", {
         },
     ],
 });
+
+// An operations lead on the dashboard: sees the dead letters counted, clicks the counter and
+// lands on the list of exactly those messages.
+registry.category("web_tour.tours").add("integration_core_operations_dashboard", {
+    url: "/odoo/action-integration_core.integration_operations_dashboard_action",
+    steps: () => [
+        {
+            content: "The dashboard shows its charts",
+            trigger: ".o_integration_dashboard .o_integration_chart[data-chart='throughput']",
+        },
+        {
+            content: "The connector is in the table with its dead letter",
+            trigger: ".o_integration_dashboard_connectors tr:contains('Tour Dashboard Shop')",
+        },
+        {
+            content: "Open the dead letters from their counter",
+            trigger: ".o_integration_counter[data-counter='dead']:contains('Dead letters')",
+            run: "click",
+        },
+        {
+            content: "The list of dead letters opens, with the connector's one",
+            trigger: ".o_list_view .o_data_row:contains('Tour Dashboard Shop')",
+        },
+        {
+            content: "Its breadcrumb says what it is",
+            trigger: ".o_breadcrumb:contains('Dead letters')",
+        },
+        {
+            content: "Back to the dashboard",
+            trigger: ".o_breadcrumb .breadcrumb-item a",
+            run: "click",
+        },
+        {
+            content: "The dashboard is back",
+            trigger: ".o_integration_dashboard .o_integration_dashboard_refresh",
+        },
+    ],
+});
