@@ -130,3 +130,19 @@ class TestOperationsDashboard(TransactionCase):
         self.assertFalse(data["has_connectors"])
         self.assertEqual(data["connectors"], [])
         self.assertEqual(self.counter(data, "dead")["value"], 0)
+
+    def test_queries_do_not_grow_with_the_connectors(self):
+        def queries():
+            self.env.invalidate_all()
+            before = self.env.cr.sql_log_count
+            self.data_of(self.user)
+            return self.env.cr.sql_log_count - before
+
+        queries()  # warm the caches that do not depend on the data (registry, groups)
+        few = queries()
+        self.assertLess(few, 40)
+        for index in range(3):
+            connector = self.make_connector(f"dash-more-{index}", self.company)
+            self.enqueue(connector, 2)
+        self.assertEqual(queries(), few)
+        self.assertEqual(len(self.data_of(self.user)["connectors"]), 4)
