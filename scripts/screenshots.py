@@ -36,10 +36,21 @@ class ScreenshotError(Exception):
 # ---------------------------------------------------------------------------- the screens
 #
 # Each screen: a file name, what to open (an action, and a record found by a domain), what
-# must be on the page before it is shot, and optional clicks (e.g. a notebook tab).
+# must be on the page before it is shot, optional clicks (e.g. a notebook tab) and height.
 
 
 SCREENS = [
+    {
+        "name": "operations_dashboard",
+        "title": "Operations dashboard",
+        "action": "integration_core.integration_operations_dashboard_action",
+        # Taller than the other screens: the charts and the per-channel tables are the point.
+        "height": 1650,
+        "ready": [
+            ".o_integration_dashboard_body .o_integration_counter",
+            ".o_integration_chart[data-chart='exceptions']",
+        ],
+    },
     {
         "name": "queue",
         "title": "Integration queue",
@@ -96,15 +107,17 @@ SCREENS = [
     },
 ]
 
-# The web client is done when a view is shown and nothing loads; the page must then stay the
-# same for a few polls (lazy widgets, avatars, fonts).
+# The web client is done when a view (or client action) is shown and nothing loads; the page
+# must then stay the same for a few polls (lazy widgets, avatars, fonts).
 READY_JS = """
 (() => {
     const ready = %s;
     if (document.querySelector('.o_login_auth, form.oe_login_form')) return 'login page';
     const error = document.querySelector('.o_error_dialog');
     if (error) return 'error: ' + error.innerText.slice(0, 300);
-    if (!document.querySelector('.o_action_manager .o_view_controller')) return 'no view yet';
+    // A view, or a client action (the operations dashboard).
+    if (!document.querySelector('.o_action_manager .o_view_controller, .o_action_manager .o_action'))
+        return 'no view yet';
     if (document.querySelector('.o_loading_indicator, .o_blockUI')) return 'loading';
     for (const selector of ready) {
         if (!document.querySelector(selector)) return 'waiting for ' + selector;
@@ -261,9 +274,12 @@ class Browser:
         )
         self.call("Page.enable")
         self.call("Runtime.enable")
+        self.resize(self.height)
+
+    def resize(self, height):
         self.call(
             "Emulation.setDeviceMetricsOverride",
-            {"width": self.width, "height": self.height, "deviceScaleFactor": 1, "mobile": False},
+            {"width": self.width, "height": height, "deviceScaleFactor": 1, "mobile": False},
         )
 
     def call(self, method, params=None):
@@ -397,6 +413,7 @@ def main(argv=None):
             for screen in screens:
                 started = time.monotonic()
                 url = screen_url(odoo, screen)
+                browser.resize(screen.get("height", args.height))
                 browser.goto(url)
                 # The first screen builds the asset bundles: allow it the whole timeout.
                 browser.wait_ready(screen["ready"], args.timeout, f"{screen['title']} ({url})")
