@@ -15,7 +15,8 @@ EXCEPTION_AGE_BOUNDS = (3600, 86400, 604800)
 class IntegrationDashboard(models.AbstractModel):
     """The queue's figures per connector (waiting, dead letters, sent and failed in the last
     24 hours, latency), read apart from the queue's models: each figure from one grouped query
-    that a partial index of integration_message serves."""
+    that a partial index of integration_message serves. The connectors' health fields and the
+    operations dashboard (get_operations_data) read them here, so both say the same."""
 
     _name = "integration.dashboard"
     _description = "Integration Dashboard Figures"
