@@ -15,6 +15,11 @@ from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_me
 DRIFT_LINES = 20
 
 
+# Pricelist fields that change what a governed pricelist's approved prices mean or who gets
+# them (see _check_governed_settings).
+GOVERNED_SETTINGS = ("currency_id", "active", "company_id", "country_group_ids")
+
+
 class ProductPricelist(models.Model):
     _inherit = "product.pricelist"
 
@@ -89,8 +94,7 @@ class ProductPricelist(models.Model):
             switched = self.filtered(lambda p: p.price_governed != bool(vals["price_governed"]))
             if switched:
                 self._check_governance_manager(switched.mapped("display_name"))
-        if "currency_id" in vals:
-            self._check_governed_currency(vals["currency_id"])
+        self._check_governed_settings(vals)
         return super().write(vals)
 
     @api.ondelete(at_uninstall=False)
@@ -130,21 +134,32 @@ class ProductPricelist(models.Model):
             )
         )
 
-    def _check_governed_currency(self, currency_id):
-        # The approved versions are amounts in the pricelist's currency: a new currency would
-        # change every governed price at once, without approval.
+    def _check_governed_settings(self, vals):
+        """What the approved prices of a governed pricelist mean, and who gets them, changes
+        only once a Pricing Manager has released it: its currency (the versions are amounts
+        in it), whether it is active, its company and its country groups (which customers it
+        applies to). Writing the current value is not a change."""
         if in_workflow(self._name):
             return
-        moved = self.filtered(lambda p: p.price_governed and p.currency_id.id != currency_id)
-        if moved:
-            raise UserError(
-                self.env._(
-                    "The prices of %(pricelist)s were approved in %(currency)s: a Pricing "
-                    "Manager must release it before its currency changes.",
-                    pricelist=moved[0].display_name,
-                    currency=moved[0].currency_id.name,
+        for pricelist in self.filtered("price_governed"):
+            changed = [
+                name
+                for name in GOVERNED_SETTINGS
+                if name in vals
+                and pricelist._fields[name].convert_to_cache(vals[name], pricelist)
+                != pricelist._fields[name].convert_to_cache(pricelist[name], pricelist)
+            ]
+            if changed:
+                raise UserError(
+                    self.env._(
+                        "The prices of %(pricelist)s were approved in %(currency)s for its "
+                        "company and customers: a Pricing Manager must release it before its "
+                        "%(fields)s change.",
+                        pricelist=pricelist.display_name,
+                        currency=pricelist.currency_id.name,
+                        fields=", ".join(pricelist._fields[name].string for name in changed),
+                    )
                 )
-            )
 
     @workflow_method("product.pricelist")
     def _mark_governed(self):

@@ -219,6 +219,32 @@ class TestGovernedPricelist(PriceCase):
         admin_pricelist.write({"price_governed": True, "name": "PG Retail"})
         self.assertEqual(self.pricelist.name, "PG Retail")
 
+    def test_who_gets_governed_prices_changes_only_once_released(self):
+        self.governed_item()
+        company = self.env["res.company"].create({"name": "PG Elsewhere"})
+        group = self.env["res.country.group"].create({"name": "PG Benelux"})
+        for user in (self.sales_admin, self.sales_pricing_manager):
+            pricelist = self.pricelist.with_user(user)
+            for name, value in (
+                ("active", False),
+                ("company_id", company.id),
+                ("country_group_ids", [(6, 0, [group.id])]),
+            ):
+                with self.subTest(user=user.name, field=name):
+                    self.assert_refused(
+                        lambda p=pricelist, n=name, v=value: p.write({n: v}),
+                        UserError,
+                        "must release it",
+                    )
+            self.assert_refused(pricelist.action_archive, UserError, "must release it")
+        self.assertTrue(self.pricelist.active)
+        self.assertFalse(self.pricelist.country_group_ids)
+        # The same values are no change; once released, the pricelist is a plain one again.
+        self.pricelist.with_user(self.sales_admin).write({"active": True})
+        self.pricelist.with_user(self.sales_pricing_manager).action_release_prices()
+        self.pricelist.with_user(self.sales_admin).action_archive()
+        self.assertFalse(self.pricelist.active)
+
     def test_nobody_links_a_rule_to_a_version_by_hand(self):
         version = self.governed_item().price_version_id
         self.assert_refused(
@@ -260,7 +286,7 @@ class TestGovernedPricelist(PriceCase):
         self.assertFalse(self.tracked_flags())
         item = self.governed_item()
         self.assertEqual(len(self.tracked_flags()), 1, "approval governs, on the chatter")
-        self.pricelist.with_user(self.manager).action_release_prices()
+        self.pricelist.with_user(self.sales_pricing_manager).action_release_prices()
         self.assertFalse(self.pricelist.price_governed)
         self.assertEqual(len(self.tracked_flags()), 2)
         # Released: the Sales Administrator edits the rules as in Odoo.
