@@ -173,7 +173,9 @@ def test_two_processes_keep_one_connector_rate(suite_env):
         assert states_of(_db(), connector_id) == {"sent": RATE_COUNT}
         times = sorted(r.received_at for r in receiver.deliveries())
         span = times[-1] - times[0]
-        # Any one-second window after the first second (the burst) holds at most RATE + 1.
+        # Any one-second window after the first second (the burst) holds about RATE requests:
+        # tokens are taken before each request starts, and up to four requests per process are
+        # in flight, so arrivals jitter by a request or two (two buckets would allow 2 x RATE).
         busiest = max(
             sum(1 for t in times if start <= t < start + 1.0)
             for start in times
@@ -192,4 +194,4 @@ def test_two_processes_keep_one_connector_rate(suite_env):
         assert pids == 2, "both processes delivered"
         # One bucket: (count - burst) / rate seconds at least; two buckets would halve it.
         assert span >= (RATE_COUNT - RATE) / RATE * 0.9
-        assert busiest <= RATE + 1
+        assert busiest <= RATE + 2

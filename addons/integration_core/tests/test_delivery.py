@@ -133,9 +133,11 @@ class TestDelivery(IntegrationCase):
 
     def test_parallel_requests_stop_at_a_429_and_give_the_rest_back(self):
         self.connector.parallel_requests = 4
-        self.receiver.add_faults(Fault.status(429, retry_after=120))
         self.receiver.set_always(Fault.delay(0.3))
         messages = self.enqueue(*[self.stock_message(f"R{i}") for i in range(8)])
+        # The first message's request is answered 429 at once, whenever it arrives among the
+        # four started together.
+        self.receiver.fault_for_key(messages[0].idempotency_key, Fault.status(429, retry_after=120))
         self.process(batch_size=8)
         # Those already in flight (at most four) were answered; none started after the 429,
         # and the messages tried are the first ones.
