@@ -9,11 +9,12 @@ TOUR_RECEIVER_PORT = 18099  # the admin tour types this address
 
 @tagged("post_install", "-at_install")
 class TestTours(HttpCase):
-    def test_clerk_replays_a_dead_letter_from_the_board(self):
+    def dead_letter(self, name, code, sku, **vals):
+        """A stock message of a new connector, made a dead letter with `vals`."""
         connector = self.env["integration.connector"].create(
             {
-                "name": "Tour Shop",
-                "code": "tour-shop",
+                "name": name,
+                "code": code,
                 "base_url": "http://127.0.0.1:9",
                 "allowed_domain_ids": [(6, 0, [self.env.ref("integration_core.domain_stock").id])],
             }
@@ -24,45 +25,36 @@ class TestTours(HttpCase):
                     "connector": connector,
                     "domain": "stock",
                     "event_type": "stock.level",
-                    "payload": {"sku": "TOUR-1", "quantity": 3},
+                    "payload": {"sku": sku, "quantity": 3},
                     "schema": "stock",
                 }
             ]
         )
-        message.write(
-            {
-                "state": "dead",
-                "attempts": 1,
-                "error_category": "rejected",
-                "error_message": "The remote rejected the message (HTTP 422): unknown SKU TOUR-1",
-                "http_status": 422,
-            }
+        message.write({"state": "dead", **vals})
+        return message
+
+    def test_clerk_replays_a_dead_letter_from_the_board(self):
+        message = self.dead_letter(
+            "Tour Shop",
+            "tour-shop",
+            "TOUR-1",
+            attempts=1,
+            error_category="rejected",
+            error_message="The remote rejected the message (HTTP 422): unknown SKU TOUR-1",
+            http_status=422,
         )
         self.start_tour("/odoo", "integration_core_clerk_replay", login="admin")
         self.assertEqual(message.state, "pending")
         self.assertEqual(message.attempts, 0)
 
     def test_operations_dashboard_opens_the_dead_letters(self):
-        connector = self.env["integration.connector"].create(
-            {
-                "name": "Tour Dashboard Shop",
-                "code": "tour-dashboard",
-                "base_url": "http://127.0.0.1:9",
-                "allowed_domain_ids": [(6, 0, [self.env.ref("integration_core.domain_stock").id])],
-            }
+        self.dead_letter(
+            "Tour Dashboard Shop",
+            "tour-dashboard",
+            "TOUR-DASH",
+            attempts=3,
+            error_category="timeout",
         )
-        message = self.env["integration.message"]._enqueue(
-            [
-                {
-                    "connector": connector,
-                    "domain": "stock",
-                    "event_type": "stock.level",
-                    "payload": {"sku": "TOUR-DASH", "quantity": 1},
-                    "schema": "stock",
-                }
-            ]
-        )
-        message.write({"state": "dead", "attempts": 3, "error_category": "timeout"})
         self.start_tour("/odoo", "integration_core_operations_dashboard", login="admin")
 
     def test_admin_creates_a_connector_with_a_secret_and_tests_it(self):
