@@ -1094,6 +1094,43 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
         self.attack(ACL, self.jsonrpc, user, "integration.message", "unlink", ids)
         self.attack(PRIVATE, x, user, "integration.message", "_enqueue", [])
 
+    def test_this_sessions_surface_is_closed_to_those_below_it(self):
+        """Connector secrets, delivery settings and the operations dashboard, over RPC."""
+        connector = self.connector
+        before = connector.sudo().secret_encrypted
+        only = "Only members of"
+        for name in ("integration", "internal"):
+            user = self.users[name]
+            self.attack(
+                only, self.xmlrpc, user, "integration.connector",
+                "action_generate_webhook_secret", connector.ids,
+            )  # fmt: skip
+            self.attack(
+                only, self.jsonrpc, user, "integration.connector",
+                "action_generate_inbound_webhook_secret", connector.ids,
+            )  # fmt: skip
+            self.attack(
+                ACL, self.xmlrpc, user, "integration.connector", "write", connector.ids,
+                {"envelope_format": "cloudevents", "parallel_requests": 32},
+            )  # fmt: skip
+            self.attack(
+                ACL, self.xmlrpc, user, "res.config.settings", "create",
+                {"integration_delivery_workers": 64},
+            )  # fmt: skip
+        for name in ("portal", "internal"):
+            self.attack(
+                only, self.xmlrpc, self.users[name], "integration.dashboard",
+                "get_operations_data",
+            )  # fmt: skip
+        self.assertEqual(connector.sudo().secret_encrypted, before)
+        self.assertEqual(connector.envelope_format, "native")
+        # An integration user gets the figures (over JSON-RPC, as the web client asks).
+        figures = self.jsonrpc(
+            self.users["integration"], "integration.dashboard", "get_operations_data"
+        )
+        self.assertNotIn("refused", figures)
+        self.assertIn("counters", figures)
+
     # ------------------------------------------------------------------ the way that works
 
     def test_happy_path_over_xmlrpc(self):
