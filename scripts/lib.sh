@@ -270,6 +270,16 @@ addon_digest() {
 
 # --- Browser tests ---------------------------------------------------------------------------
 
+# apt_install PACKAGE WHAT: install a Debian package when running as root with apt-get (1 when
+# that is not possible here; dies when apt-get fails).
+apt_install() {
+    [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 || return 1
+    say "Installing $2 (Debian package '$1')"
+    (apt-get install -y -qq "$1" >/dev/null 2>&1 ||
+        (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq "$1" >/dev/null 2>&1)) ||
+        die "could not install $2 with apt-get (apt-get install $1)."
+}
+
 # Odoo skips browser tests silently without Chromium: install it (Debian package) when it is
 # missing and we may, otherwise say what to install. websocket-client comes with the venv.
 ensure_browser() {
@@ -277,13 +287,7 @@ ensure_browser() {
     for b in chromium chromium-browser google-chrome google-chrome-stable; do
         command -v "$b" >/dev/null 2>&1 && return 0
     done
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "Installing Chromium for the browser tests (Debian package 'chromium')"
-        (apt-get install -y -qq chromium >/dev/null 2>&1 ||
-            (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium >/dev/null 2>&1)) ||
-            die "could not install Chromium with apt-get: browser tests need it (apt-get install chromium)."
-        return 0
-    fi
+    apt_install chromium "Chromium for the browser tests" && return 0
     die "Chromium is not installed and browser tests need it: install it (Debian: apt-get install chromium) and re-run."
 }
 
@@ -291,12 +295,6 @@ ensure_browser() {
 # with `promtool check metrics` and let a real Prometheus scrape the test server.
 ensure_prometheus() {
     command -v promtool >/dev/null 2>&1 && command -v prometheus >/dev/null 2>&1 && return 0
-    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-        say "Installing Prometheus and promtool for the metrics tests (Debian package 'prometheus')"
-        (apt-get install -y -qq prometheus >/dev/null 2>&1 ||
-            (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq prometheus >/dev/null 2>&1)) ||
-            die "could not install Prometheus with apt-get: the metrics tests need it (apt-get install prometheus)."
-        return 0
-    fi
+    apt_install prometheus "Prometheus and promtool for the metrics tests" && return 0
     die "promtool and prometheus are not installed and the metrics tests need them: install them (Debian: apt-get install prometheus) and re-run."
 }
