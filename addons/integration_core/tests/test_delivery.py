@@ -363,6 +363,33 @@ class TestAuthentication(IntegrationCase):
             self.assertEqual(message.state, "sent")
             self.assertEqual(receiver.token_requests, 2, "a revoked token is replaced once")
 
+    def test_oauth2_revoked_token_with_parallel_requests(self):
+        from .receiver import TestReceiver
+
+        with TestReceiver(oauth_client_id="odoo", oauth_client_secret="cs") as receiver:
+            connector = self.make_connector(
+                "oauth-par",
+                base_url=receiver.url,
+                auth_type="oauth2",
+                oauth_token_url=receiver.url + "/oauth/token",
+                oauth_client_id="odoo",
+                parallel_requests=4,
+            )
+            connector.secret_input = "cs"
+            self.enqueue(self.stock_message("P0", connector=connector))
+            self.process()
+            receiver.revoke_tokens()
+            # Four requests at once with a revoked token: each 401 is tried again, in the
+            # sending thread, with a new token; every message goes.
+            messages = self.enqueue(
+                *[self.stock_message(f"P{i}", connector=connector) for i in range(1, 5)]
+            )
+            self.process(batch_size=4)
+            self.assertEqual(set(messages.mapped("state")), {"sent"})
+            self.assertEqual(len(receiver.applied), 5)
+            self.assertLessEqual(receiver.token_requests, 5)
+            self.assertGreaterEqual(receiver.token_requests, 2)
+
     def test_test_connection(self):
         from .receiver import TestReceiver
 

@@ -399,20 +399,20 @@ class HttpTransport(Transport):
                     auth = self.authenticate(body, False, envelope["idempotency_key"])
                 except AuthError as exc:
                     slots.release()
-                    tried.append((body, Outcome(False, category="auth", error=str(exc))))
+                    tried.append(
+                        (body, content_type, Outcome(False, category="auth", error=str(exc)))
+                    )
                     continue
                 bucket = self.bucket(settings.key, settings.rate_limit)
                 if bucket:
                     bucket.acquire()
-                tried.append((body, pool.submit(attempt, body, {**headers, **auth})))
+                tried.append((body, content_type, pool.submit(attempt, body, {**headers, **auth})))
         outcomes = []
-        for (body, result), (envelope, _queued_at) in zip(tried, items, strict=False):
+        for (body, content_type, result), (envelope, _queued_at) in zip(tried, items, strict=False):
             outcome = result if isinstance(result, Outcome) else result.result()
             if outcome.status == 401 and settings.renews_token:
                 # A revoked or expired OAuth token: once more with a new one, in this thread.
-                outcome = self.post(
-                    settings.delivery_path, body, _headers(envelope), headers["Content-Type"]
-                )
+                outcome = self.post(settings.delivery_path, body, _headers(envelope), content_type)
             outcomes.append(outcome)
         return outcomes
 
