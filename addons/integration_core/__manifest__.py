@@ -15,6 +15,7 @@
             "requests",
             "jsonschema",
             "jsonschema_rs",
+            "orjson",
             "cryptography",
             "pika",
             "prometheus_client",

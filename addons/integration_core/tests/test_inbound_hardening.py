@@ -8,7 +8,7 @@ import unittest
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, config, mute_logger
 
-from ..tools import dates, signing, strict_json
+from ..tools import dates, pg, signing, strict_json
 
 SECURITY_LOGGER = "odoo.addons.integration_core.inbound.security"
 JSON = {"Content-Type": "application/json"}
@@ -16,7 +16,7 @@ JSON = {"Content-Type": "application/json"}
 
 class TestDoctests(unittest.TestCase):
     def test_plain_modules(self):
-        for module in (strict_json, dates):
+        for module in (strict_json, dates, pg):
             with self.subTest(module=module.__name__):
                 result = doctest.testmod(module)
                 self.assertGreater(result.attempted, 5)

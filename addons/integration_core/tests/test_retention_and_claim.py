@@ -65,7 +65,7 @@ class TestClaimUnderLoad(IntegrationCase):
         self.assertEqual(
             sorted((n["Node Type"], n.get("Index Name")) for n in scans),
             [
-                ("Index Scan", "integration_message_due_idx"),
+                ("Index Scan", "integration_message_due_at_idx"),
                 ("Index Scan", "integration_message_pkey"),
             ],
         )

@@ -10,7 +10,10 @@ pin_index_scans(True) (see IntegrationMessage._pin_index_scans for why).
 
 import csv
 import io
-import json
+
+import orjson
+
+from .pg import array_literal
 
 PIN_INDEX_SCANS = (
     "SET LOCAL enable_seqscan TO off; SET LOCAL enable_bitmapscan TO off; "
@@ -76,10 +79,17 @@ STAGE_COPY = (
 
 def stage_buffer(rows):
     """`rows` (prepared _enqueue rows, in order) as the CSV that STAGE_COPY reads: None is an
-    unquoted empty field, which COPY reads as NULL (_enqueue never stages an empty string)."""
+    unquoted empty field, which COPY reads as NULL (_enqueue never stages an empty string).
+    Payloads are serialised by orjson (some ten times faster than json, the same JSON for
+    the JSON types a schema allows; mapping keys that are not strings become strings, as
+    json does)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    dumps = json.dumps
+    option = orjson.OPT_NON_STR_KEYS
+
+    def dumps(payload):
+        return orjson.dumps(payload, option=option).decode()
+
     writer.writerows(
         (
             n,
@@ -101,45 +111,67 @@ def stage_buffer(rows):
     return buffer
 
 
-def merge_staged(now, uid):
+def merge_staged(now):
     """Insert the staged rows as pending messages, in order, skipping any whose idempotency
     key is already queued for its connector (the unique index decides, also against a
-    concurrent enqueue); older waiting messages with the coalescing key of an inserted one are
-    superseded by it. Returns (id, priority class) of those inserted.
-
-    The UPDATE reads the table as it was before the INSERT (one snapshot for the whole
-    statement): it never touches the new rows, which coalesce() already made one per key."""
+    concurrent enqueue). Returns the ids inserted; supersede_waiting() then retires what
+    they replace."""
     return (
         """
         WITH new AS (
             INSERT INTO integration_message (
                 connector_id, domain_id, event_type, priority_class, state,
                 payload, schema_id, idempotency_key, coalescing_key, attempts,
-                next_attempt_at, res_model, res_id, source_version,
-                create_uid, create_date, write_uid, write_date)
+                next_attempt_at, res_model, res_id, source_version, create_date, write_date)
             SELECT r.connector_id, r.domain_id, r.event_type, r.priority_class,
                    'pending', r.payload, r.schema_id,
                    COALESCE(r.idempotency_key, gen_random_uuid()::text), r.coalescing_key, 0,
-                   %(now)s, r.res_model, r.res_id, r.source_version,
-                   %(uid)s, %(now)s, %(uid)s, %(now)s
+                   %(now)s, r.res_model, r.res_id, r.source_version, %(now)s, %(now)s
               FROM integration_message_stage r
              ORDER BY r.n
             ON CONFLICT (connector_id, idempotency_key) DO NOTHING
-            RETURNING id, connector_id, coalescing_key, key_sequence, priority_class
-        ), superseded AS (
-            UPDATE integration_message old
-               SET state = 'superseded', superseded_by_id = new.id,
-                   write_date = %(now)s, write_uid = %(uid)s
-              FROM new
-             WHERE new.coalescing_key IS NOT NULL
-               AND old.connector_id = new.connector_id
-               AND old.coalescing_key = new.coalescing_key
-               AND old.state IN ('pending', 'failed')
-               AND old.key_sequence < new.key_sequence
+            RETURNING id
         )
-        SELECT id, priority_class FROM new ORDER BY id
+        SELECT id FROM new ORDER BY id
         """,
-        {"now": now, "uid": uid},
+        {"now": now},
+    )
+
+
+def supersede_waiting(ids, now):
+    """Older waiting messages with the coalescing key of one of the messages `ids` (just
+    queued, one per key: coalesce() made them so) are superseded by the newest of their key.
+
+    Driven from the new messages whatever the planner's statistics say (a bulk enqueue
+    makes them wrong at once): the LATERAL subquery, kept apart by OFFSET 0, looks each new
+    message's key up in the coalescing index (the only index on the key whose conditions it
+    meets: the due index also wants a retry time, and `key_sequence + 0` is no key-order index
+    condition, which would walk the key's history), the rows found are updated by primary
+    key, and each finds its successor in the key-order index. A join would let the planner
+    read every waiting message (hash join) or, believing none waits, loop over all of them."""
+    return (
+        """
+        UPDATE integration_message old
+           SET state = 'superseded', write_date = %(now)s,
+               superseded_by_id = (
+                   SELECT n.id FROM integration_message n
+                    WHERE n.connector_id = old.connector_id
+                      AND n.coalescing_key = old.coalescing_key
+                    ORDER BY n.key_sequence DESC
+                    LIMIT 1)
+         WHERE old.id = ANY(ARRAY(
+                   SELECT w.id
+                     FROM integration_message new
+                    CROSS JOIN LATERAL (
+                          SELECT o.id FROM integration_message o
+                           WHERE o.connector_id = new.connector_id
+                             AND o.coalescing_key = new.coalescing_key
+                             AND o.state IN ('pending', 'failed')
+                             AND o.key_sequence + 0 < new.key_sequence
+                          OFFSET 0) w
+                    WHERE new.id = ANY(%(ids)s::int[]) AND new.coalescing_key IS NOT NULL))
+        """,
+        {"ids": array_literal(ids), "now": now},
     )
 
 
@@ -298,7 +330,7 @@ def next_wake_up(held, recheck):
                             CASE WHEN c.circuit_state = 'open' THEN c.circuit_open_until END)
               FROM integration_message m
               JOIN integration_connector c ON c.id = m.connector_id
-             WHERE m.state IN ('pending', 'failed')
+             WHERE m.state IN ('pending', 'failed') AND m.next_attempt_at IS NOT NULL
                AND NOT (m.connector_id = ANY(%(held)s::int[]))
             UNION ALL
             SELECT LEAST(min(lease_until), %(recheck)s::timestamp)
