@@ -1,7 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import hashlib
-import json
 import logging
 import time
 from datetime import timedelta
@@ -9,6 +8,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
+
+from odoo.addons.integration_core.tools.pg import array_literal
 
 from ..tools import allocation
 
@@ -23,9 +24,14 @@ PAYLOAD_VERSIONS = [
 OPEN_MOVE_STATES = ["waiting", "confirmed", "partially_available", "assigned"]
 
 
-def _digest(payload):
-    """Short digest of a payload (without `as_of`): tells whether a v2 context changed."""
-    text = json.dumps(payload, sort_keys=True, default=str)
+def _context_digest(row, quantity, contexts, header):
+    """Short digest of what a v2 payload is made of (`_get_stock_payload_values`' arguments:
+    the product's row, its quantity, its stock context in each of the channel's warehouses,
+    the channel's header): tells whether the payload would change, without building it."""
+    per_warehouse = tuple(
+        contexts.get((row[0], warehouse)) for warehouse, _code in header["warehouses"]
+    )
+    text = repr((tuple(row[1:]), quantity, header["channel"], header["warehouse"], per_warehouse))
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -367,7 +373,7 @@ class StockPublicationChannel(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH loc AS (%(locations)s)
+                WITH loc AS MATERIALIZED (%(locations)s)
                 SELECT q.product_id, loc.warehouse_id, %(aggregates)s
                   FROM stock_quant q
                   JOIN loc ON loc.location_id = q.location_id
@@ -377,12 +383,28 @@ class StockPublicationChannel(models.Model):
                 locations=self._warehouse_locations_sql(warehouse_ids),
                 aggregates=aggregates,
                 where=where or SQL(),
-                products=SQL("AND q.product_id = ANY(%s)", list(product_ids))
-                if product_ids is not None
-                else SQL(),
+                products=self._product_condition(SQL("q.product_id"), product_ids),
             )
         )
         return self.env.cr.fetchall()
+
+    @api.model
+    def _product_condition(self, column, product_ids):
+        """`AND column = ANY(product_ids)` (nothing when None), bounded by the ids' range too:
+        a snapshot's chunk is a range of ids, read through the product index instead of
+        filtering every quant of the warehouses."""
+        if product_ids is None:
+            return SQL()
+        product_ids = list(product_ids)
+        if not product_ids:
+            return SQL("AND FALSE")
+        return SQL(
+            "AND %(column)s = ANY(%(ids)s::int[]) AND %(column)s BETWEEN %(low)s AND %(high)s",
+            column=column,
+            ids=array_literal(product_ids),
+            low=min(product_ids),
+            high=max(product_ids),
+        )
 
     @api.model
     def _open_move_figures(self, warehouse_ids, product_ids):
@@ -398,13 +420,13 @@ class StockPublicationChannel(models.Model):
         self.env.cr.execute(
             SQL(
                 """
-                WITH loc AS (%(locations)s)
+                WITH loc AS MATERIALIZED (%(locations)s)
                 SELECT 'in', m.product_id, dest.warehouse_id, m.date::date, SUM(m.product_qty)
                   FROM stock_move m
                   JOIN loc dest ON dest.location_id = m.location_dest_id
                   LEFT JOIN loc src ON src.location_id = m.location_id
                                    AND src.warehouse_id = dest.warehouse_id
-                 WHERE m.state = ANY(%(states)s) AND m.product_id = ANY(%(products)s)
+                 WHERE m.state = ANY(%(states)s) %(products)s
                    AND src.location_id IS NULL
                  GROUP BY m.product_id, dest.warehouse_id, m.date::date
                 UNION ALL
@@ -417,13 +439,13 @@ class StockPublicationChannel(models.Model):
                       SELECT SUM(ml.quantity_product_uom) AS reserved
                         FROM stock_move_line ml WHERE ml.move_id = m.id
                   ) r ON TRUE
-                 WHERE m.state = ANY(%(states)s) AND m.product_id = ANY(%(products)s)
+                 WHERE m.state = ANY(%(states)s) %(products)s
                    AND d.usage = 'customer'
                  GROUP BY m.product_id, src.warehouse_id
                 """,
                 locations=self._warehouse_locations_sql(warehouse_ids),
                 states=OPEN_MOVE_STATES,
-                products=list(product_ids),
+                products=self._product_condition(SQL("m.product_id"), product_ids),
             )
         )
         incoming, owed = {}, {}
@@ -443,14 +465,16 @@ class StockPublicationChannel(models.Model):
         figures = self._quant_figures(warehouse_ids, product_ids)
         incoming, owed = self._open_move_figures(warehouse_ids, product_ids)
         contexts = {}
-        for key in set(figures) | set(incoming) | set(owed):
-            on_hand, reserved, hold = figures.get(key, (0.0, 0.0, 0.0))
+        nothing = (0.0, 0.0, 0.0)
+        for key in figures.keys() | incoming.keys() | owed.keys():
+            on_hand, reserved, hold = figures.get(key, nothing)
+            receipts = incoming.get(key)
             contexts[key] = {
                 "on_hand": on_hand,
                 "reserved": reserved,
                 "quality_hold": hold,
                 "free": on_hand - reserved - hold,
-                "incoming": sorted(incoming.get(key, [])),
+                "incoming": sorted(receipts) if receipts else [],
                 "owed": owed.get(key, 0.0),
             }
         return contexts
@@ -538,26 +562,39 @@ class StockPublicationChannel(models.Model):
                 free = {key: context["free"] for key, context in contexts.items()}
         quantities = channels._compute_quantities(products, free=free)
         State = self.env["stock.publication.state"]
-        last = State._last_quantities(channels.ids, product_ids)
-        as_of = fields.Datetime.now().strftime("%Y-%m-%dT%H:%M:%SZ")
-        messages, changed, unchanged = [], [], []
+        # What each channel would be told, reduced to (quantity, digest of the v2 context):
+        # compared with what it was last told in SQL, where the equal ones are confirmed in
+        # the same statement; payloads are built for the differences alone.
+        candidates = []
         for channel in channels:
             header = channel._get_stock_header_values()
+            v2 = channel.payload_version == "2"
+            channel_id = channel.id
             for row in products:
-                key = (channel.id, row[0])
+                key = (channel_id, row[0])
                 if key not in quantities:
                     continue
-                payload = channel._get_stock_payload_values(row, quantities[key], contexts, header)
-                digest = _digest(payload) if channel.payload_version == "2" else None
-                if not force and last.get(key) == (quantities[key], digest):
-                    unchanged.append(key)
-                    continue
-                payload["as_of"] = as_of
-                urgency = "realtime" if row[0] in realtime_ids else priority
-                messages.append(channel._prepare_stock_message(row[0], payload, urgency))
-                changed.append((key, (quantities[key], digest)))
+                quantity = quantities[key]
+                digest = _context_digest(row, quantity, contexts, header) if v2 else None
+                candidates.append((key, quantity, digest, channel, row, header))
+        now = fields.Datetime.now()
+        if force:
+            differ = candidates
+        else:
+            differing = State._confirm_unchanged(
+                [(key, quantity, digest) for key, quantity, digest, *_rest in candidates], now
+            )
+            differ = [candidate for candidate in candidates if candidate[0] in differing]
+        as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
+        messages, changed = [], []
+        for key, quantity, digest, channel, row, header in differ:
+            payload = channel._get_stock_payload_values(row, quantity, contexts, header)
+            payload["as_of"] = as_of
+            urgency = "realtime" if row[0] in realtime_ids else priority
+            messages.append(channel._prepare_stock_message(row[0], payload, urgency))
+            changed.append((key, (quantity, digest)))
         message_ids = self._enqueue_stock_messages(messages)
-        State._record(changed, unchanged, message_ids, fields.Datetime.now())
+        State._record(changed, message_ids, now)
         return len(messages)
 
     def _prepare_stock_message(self, product_id, payload, priority):

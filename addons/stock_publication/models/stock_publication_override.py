@@ -101,8 +101,17 @@ class StockPublicationOverride(models.Model):
     @api.model
     def _for_channels(self, channels, product_ids):
         """{(channel id, product id): allocation.Override} in one query."""
+        # The products' id range, not their list: a snapshot asks for 10,000 at a time, and
+        # overrides are few; those outside the list are dropped below.
+        product_ids = set(product_ids)
+        if not product_ids:
+            return {}
         overrides = self.search_fetch(
-            [("channel_id", "in", channels.ids), ("product_id", "in", list(product_ids))],
+            [
+                ("channel_id", "in", channels.ids),
+                ("product_id", ">=", min(product_ids)),
+                ("product_id", "<=", max(product_ids)),
+            ],
             [
                 "channel_id",
                 "product_id",
@@ -115,6 +124,8 @@ class StockPublicationOverride(models.Model):
         )
         result = {}
         for override in overrides:
+            if override.product_id.id not in product_ids:
+                continue
             channel = override.channel_id
             policy = None
             if override.mode == "policy":

@@ -3,6 +3,8 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.tools.pg import array_literal
+
 
 class StockPublicationState(models.Model):
     """What a channel was last told about a product: the quantity, when, and by which message.
@@ -62,6 +64,11 @@ class StockPublicationState(models.Model):
         )
     ]
 
+    def init(self):
+        # Each snapshot confirms every row it finds unchanged (last_checked_at): room left on
+        # each page lets PostgreSQL update a row in place (HOT), without touching the indexes.
+        self.env.cr.execute("ALTER TABLE stock_publication_state SET (fillfactor = 70)")
+
     @api.depends(
         "last_checked_at", "last_published_at", "message_id.state", "channel_id.stale_hours"
     )
@@ -118,48 +125,78 @@ class StockPublicationState(models.Model):
         return {(c, p): (q, d) for c, p, q, d in self.env.cr.fetchall()}
 
     @api.model
-    def _record(self, changed, unchanged, message_ids, now):
-        """Upsert the states of published quantities and touch the confirmed ones (bulk).
-        `changed`: [((channel id, product id), (quantity, context digest or None))]."""
-        if changed:
-            self.env.cr.execute(
-                SQL(
-                    """
-                    INSERT INTO stock_publication_state AS s (
-                        channel_id, product_id, last_quantity, last_context_digest,
-                        last_published_at, last_checked_at, message_id)
-                    SELECT r.channel_id, r.product_id, r.quantity, r.digest, %(now)s, %(now)s,
-                           r.message_id
-                      FROM unnest(%(channels)s::int[], %(products)s::int[], %(quantities)s::float8[],
-                                  %(digests)s::varchar[], %(messages)s::int[])
-                           AS r(channel_id, product_id, quantity, digest, message_id)
-                    ON CONFLICT (channel_id, product_id) DO UPDATE
-                       SET last_quantity = EXCLUDED.last_quantity,
-                           last_context_digest = EXCLUDED.last_context_digest,
-                           last_published_at = EXCLUDED.last_published_at,
-                           last_checked_at = EXCLUDED.last_checked_at,
-                           message_id = COALESCE(EXCLUDED.message_id, s.message_id)
-                    """,
-                    now=now,
-                    channels=[key[0] for key, _q in changed],
-                    products=[key[1] for key, _q in changed],
-                    quantities=[q for _key, (q, _d) in changed],
-                    digests=[d for _key, (_q, d) in changed],
-                    messages=[message_ids.get(f"stock:{key[0]}:{key[1]}") for key, _q in changed],
-                )
-            )
-        if unchanged:
-            self.env.cr.execute(
-                SQL(
-                    """
+    def _confirm_unchanged(self, rows, now):
+        """Compare what channels would be told with what they were last told, in one
+        statement: `rows` [((channel id, product id), quantity, context digest or None)]; the
+        states found equal are confirmed (last_checked_at = now), the keys of the others
+        (different, or never published) are returned as a set."""
+        if not rows:
+            return set()
+        self.flush_model()
+        self.env.cr.execute(
+            SQL(
+                """
+                WITH r AS (
+                    SELECT * FROM unnest(%(channels)s::int[], %(products)s::int[],
+                                         %(quantities)s::float8[], %(digests)s::varchar[])
+                        AS r(channel_id, product_id, quantity, digest)
+                ), same AS (
                     UPDATE stock_publication_state s SET last_checked_at = %(now)s
-                      FROM unnest(%(channels)s::int[], %(products)s::int[]) AS r(channel_id, product_id)
+                      FROM r
                      WHERE s.channel_id = r.channel_id AND s.product_id = r.product_id
-                    """,
-                    now=now,
-                    channels=[key[0] for key in unchanged],
-                    products=[key[1] for key in unchanged],
+                       AND s.last_quantity = r.quantity
+                       AND s.last_context_digest IS NOT DISTINCT FROM r.digest
+                 RETURNING s.channel_id, s.product_id
                 )
+                SELECT r.channel_id, r.product_id FROM r
+                 WHERE NOT EXISTS (
+                    SELECT 1 FROM same
+                     WHERE same.channel_id = r.channel_id AND same.product_id = r.product_id)
+                """,
+                now=now,
+                channels=array_literal(key[0] for key, _q, _d in rows),
+                products=array_literal(key[1] for key, _q, _d in rows),
+                quantities=array_literal(quantity for _key, quantity, _d in rows),
+                digests=array_literal(digest for _key, _q, digest in rows),
             )
-        if changed or unchanged:
-            self.invalidate_model()
+        )
+        differing = set(self.env.cr.fetchall())
+        self.invalidate_model(["last_checked_at"])
+        return differing
+
+    @api.model
+    def _record(self, changed, message_ids, now):
+        """Upsert the states of published quantities (bulk). `changed`: [((channel id,
+        product id), (quantity, context digest or None))]; `message_ids`: {coalescing key:
+        message id} of the messages queued for them."""
+        if not changed:
+            return
+        self.env.cr.execute(
+            SQL(
+                """
+                INSERT INTO stock_publication_state AS s (
+                    channel_id, product_id, last_quantity, last_context_digest,
+                    last_published_at, last_checked_at, message_id)
+                SELECT r.channel_id, r.product_id, r.quantity, r.digest, %(now)s, %(now)s,
+                       r.message_id
+                  FROM unnest(%(channels)s::int[], %(products)s::int[], %(quantities)s::float8[],
+                              %(digests)s::varchar[], %(messages)s::int[])
+                       AS r(channel_id, product_id, quantity, digest, message_id)
+                ON CONFLICT (channel_id, product_id) DO UPDATE
+                   SET last_quantity = EXCLUDED.last_quantity,
+                       last_context_digest = EXCLUDED.last_context_digest,
+                       last_published_at = EXCLUDED.last_published_at,
+                       last_checked_at = EXCLUDED.last_checked_at,
+                       message_id = COALESCE(EXCLUDED.message_id, s.message_id)
+                """,
+                now=now,
+                channels=array_literal(key[0] for key, _q in changed),
+                products=array_literal(key[1] for key, _q in changed),
+                quantities=array_literal(q for _key, (q, _d) in changed),
+                digests=array_literal(d for _key, (_q, d) in changed),
+                messages=array_literal(
+                    message_ids.get(f"stock:{key[0]}:{key[1]}") for key, _q in changed
+                ),
+            )
+        )
+        self.invalidate_model()
