@@ -3,9 +3,10 @@
 - pg: connections outside any Odoo transaction, whole databases (created by odoo-bin, copied,
   dropped), VACUUM and table statistics;
 - processes: odoo-bin servers, queue workers, scripts run inside Odoo, free ports and waits;
-- receivers: the local test receiver, and a recording one, in processes of their own.
+- receivers: the local test receiver, a recording one and a local promotion engine, in
+  processes of their own.
 
-odoo_script.py and recording_receiver.py are programs those start; importing this package
+odoo_script.py, recording_receiver.py and promotion_engine.py are programs those start; importing this package
 imports neither Odoo nor the receiver.
 """
 

@@ -1,5 +1,6 @@
 """The local test receiver (addons/integration_core/tests/receiver.py) in a process of its own,
-and the recording one (recording_receiver.py) with its reader, Arrivals."""
+and the recording one (recording_receiver.py) with its reader, Arrivals; the local promotion
+engine (promotion_engine.py)."""
 
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from suitekit.processes import free_port, stop
 
 RECEIVER = ROOT / "addons" / "integration_core" / "tests" / "receiver.py"
 RECORDING_RECEIVER = Path(__file__).with_name("recording_receiver.py")
+PROMOTION_ENGINE = Path(__file__).with_name("promotion_engine.py")
 
 
 def start_receiver(log_file, *extra):
@@ -30,6 +32,15 @@ def start_recording_receiver(log_file):
     port = free_port()
     url = f"http://127.0.0.1:{port}"
     command = [sys.executable, str(RECORDING_RECEIVER), "--port", str(port)]
+    return _launch_receiver(command, url, log_file)
+
+
+def start_promotion_engine(log_file, *extra):
+    """The local promotion engine (promotion_engine.py) in a process of its own (`extra`: its
+    options, e.g. --mode slow); returns (process, base url)."""
+    port = free_port()
+    url = f"http://127.0.0.1:{port}"
+    command = [sys.executable, str(PROMOTION_ENGINE), "--port", str(port), *extra]
     return _launch_receiver(command, url, log_file)
 
 
