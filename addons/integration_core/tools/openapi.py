@@ -475,21 +475,47 @@ def _eligibility_components():
                         "type": "object",
                         "required": ["program_id", "version", "discount", "free_skus"],
                         "properties": {
-                            "program_id": {"type": "integer"},
-                            "version": {"type": "integer"},
+                            "program_id": {
+                                "type": ["integer", "string"],
+                                "description": "Odoo's program id; the engine's own id when "
+                                "the source is engine.",
+                            },
+                            "version": {"type": ["integer", "string", "null"]},
                             "name": {"type": ["string", "null"]},
                             "combinable": {"type": "boolean"},
                             "discount": {"type": "number"},
                             "reward_type": {"type": ["string", "null"]},
                             "free_skus": {"type": "array", "items": {"type": "string"}},
+                            "free_products": {
+                                "type": "array",
+                                "items": {
+                                    "type": "object",
+                                    "required": ["sku", "qty"],
+                                    "properties": {
+                                        "sku": {"type": "string"},
+                                        "qty": {"type": "number"},
+                                    },
+                                },
+                            },
                         },
                     },
                 },
                 "discount_total": {"type": "number"},
-                "source": {"enum": ["snapshot", "last_known_snapshot", "no_discount"]},
+                "source": {
+                    "enum": ["engine", "snapshot", "last_known_snapshot", "no_discount", "allow"],
+                    "description": "Who answered: the promotion engine that owns promotions, "
+                    "Odoo's approved snapshots, or the fallback policy while the engine is "
+                    "unavailable (allow: the calling system keeps its own promotions).",
+                },
                 "engine_unavailable": {
                     "type": "string",
                     "description": "The promotion engine that is down, when one is.",
+                },
+                "fallback_reason": {
+                    "type": ["string", "null"],
+                    "description": "Why the engine did not answer: frozen, archived, "
+                    "circuit_open, environment, transport, timeout, network, remote_error, "
+                    "auth, rejected, invalid_answer.",
                 },
             },
         },
@@ -529,8 +555,9 @@ def _eligibility_path_item():
         "post": {
             "operationId": "getPromotionEligibility",
             "summary": "Approved promotions a cart gets",
-            "description": "Answered from the approved snapshots only, never from rules "
-            "waiting for approval (promotion_sync). The calling system (a checkout server) "
+            "description": "Answered by the promotion engine when one owns promotions (with "
+            "a fallback while it is unavailable or slow), else from the approved snapshots "
+            "only, never from rules waiting for approval (promotion_sync). The calling system (a checkout server) "
             "authenticates as its connector sends events: Standard Webhooks or legacy HMAC "
             "signature, or bearer token, with the connector's inbound secret; the connector "
             "must be allowed promotion data.",

@@ -8,3 +8,4 @@ from . import account_move_line
 from . import integration_inbound_event
 from . import res_config_settings
 from . import integration_dashboard
+from . import integration_connector

@@ -592,24 +592,6 @@ class LoyaltyProgram(models.Model):
     # ------------------------------------------------------------------ eligibility
 
     @api.model
-    def _promotion_engine_unavailable(self):
-        """The connector that owns promotions, when it is frozen, archived or its circuit is
-        open; else an empty recordset (Odoo owns promotions, or the engine is fine)."""
-        owner = self.env.ref("integration_core.domain_promotion").sudo().owner_connector_id
-        now = fields.Datetime.now()
-        if owner and (
-            owner.frozen
-            or not owner.active
-            or (
-                owner.circuit_state == "open"
-                and (not owner.circuit_open_until or owner.circuit_open_until > now)
-            )
-        ):
-            return owner
-        return owner.browse()
-
-    @api.model
-    @api.model
     def _eligibility_answer(self, connector, cart):
         """(200, what the cart gets) for the calling system's connector, within its company;
         a cart that is not one is a 400 invalid_cart."""
@@ -618,53 +600,87 @@ class LoyaltyProgram(models.Model):
         except eligibility.CartError as exc:
             raise InboundRefusal(400, "invalid_cart", str(exc)) from exc
 
+    @api.model
     def _promotion_eligibility(self, cart):
-        """What a cart gets, from approved snapshots only (see tools/eligibility.py)."""
+        """What a cart gets. When an external engine owns promotions (the system of record of
+        the Promotion data domain), it is asked; while it cannot be asked or does not answer
+        in time, the fallback policy answers. Else Odoo's approved snapshots answer. The
+        answer's `source` says which."""
         lines, codes = eligibility.parse_cart(cart)
-        down = self._promotion_engine_unavailable()
-        source = "snapshot"
-        if down:
-            policy = (
-                self.env["ir.config_parameter"]
-                .sudo()
-                .get_param("promotion_sync.eligibility_fallback", "no_discount")
-            )
-            source = "last_known_snapshot" if policy == "last_snapshot" else "no_discount"
-        snapshots = []
-        if source != "no_discount":
-            now = fields.Datetime.now()
-            programs = (
-                self.sudo()
-                .with_context(active_test=False)
-                .search(
-                    [
-                        ("company_id", "in", [False, *self.env.companies.ids]),
-                        ("current_snapshot_id", "!=", False),
-                        "|",
-                        ("release_state", "=", "active"),
-                        "&",
-                        ("release_state", "in", ("draft", "to_approve")),
-                        ("pending_change", "=", True),
-                    ]
-                )
-            )
-            for snapshot in programs.current_snapshot_id:
-                if (snapshot.starts_at and snapshot.starts_at > now) or (
-                    snapshot.ends_at and snapshot.ends_at < now
-                ):
-                    continue
-                snapshots.append(
-                    {
-                        "program_id": snapshot.program_id.id,
-                        "version": snapshot.version,
-                        "content": snapshot.content,
-                    }
-                )
-        answer = eligibility.evaluate(lines, snapshots, codes)
-        answer["source"] = source
-        if down:
-            answer["engine_unavailable"] = down.display_name
+        engine = self.env.ref("integration_core.domain_promotion").sudo().owner_connector_id
+        if not engine:
+            return self._eligibility_from_snapshots(lines, codes, eligibility.SOURCE_SNAPSHOT)
+        answer, reason = engine._promotion_engine_eligibility(cart)
+        if answer is not None:
+            return {**answer, "source": eligibility.SOURCE_ENGINE}
+        policy = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("promotion_sync.eligibility_fallback", eligibility.DEFAULT_FALLBACK)
+        )
+        source = eligibility.FALLBACK_SOURCES.get(
+            policy, eligibility.FALLBACK_SOURCES[eligibility.DEFAULT_FALLBACK]
+        )
+        if source == eligibility.FALLBACK_SOURCES["last_snapshot"]:
+            answer = self._eligibility_from_snapshots(lines, codes, source)
+        else:  # deny (no discount) or allow (the caller keeps its own): Odoo lists none
+            answer = {"programs": [], "discount_total": 0.0, "source": source}
+        answer.update(engine_unavailable=engine.display_name, fallback_reason=reason)
         return answer
+
+    @api.model
+    def _eligibility_snapshots(self):
+        """The approved snapshots in force now in the current companies: of live programs,
+        and of programs whose edit waits for approval (channels keep that version)."""
+        now = fields.Datetime.now()
+        programs = (
+            self.sudo()
+            .with_context(active_test=False)
+            .search(
+                [
+                    ("company_id", "in", [False, *self.env.companies.ids]),
+                    ("current_snapshot_id", "!=", False),
+                    "|",
+                    ("release_state", "=", "active"),
+                    "&",
+                    ("release_state", "in", ("draft", "to_approve")),
+                    ("pending_change", "=", True),
+                ]
+            )
+        )
+        return programs.current_snapshot_id.filtered(
+            lambda s: (
+                not (s.starts_at and s.starts_at > now) and not (s.ends_at and s.ends_at < now)
+            )
+        )
+
+    @api.model
+    def _eligibility_from_snapshots(self, lines, codes, source):
+        """What the cart gets from the approved snapshots, computed by Odoo's loyalty code
+        (sale.order._promotion_cart_rewards), with `source` named in the answer."""
+        given = (
+            self.env["sale.order"]
+            .sudo()
+            ._promotion_cart_rewards(lines, codes, self._eligibility_snapshots())
+        )
+        programs = [
+            {
+                "program_id": item["snapshot"].program_id.id,
+                "version": item["snapshot"].version,
+                "name": item["snapshot"].name,
+                "combinable": item["snapshot"].combinable,
+                "discount": item["discount"],
+                "reward_type": item["reward_type"],
+                "free_skus": sorted({free["sku"] for free in item["free_products"]}),
+                "free_products": item["free_products"],
+            }
+            for item in sorted(given, key=lambda item: item["snapshot"].program_id.id)
+        ]
+        return {
+            "programs": programs,
+            "discount_total": round(sum(p["discount"] for p in programs), 2),
+            "source": source,
+        }
 
     # ------------------------------------------------------------------ demo
 

@@ -1,14 +1,18 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-from odoo import api, fields, models
+import uuid
+
+from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_scope
 
+SKU_PREFIX = "odoo-product-"
+
 
 def product_sku(product):
     """The SKU channels know a product by: its internal reference, else a stable id."""
-    return product.default_code or f"odoo-product-{product.id}"
+    return product.default_code or f"{SKU_PREFIX}{product.id}"
 
 
 class PromotionSnapshot(models.Model):
@@ -172,6 +176,108 @@ class PromotionSnapshot(models.Model):
         for program, snapshot in zip(programs, snapshots):
             program._approval_write({"current_snapshot_id": snapshot.id})
         return snapshots
+
+    # ------------------------------------------------------------------ eligibility
+
+    def _eligibility_program_values(self, product_ids, code_prefix):
+        """Values of a loyalty.program holding this snapshot's approved rules and rewards, for
+        the eligibility check to run Odoo's loyalty code on (created in a savepoint that is
+        rolled back). `product_ids`: {sku: product id} of the cart and of reward products;
+        `code_prefix` keeps codes apart from the real programs' (codes are unique). None
+        when nothing of it can apply to the cart."""
+        self.ensure_one()
+        content = self.content or {}
+        rules = [
+            vals
+            for rule in content.get("rules") or []
+            if (vals := self._rule_values(rule, product_ids, code_prefix))
+        ]
+        rewards = [
+            vals
+            for reward in content.get("rewards") or []
+            if (vals := self._reward_values(reward, product_ids))
+        ]
+        if not rules or not rewards:
+            return None
+        return {
+            "name": content.get("name") or self.name,
+            "program_type": content.get("program_type") or "promotion",
+            "trigger": content.get("trigger") or "auto",
+            "applies_on": "current",
+            "company_id": self.program_id.company_id.id,
+            "combinable": bool(content.get("combinable")),
+            "release_state": "active",
+            "active": True,
+            "rule_ids": [Command.create(vals) for vals in rules],
+            "reward_ids": [Command.create(vals) for vals in rewards],
+        }
+
+    @api.model
+    def _rule_values(self, rule, product_ids, code_prefix):
+        vals = {
+            "mode": rule.get("mode") or "auto",
+            "minimum_qty": rule.get("minimum_qty") or 0,
+            "minimum_amount": rule.get("minimum_amount") or 0.0,
+            "reward_point_amount": rule.get("reward_point_amount") or 1.0,
+            "reward_point_mode": rule.get("reward_point_mode") or "order",
+        }
+        if vals["mode"] == "with_code":
+            vals["code"] = f"{code_prefix}{rule.get('code')}"
+        if rule.get("skus") is not None:
+            # Only the cart's products matter to a rule; none of them: it cannot match (an
+            # empty product list would mean every product).
+            products = [product_ids[sku] for sku in rule["skus"] if sku in product_ids]
+            if not products:
+                return None
+            vals["product_ids"] = [Command.set(products)]
+        return vals
+
+    @api.model
+    def _reward_values(self, reward, product_ids):
+        kind = reward.get("reward_type")
+        vals = {
+            "reward_type": kind,
+            "description": reward.get("description") or False,
+            "required_points": reward.get("required_points") or 1.0,
+        }
+        original = self.env["loyalty.reward"].browse(reward.get("reward_id") or []).exists()
+        if original.discount_line_product_id:
+            vals["discount_line_product_id"] = original.discount_line_product_id.id
+        if kind == "discount":
+            vals.update(
+                discount=reward.get("discount") or 0.0,
+                discount_mode=reward.get("discount_mode") or "percent",
+                discount_applicability=reward.get("discount_applicability") or "order",
+                discount_max_amount=reward.get("discount_max_amount") or 0.0,
+            )
+            if vals["discount"] <= 0:
+                return None
+            if vals["discount_applicability"] == "specific":
+                products = [
+                    product_ids[s] for s in reward.get("discount_skus") or [] if s in product_ids
+                ]
+                if not products:
+                    return None  # none of its products in the cart (empty would mean all)
+                vals["discount_product_ids"] = [Command.set(products)]
+            return vals
+        if kind == "product":
+            products = [product_ids[s] for s in reward.get("reward_skus") or [] if s in product_ids]
+            if not products:
+                return None
+            vals["reward_product_qty"] = reward.get("reward_product_qty") or 1
+            if len(products) == 1:
+                vals["reward_product_id"] = products[0]
+            else:
+                # Several products, one to choose: Odoo knows them by a tag.
+                tag = self.env["product.tag"].create(
+                    {
+                        "name": f"eligibility {uuid.uuid4().hex}",
+                        "product_product_ids": [Command.set(products)],
+                    }
+                )
+                vals["reward_product_tag_id"] = tag.id
+            return vals
+        return None  # shipping and others: not a discount a cart can be told about
 
     def _payload(self, status):
         """Canonical promotion payload (schema "promotion" v1) of this snapshot."""

@@ -7,11 +7,17 @@ class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
 
     promotion_eligibility_fallback = fields.Selection(
-        [("no_discount", "No discount"), ("last_snapshot", "Last known snapshot")],
+        [
+            ("no_discount", "Deny: no discount"),
+            ("last_snapshot", "Last known snapshot"),
+            ("allow", "Allow: the calling system decides"),
+        ],
         string="When the promotion engine is unavailable",
         config_parameter="promotion_sync.eligibility_fallback",
         default="no_discount",
-        help="What the eligibility check answers while the connector that owns promotions is "
-        "frozen or its circuit is open: no discount at all (safe for margin), or the last "
-        "approved versions known here (safe for customers).",
+        help="What the eligibility check answers while the promotion engine that owns "
+        "promotions cannot be asked (frozen, archived, circuit open) or does not answer within "
+        "its connector's timeout: no discount at all (safe for margin), the last approved "
+        "versions known here, or allow: Odoo lists no promotion and the calling system keeps "
+        "the ones it applied itself (safe for customers).",
     )

@@ -1,20 +1,40 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
-"""Which approved promotions a cart gets, from snapshot contents alone (no ORM).
+"""The eligibility check's plain parts (no ORM): what a cart is, which sources answer, what an
+engine's answer must look like, and which programs Odoo's loyalty code is run with.
 
-A cart is a list of ``{"sku": str, "qty": number, "price": number}`` (price per unit,
-untaxed). A snapshot is ``{"program_id", "version", "content"}`` with the content stored by
-``promotion.snapshot``. Non-combinable programs do not stack: only the best one applies;
-combinable ones apply on top.
+A cart is ``{"lines": [{"sku": str, "qty": number, "price": number}], "codes": [str]}``
+(price per unit, untaxed). What a cart gets is computed by Odoo's own loyalty code (see
+``sale.order._promotion_cart_rewards``), never here.
 """
+
+import contextvars
+from contextlib import contextmanager
 
 # Bounds of a cart line: amounts stay finite and exact enough for money.
 MAX_QTY = 1_000_000
 MAX_PRICE = 1_000_000_000
 
+# Who answered: the external engine that owns promotions, Odoo's approved snapshots (Odoo
+# owns promotions), or the fallback policy while the engine is unavailable.
+SOURCE_ENGINE = "engine"
+SOURCE_SNAPSHOT = "snapshot"
+FALLBACK_SOURCES = {
+    "last_snapshot": "last_known_snapshot",
+    "no_discount": "no_discount",
+    "allow": "allow",
+}
+DEFAULT_FALLBACK = "no_discount"
+
+_ONLY_PROGRAMS = contextvars.ContextVar("promotion_sync_only_programs", default=None)
+
 
 class CartError(ValueError):
     """The cart is not a list of lines with a sku, a positive quantity and a price."""
+
+
+class EngineAnswerError(ValueError):
+    """The engine answered 2xx with something that is not an eligibility answer."""
 
 
 def _number(value, low, high, strict_low=False):
@@ -31,6 +51,7 @@ def _number(value, low, high, strict_low=False):
 
 
 def parse_cart(cart):
+    """(lines, codes) of a cart; CartError saying what is wrong."""
     if not isinstance(cart, dict) or not isinstance(cart.get("lines"), list) or not cart["lines"]:
         raise CartError("The cart needs a non-empty list 'lines'.")
     lines = []
@@ -51,90 +72,93 @@ def parse_cart(cart):
     return lines, set(codes)
 
 
-def _matching(lines, skus):
-    if skus is None:
-        return lines
-    wanted = set(skus)
-    return [line for line in lines if line["sku"] in wanted]
+def may_apply(content, skus, codes):
+    """True when one of the snapshot content's rules could match a cart of these SKUs and
+    codes (a cheap filter before Odoo's loyalty code decides).
 
-
-def _rule_matches(rule, lines, codes):
-    if rule.get("mode") == "with_code" and rule.get("code") not in codes:
-        return False
-    matching = _matching(lines, rule.get("skus"))
-    qty = sum(line["qty"] for line in matching)
-    amount = sum(line["qty"] * line["price"] for line in matching)
-    return (
-        bool(matching)
-        and qty >= (rule.get("minimum_qty") or 0)
-        and amount >= (rule.get("minimum_amount") or 0.0)
-    )
-
-
-def reward_value(reward, lines):
-    """(discount amount, free skus) a reward gives on the cart."""
-    if reward.get("reward_type") == "product":
-        skus = reward.get("reward_skus") or []
-        in_cart = [line for line in lines if line["sku"] in skus]
-        if not in_cart:
-            return 0.0, skus[:1]
-        qty = min(reward.get("reward_product_qty") or 1, in_cart[0]["qty"])
-        return round(qty * in_cart[0]["price"], 2), [in_cart[0]["sku"]]
-    applicability = reward.get("discount_applicability") or "order"
-    if applicability == "specific":
-        base_lines = _matching(lines, reward.get("discount_skus") or [])
-    elif applicability == "cheapest":
-        cheapest = min(lines, key=lambda line: line["price"], default=None)
-        base_lines = [dict(cheapest, qty=1.0)] if cheapest else []
-    else:
-        base_lines = lines
-    base = sum(line["qty"] * line["price"] for line in base_lines)
-    mode = reward.get("discount_mode")
-    if mode == "percent":
-        value = base * (reward.get("discount") or 0.0) / 100.0
-    elif mode == "per_order":
-        value = min(reward.get("discount") or 0.0, base)
-    else:  # per point: depends on a loyalty balance the cart does not carry
-        value = 0.0
-    cap = reward.get("discount_max_amount") or 0.0
-    if cap > 0:
-        value = min(value, cap)
-    return round(value, 2), []
-
-
-def evaluate(cart_lines, snapshots, codes=()):
-    """The promotions the cart gets: {"programs": [...], "discount_total": float}."""
-    codes = set(codes)
-    candidates = []
-    for snapshot in snapshots:
-        content = snapshot["content"] or {}
-        rules = content.get("rules") or []
-        if not rules or not any(_rule_matches(rule, cart_lines, codes) for rule in rules):
+    >>> rule = {"mode": "with_code", "code": "X", "skus": ["A"]}
+    >>> may_apply({"rules": [rule]}, {"A"}, {"X"}), may_apply({"rules": [rule]}, {"A"}, set())
+    (True, False)
+    >>> may_apply({"rules": [{"mode": "auto", "skus": None}]}, {"B"}, set())
+    True
+    """
+    for rule in (content or {}).get("rules") or []:
+        if rule.get("mode") == "with_code" and rule.get("code") not in codes:
             continue
-        best = None
-        for reward in content.get("rewards") or []:
-            value, free = reward_value(reward, cart_lines)
-            if best is None or value > best[0]:
-                best = (value, free, reward)
-        if best is None or (best[0] <= 0 and not best[1]):
-            continue
-        candidates.append(
-            {
-                "program_id": snapshot["program_id"],
-                "version": snapshot["version"],
-                "name": content.get("name"),
-                "combinable": bool(content.get("combinable")),
-                "discount": best[0],
-                "reward_type": best[2].get("reward_type"),
-                "free_skus": best[1],
-            }
-        )
-    exclusive = [c for c in candidates if not c["combinable"]]
-    chosen = [c for c in candidates if c["combinable"]]
-    if exclusive:
-        chosen.append(max(exclusive, key=lambda c: (c["discount"], -c["program_id"])))
-    chosen.sort(key=lambda c: c["program_id"])
+        if rule.get("skus") is None or set(rule["skus"]) & skus:
+            return True
+    return False
+
+
+def check_engine_answer(data):
+    """The engine's answer in our shape: {"programs": [{"program_id", "version", "name",
+    "combinable", "discount", "reward_type", "free_skus", "free_products"}],
+    "discount_total"}; EngineAnswerError when it is not one.
+
+    >>> check_engine_answer({"programs": [{"program_id": "E1", "discount": 5}],
+    ...                      "discount_total": 5})["programs"][0]["free_skus"]
+    []
+    >>> try:
+    ...     check_engine_answer({"programs": "all", "discount_total": 5})
+    ... except EngineAnswerError as exc:
+    ...     print(exc)
+    'programs' must be a list of objects.
+    """
+    if not isinstance(data, dict):
+        raise EngineAnswerError("The answer is not a JSON object.")
+    programs = data.get("programs")
+    if not isinstance(programs, list) or not all(isinstance(p, dict) for p in programs):
+        raise EngineAnswerError("'programs' must be a list of objects.")
+    total = data.get("discount_total")
+    if not _number(total, 0, MAX_PRICE * MAX_QTY):
+        raise EngineAnswerError("'discount_total' must be a number from 0.")
     return {
-        "programs": chosen,
-        "discount_total": round(sum(c["discount"] for c in chosen), 2),
+        "programs": [_engine_program(program) for program in programs],
+        "discount_total": float(total),
     }
+
+
+def _engine_program(program):
+    program_id, discount = program.get("program_id"), program.get("discount")
+    if isinstance(program_id, bool) or not isinstance(program_id, (int, str)) or program_id == "":
+        raise EngineAnswerError("Each program needs a 'program_id' (integer or string).")
+    if not _number(discount, 0, MAX_PRICE * MAX_QTY):
+        raise EngineAnswerError("Each program needs a 'discount' from 0.")
+    free_skus = program.get("free_skus") or []
+    if not isinstance(free_skus, list) or not all(isinstance(s, str) for s in free_skus):
+        raise EngineAnswerError("'free_skus' must be a list of strings.")
+    return {
+        "program_id": program_id,
+        "version": program.get("version"),
+        "name": program.get("name") if isinstance(program.get("name"), str) else None,
+        "combinable": bool(program.get("combinable")),
+        "discount": float(discount),
+        "reward_type": program.get("reward_type")
+        if isinstance(program.get("reward_type"), str)
+        else None,
+        "free_skus": free_skus,
+        "free_products": [
+            {"sku": item["sku"], "qty": float(item["qty"])}
+            for item in program.get("free_products") or []
+            if isinstance(item, dict)
+            and isinstance(item.get("sku"), str)
+            and _number(item.get("qty"), 0, MAX_QTY)
+        ],
+    }
+
+
+@contextmanager
+def only_programs(program_ids):
+    """Run the block with Odoo's loyalty code seeing these programs only (the eligibility
+    check's copies of approved snapshots). A context variable set by Python code, never a
+    context key: no client can narrow or widen what an order sees."""
+    token = _ONLY_PROGRAMS.set(frozenset(program_ids))
+    try:
+        yield
+    finally:
+        _ONLY_PROGRAMS.reset(token)
+
+
+def restricted_programs():
+    """The program ids the running eligibility check sees, or None outside one."""
+    return _ONLY_PROGRAMS.get()
