@@ -8,7 +8,7 @@
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",
     "license": "LGPL-3",
-    "depends": ["sale_management", "sale_loyalty", "integration_core"],
+    "depends": ["sale_management", "sale_loyalty", "sale_stock", "integration_core"],
     "external_dependencies": {"python": ["jsonschema"]},
     "data": [
         "security/promotion_sync_security.xml",
@@ -20,6 +20,7 @@
         "views/sale_order_line_views.xml",
         "views/promotion_settlement_wizard_views.xml",
         "views/res_config_settings_views.xml",
+        "views/stock_picking_views.xml",
     ],
     "demo": [
         "demo/promotion_demo.xml",

@@ -9,3 +9,4 @@ from . import integration_inbound_event
 from . import res_config_settings
 from . import integration_dashboard
 from . import integration_connector
+from . import stock_picking
