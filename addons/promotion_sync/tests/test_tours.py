@@ -1,6 +1,11 @@
-from odoo import Command
+from datetime import date, timedelta
+
+from freezegun import freeze_time
+
+from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
+from ..tools.local_time import utc_from_local
 from .common import PromotionSetup
 
 
@@ -83,3 +88,92 @@ class TestPromotionTours(PromotionSetup, HttpCase):
         # The live program now sees the newcomer too.
         self.live.invalidate_recordset(["conflict_program_ids"])
         self.assertEqual(self.live.conflict_program_ids, self.draft)
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulingTour(PromotionSetup, HttpCase):
+    """A marketing user schedules a campaign at 18:00 in the company's time zone (Brussels,
+    not the browser's UTC) and submits it; a Promotion Manager approves it (in Python); at
+    that minute the release Scheduled Action, triggered for it, makes it live, and the
+    marketing user sees it Active."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.setup_promotions()
+        cls.env.company.partner_id.tz = "Europe/Brussels"
+        cls.marketing = cls.env["res.users"].create(
+            {
+                "name": "Marta Marketing",
+                "login": "tour_scheduler",
+                "password": "tour_scheduler",
+                "email": "tour_scheduler@example.com",
+                "tz": "UTC",
+                "groups_id": [
+                    Command.set(
+                        [
+                            cls.env.ref("sales_team.group_sale_manager").id,
+                            cls.env.ref("promotion_sync.group_promotion_manager").id,
+                        ]
+                    )
+                ],
+            }
+        )
+        cls.campaign = (
+            cls.env["loyalty.program"]
+            .with_user(cls.marketing)
+            .create(
+                {
+                    "name": "Tour flash lamps",
+                    "program_type": "promotion",
+                    "trigger": "auto",
+                    "rule_ids": [Command.create({"product_ids": [Command.set(cls.lamp.ids)]})],
+                    "reward_ids": [
+                        Command.create(
+                            {
+                                "reward_type": "discount",
+                                "discount": 30,
+                                "discount_mode": "percent",
+                                "discount_applicability": "specific",
+                                "discount_product_ids": [Command.set(cls.lamp.ids)],
+                            }
+                        )
+                    ],
+                }
+            )
+            .with_user(cls.env.user)
+        )
+
+    def test_marketing_schedules_at_shop_time_and_sees_it_go_live(self):
+        self.start_tour("/odoo", "promotion_sync_marketing_schedules", login="tour_scheduler")
+        campaign = self.campaign
+        campaign.invalidate_recordset()
+        self.assertEqual(campaign.release_state, "to_approve")
+        self.assertEqual(campaign.release_time, 18.0)
+        today = date.today()
+        self.assertIn(campaign.release_date, [today + timedelta(days=n) for n in (1, 2, 3)])
+        # 18:00 in Brussels, stored in UTC: 17:00 in winter, 16:00 in summer.
+        release_at = utc_from_local(campaign.release_date, 18.0, "Europe/Brussels")
+        self.assertEqual(campaign.release_at, release_at)
+        self.assertIn(release_at.hour, (16, 17))
+
+        campaign.with_user(self.approver).action_approve()
+        self.assertEqual(campaign.release_state, "scheduled")
+        self.assertFalse(campaign.active)
+        cron = self.env.ref("promotion_sync.ir_cron_promotion_release_schedule")
+        self.assertTrue(
+            self.env["ir.cron.trigger"].search(
+                [("cron_id", "=", cron.id), ("call_at", "=", release_at)]
+            ),
+            "the Scheduled Action is woken at that very minute",
+        )
+        with freeze_time(release_at - timedelta(minutes=1)):
+            cron.method_direct_trigger()
+        self.assertEqual(campaign.release_state, "scheduled", "not a minute early")
+        with freeze_time(release_at + timedelta(seconds=5)):
+            cron.method_direct_trigger()
+        self.assertEqual(campaign.release_state, "active")
+        self.assertTrue(campaign.active)
+        self.assertLessEqual(fields.Datetime.now(), release_at)
+
+        self.start_tour("/odoo", "promotion_sync_marketing_sees_it_live", login="tour_scheduler")
