@@ -21,6 +21,8 @@
         "views/promotion_settlement_wizard_views.xml",
         "views/res_config_settings_views.xml",
         "views/stock_picking_views.xml",
+        "views/promotion_settlement_views.xml",
+        "views/promotion_settlement_reconciliation_views.xml",
     ],
     "demo": [
         "demo/promotion_demo.xml",

@@ -145,10 +145,21 @@ REVIEWED = {
     ("product.pricelist", "action_open_price_versions"): RETURNS_ACTION,
     ("product.pricelist", "action_release_prices"): GOVERNANCE_SWITCH,
     ("product.template", "action_open_price_versions"): RETURNS_ACTION,
+    ("promotion.settlement", "action_post"): (
+        "Checks Accounting / Administrator (_check_accountant) and write access on the "
+        "settlements (ACL: accountants alone; company rule) before it posts with sudo."
+    ),
+    ("promotion.settlement", "action_view_moves"): RETURNS_ACTION,
+    ("promotion.settlement", "action_view_reconciliation"): RETURNS_ACTION,
     ("promotion.settlement.wizard", "action_export"): (
-        "ORM only: the wizard is for promotion and sales managers alone (ACL; a transient "
-        "record is its creator's); its figures come from _read_group with the caller's "
-        "rights and company rules."
+        "ORM only: the wizard is for promotion and sales managers and accountants alone (ACL; "
+        "a transient record is its creator's); its figures come from _read_group with the "
+        "caller's rights and company rules."
+    ),
+    ("promotion.settlement.wizard", "action_settle"): (
+        "Checks Accounting / Administrator (_check_accountant), the right to create "
+        "settlements (ACL) and that the wizard's company is one of the caller's before it "
+        "settles that company's period with sudo."
     ),
     ("res.config.settings", "action_integration_disable_metrics"): SYSTEM_PARAMETER,
     ("res.config.settings", "action_integration_generate_metrics_token"): SYSTEM_PARAMETER,

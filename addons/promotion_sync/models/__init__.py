@@ -10,3 +10,8 @@ from . import res_config_settings
 from . import integration_dashboard
 from . import integration_connector
 from . import stock_picking
+from . import res_company
+from . import account_move
+from . import promotion_settlement
+from . import promotion_settlement_line
+from . import promotion_settlement_reconciliation

@@ -44,6 +44,12 @@ GOVERNED_PROGRAM_FIELDS = {
 # Program types that stack with everything by nature (payment means, not discounts).
 COMBINABLE_TYPES = ("gift_card", "ewallet", "loyalty")
 PROMOTION_GROUP = "promotion_sync.group_promotion_manager"
+# Program types whose points or coupons are owed to customers while outstanding.
+LIABILITY_TYPES = ("coupons", "next_order_coupons", "gift_card", "ewallet", "loyalty")
+# Accounting of a program: configuration of finance, not approved content (it changes nothing
+# customers get), so an accountant sets it at any state without a new version.
+SETTLEMENT_ACCOUNT_FIELDS = ("discount_account_id", "liability_account_id")
+ACCOUNTANT_GROUP = "account.group_account_manager"
 
 
 class LoyaltyProgram(models.Model):
@@ -172,6 +178,24 @@ class LoyaltyProgram(models.Model):
     external_version = fields.Integer(copy=False, readonly=True)
     source_connector_id = fields.Many2one(
         "integration.connector", "Proposed by", copy=False, readonly=True
+    )
+    discount_account_id = fields.Many2one(
+        "account.account",
+        "Discounts granted account",
+        check_company=True,
+        tracking=True,
+        help="Where settlement moves this program's discounts from the revenue they reduced "
+        "(an expense or contra-revenue account). Empty: the company's account (Settings). Set "
+        "by accountants.",
+    )
+    liability_account_id = fields.Many2one(
+        "account.account",
+        "Liability account",
+        check_company=True,
+        tracking=True,
+        help="Coupons, gift cards, eWallets and loyalty points: what the outstanding points "
+        "are worth, owed to customers until used or expired. Empty: the company's account "
+        "(Settings). Set by accountants.",
     )
 
     @api.constrains("release_at", "expire_at")
@@ -396,12 +420,18 @@ class LoyaltyProgram(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self.browse()._check_settlement_account_rights(vals)
             if vals.get("release_state", "draft") != "active":
                 # Not approved: hidden from sales, eCommerce and PoS (Odoo's own switch).
                 vals["active"] = False
         return super().create(vals_list)
 
     def write(self, vals):
+        self._check_settlement_account_rights(vals)
+        if vals and set(vals) <= set(SETTLEMENT_ACCOUNT_FIELDS) and not self.env.su:
+            # Accountants set the accounts of programs they may not edit otherwise.
+            self.check_access("read")
+            return super(LoyaltyProgram, self.sudo()).write(vals)
         if self._approval_trusted():
             return super().write(vals)
         if vals.get("active") and any(p.release_state != "active" for p in self):
@@ -428,6 +458,22 @@ class LoyaltyProgram(models.Model):
                 )
             )
         return super().unlink()
+
+    def _check_settlement_account_rights(self, vals):
+        """The accounts of a program decide what finance posts: an accountant's to set or
+        clear (a form creating a program sends them empty: that sets nothing)."""
+        changed = [
+            name
+            for name in SETTLEMENT_ACCOUNT_FIELDS
+            if name in vals and (vals[name] or any(self.mapped(name)))
+        ]
+        if changed and not (self.env.su or self.env.user.has_group(ACCOUNTANT_GROUP)):
+            raise AccessError(
+                self.env._(
+                    "Only accountants (Accounting / Administrator) set the settlement accounts "
+                    "of a promotion."
+                )
+            )
 
     def _propagate_active(self, active):
         """Odoo's own switch follows the release. Only the program's: its rules and rewards
@@ -708,3 +754,26 @@ class LoyaltyProgram(models.Model):
             ref(name, approver).action_approve()
         ref("demo_program_flash_sale", approver).action_cancel()
         # Spring preview stays a draft.
+
+    # ------------------------------------------------------------------ settlement
+
+    def _settlement_accounts(self):
+        """(discount account, liability account) this program settles to: its own, else its
+        company's. The liability account only for programs that owe points or coupons."""
+        self.ensure_one()
+        company = self.company_id or self.env.company
+        discount = self.discount_account_id or company.promotion_discount_account_id
+        liability = self.env["account.account"]
+        if self.program_type in LIABILITY_TYPES:
+            liability = self.liability_account_id or company.promotion_liability_account_id
+        return discount, liability
+
+    def _settlement_point_value(self):
+        """What one point of this program is worth, in its currency: the first reward that
+        says so (see loyalty.reward._settlement_point_value); 0 when none does."""
+        self.ensure_one()
+        for reward in self.reward_ids.sorted("id"):
+            value = reward._settlement_point_value()
+            if value:
+                return value
+        return 0.0

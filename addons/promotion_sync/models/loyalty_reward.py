@@ -12,3 +12,17 @@ class LoyaltyReward(models.Model):
     _inherit = ["loyalty.reward", "integration.approval.content.mixin"]
     _approval_parent_field = "program_id"
     _approval_technical_fields = TECHNICAL_FIELDS
+
+    def _settlement_point_value(self):
+        """What one point is worth when spent on this reward, in the program's currency: a
+        fixed amount per point, a fixed amount for the points it needs, or the sales price of
+        the free product for them. A percentage is worth nothing before an order: 0."""
+        self.ensure_one()
+        points = self.required_points or 1.0
+        if self.reward_type == "discount" and self.discount_mode == "per_point":
+            return self.discount
+        if self.reward_type == "discount" and self.discount_mode == "per_order":
+            return self.discount / points
+        if self.reward_type == "product" and self.reward_product_id:
+            return self.reward_product_id.lst_price * (self.reward_product_qty or 1) / points
+        return 0.0

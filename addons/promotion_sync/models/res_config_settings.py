@@ -21,3 +21,12 @@ class ResConfigSettings(models.TransientModel):
         "versions known here, or allow: Odoo lists no promotion and the calling system keeps "
         "the ones it applied itself (safe for customers).",
     )
+    promotion_settlement_journal_id = fields.Many2one(
+        related="company_id.promotion_settlement_journal_id", readonly=False
+    )
+    promotion_discount_account_id = fields.Many2one(
+        related="company_id.promotion_discount_account_id", readonly=False
+    )
+    promotion_liability_account_id = fields.Many2one(
+        related="company_id.promotion_liability_account_id", readonly=False
+    )

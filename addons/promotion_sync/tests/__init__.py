@@ -9,3 +9,4 @@ from . import test_eligibility
 from . import test_tours
 from . import test_release_time
 from . import test_returns
+from . import test_settlement

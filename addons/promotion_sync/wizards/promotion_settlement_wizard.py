@@ -5,7 +5,7 @@ import csv
 import io
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import AccessError, UserError
 
 HEADER = [
     "program_id",
@@ -21,10 +21,11 @@ HEADER = [
 
 
 class PromotionSettlementWizard(models.TransientModel):
-    """Batch settlement export: discounts granted per program and version over a period."""
+    """Settlement of a period: posted on the books (accountants), or exported as a CSV of
+    discounts granted per program and version."""
 
     _name = "promotion.settlement.wizard"
-    _description = "Promotion Settlement Export"
+    _description = "Promotion Settlement"
 
     date_from = fields.Date(
         required=True,
@@ -40,7 +41,8 @@ class PromotionSettlementWizard(models.TransientModel):
         "loyalty.program",
         string="Programs",
         context={"active_test": False},
-        help="Leave empty for every program.",
+        help="Export only (leave empty for every program); posting on the books settles every "
+        "program of the company.",
     )
     company_id = fields.Many2one("res.company", required=True, default=lambda s: s.env.company)
     attachment_id = fields.Many2one("ir.attachment", readonly=True)
@@ -138,4 +140,24 @@ class PromotionSettlementWizard(models.TransientModel):
             "type": "ir.actions.act_url",
             "url": f"/web/content/{attachment.id}?download=true",
             "target": "self",
+        }
+
+    def action_settle(self):
+        """Post the promotion settlement of the period (or adjust the one posted for exactly
+        that period) and open it. Accountants only; every program of the company."""
+        self.ensure_one()
+        Settlement = self.env["promotion.settlement"]
+        Settlement._check_accountant()
+        Settlement.check_access("create")
+        if self.company_id not in self.env.user.company_ids:
+            raise AccessError(
+                self.env._("You may only settle the promotions of your own companies.")
+            )
+        settlement = Settlement.sudo()._settle_period(self.company_id, self.date_from, self.date_to)
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": settlement._name,
+            "res_id": settlement.id,
+            "view_mode": "form",
+            "target": "current",
         }
