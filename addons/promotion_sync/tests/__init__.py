@@ -10,3 +10,4 @@ from . import test_tours
 from . import test_release_time
 from . import test_returns
 from . import test_settlement
+from . import test_settlement_rpc
