@@ -26,6 +26,7 @@
     ],
     "demo": [
         "demo/promotion_demo.xml",
+        "demo/promotion_settlement_demo.xml",
     ],
     "assets": {
         "web.assets_tests": ["promotion_sync/static/tests/tours/*.js"],

@@ -30,7 +30,14 @@ class SettlementSetup:
         cls.journal = cls.env["account.journal"].create(
             {"name": "Promotion settlements", "code": "TPRM", "type": "general"}
         )
-        company.promotion_settlement_journal_id = cls.journal
+        # The tests' own accounts only (the demo sets the company's).
+        company.write(
+            {
+                "promotion_settlement_journal_id": cls.journal.id,
+                "promotion_discount_account_id": False,
+                "promotion_liability_account_id": False,
+            }
+        )
         cls.accountant = cls.env["res.users"].create(
             {
                 "name": "Alex Accountant",
