@@ -501,7 +501,7 @@ class StockPublicationChannel(models.Model):
                  %(limit)s
                 """,
                 after=after_id,
-                products=SQL("AND p.id = ANY(%s)", list(product_ids))
+                products=SQL("AND p.id = ANY(%s::int[])", array_literal(product_ids))
                 if product_ids is not None
                 else SQL(),
                 limit=SQL("LIMIT %s", limit) if limit else SQL(),
@@ -519,19 +519,24 @@ class StockPublicationChannel(models.Model):
             self, [row[0] for row in products]
         )
         result = {}
+        free_of = free.get
+        allocate, excluded = allocation.allocate, allocation.EXCLUDED
         for channel in self:
             policy = channel._policy()
             warehouses = channel.warehouse_ids.ids
+            channel_id = channel.id
             for product_id, _sku, discontinued, _substitute in products:
-                quantity = sum(free.get((product_id, w), 0.0) for w in warehouses)
-                quantity = allocation.allocate(
+                quantity = 0.0
+                for warehouse in warehouses:
+                    quantity += free_of((product_id, warehouse), 0.0)
+                quantity = allocate(
                     quantity,
                     policy,
-                    override=overrides.get((channel.id, product_id)),
+                    override=overrides.get((channel_id, product_id)),
                     discontinued=discontinued,
                 )
-                if quantity is not allocation.EXCLUDED:
-                    result[(channel.id, product_id)] = quantity
+                if quantity is not excluded:
+                    result[(channel_id, product_id)] = quantity
         return result
 
     def _publish(
@@ -622,8 +627,9 @@ class StockPublicationChannel(models.Model):
             if created:
                 self.env.cr.execute(
                     SQL(
-                        "SELECT coalescing_key, id FROM integration_message WHERE id = ANY(%s)",
-                        created.ids,
+                        "SELECT coalescing_key, id FROM integration_message "
+                        "WHERE id = ANY(%s::int[])",
+                        array_literal(created.ids),
                     )
                 )
                 message_ids.update(self.env.cr.fetchall())
