@@ -129,6 +129,17 @@ class StockPublicationChannel(models.Model):
         readonly=True, copy=False, help="Last product id checked by the running snapshot."
     )
     snapshot_started_at = fields.Datetime(readonly=True, copy=False)
+    snapshot_confirmed_at = fields.Datetime(
+        "Confirmed by snapshot at",
+        readonly=True,
+        copy=False,
+        help="Start of the last complete snapshot: every product it publishes (storable, "
+        "active, with a SKU, not excluded) up to the last one it checked was compared then, "
+        "and published again where it differed.",
+    )
+    snapshot_confirmed_through = fields.Integer(
+        readonly=True, copy=False, help="Last product id checked by the last complete snapshot."
+    )
     last_snapshot_at = fields.Datetime("Last snapshot at", readonly=True, copy=False)
     snapshot_checked = fields.Integer("Products checked", readonly=True, copy=False)
     snapshot_differences = fields.Integer("Differences published", readonly=True, copy=False)
@@ -494,12 +505,11 @@ class StockPublicationChannel(models.Model):
                   FROM product_product p
                   JOIN product_template t ON t.id = p.product_tmpl_id
                   LEFT JOIN product_product s ON s.id = t.stock_substitute_product_id
-                 WHERE p.active AND t.active AND t.is_storable
-                   AND p.default_code IS NOT NULL AND p.default_code != ''
-                   AND p.id > %(after)s %(products)s
+                 WHERE %(publishable)s AND p.id > %(after)s %(products)s
                  ORDER BY p.id
                  %(limit)s
                 """,
+                publishable=self._publishable_condition(),
                 after=after_id,
                 products=SQL("AND p.id = ANY(%s::int[])", array_literal(product_ids))
                 if product_ids is not None
@@ -508,6 +518,15 @@ class StockPublicationChannel(models.Model):
             )
         )
         return self.env.cr.fetchall()
+
+    @api.model
+    def _publishable_condition(self):
+        """What makes a product published by the channels, over product_product p joined
+        to its product_template t: storable, active, with a SKU."""
+        return SQL(
+            "p.active AND t.active AND t.is_storable "
+            "AND p.default_code IS NOT NULL AND p.default_code != ''"
+        )
 
     def _compute_quantities(self, products, free=None):
         """Quantity to publish per channel and product: {(channel id, product id): qty}.
@@ -540,7 +559,14 @@ class StockPublicationChannel(models.Model):
         return result
 
     def _publish(
-        self, products, free=None, force=False, priority="high", contexts=None, realtime_ids=()
+        self,
+        products,
+        free=None,
+        force=False,
+        priority="high",
+        contexts=None,
+        realtime_ids=(),
+        confirm=True,
     ):
         """Compute the quantities of `products` for these channels, enqueue one message per
         product and channel whose quantity (or, under payload v2, stock context) differs from
@@ -549,7 +575,9 @@ class StockPublicationChannel(models.Model):
         and deliveries); differences found by a snapshot at normal priority, so that a large
         reconciliation does not delay the next sale's quantity. `contexts`: a precomputed
         `_stock_contexts` for the v2 channels; `realtime_ids`: products published at real-time
-        priority whatever `priority` says. Returns the number of messages queued."""
+        priority whatever `priority` says; `confirm`: record on each state found unchanged
+        that it was checked now (a snapshot confirms them all at once when it completes, see
+        snapshot_confirmed_at). Returns the number of messages queued."""
         owner = self.env.ref("integration_core.domain_stock").owner_connector_id
         # Never publish stock back to the system that owns it (enqueue would refuse it).
         channels = self.filtered(
@@ -586,8 +614,9 @@ class StockPublicationChannel(models.Model):
         if force:
             differ = candidates
         else:
-            differing = State._confirm_unchanged(
-                [(key, quantity, digest) for key, quantity, digest, *_rest in candidates], now
+            differing = State._differing(
+                [(key, quantity, digest) for key, quantity, digest, *_rest in candidates],
+                confirm_at=now if confirm else None,
             )
             differ = [candidate for candidate in candidates if candidate[0] in differing]
         as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -784,6 +813,10 @@ class StockPublicationChannel(models.Model):
                         {
                             "snapshot_state": "idle",
                             "last_snapshot_at": fields.Datetime.now(),
+                            # Every product it publishes, up to the last id checked, was
+                            # compared since it started: confirmed as of then, in one write.
+                            "snapshot_confirmed_at": started,
+                            "snapshot_confirmed_through": cursor,
                             "snapshot_seconds": (fields.Datetime.now() - started).total_seconds()
                             if started
                             else 0.0,
@@ -801,7 +834,7 @@ class StockPublicationChannel(models.Model):
                 free, contexts = group._snapshot_figures(warehouses, [r[0] for r in products])
                 for channel in group:
                     sent = channel._publish(
-                        products, free=free, priority="normal", contexts=contexts
+                        products, free=free, priority="normal", contexts=contexts, confirm=False
                     )
                     channel.write(
                         {

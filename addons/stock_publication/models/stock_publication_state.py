@@ -54,6 +54,12 @@ class StockPublicationState(models.Model):
         string="Delivery",
         groups="integration_core.group_integration_user",
     )
+    confirmed_at = fields.Datetime(
+        "Confirmed at",
+        compute="_compute_confirmed_at",
+        help="When the channel's quantity was last known right: published, checked by a "
+        "publication, or confirmed by the channel's last complete snapshot.",
+    )
     is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
 
     _sql_constraints = [
@@ -69,41 +75,98 @@ class StockPublicationState(models.Model):
         # each page lets PostgreSQL update a row in place (HOT), without touching the indexes.
         self.env.cr.execute("ALTER TABLE stock_publication_state SET (fillfactor = 70)")
 
+    @api.model
+    def _confirmed_at_sql(self):
+        """When state s (of channel c) was last confirmed: its own last publication or check,
+        or the start of the channel's last complete snapshot when that snapshot covered it (a
+        product it publishes, not excluded from the channel, up to the last id it checked).
+        One rule for the form and for the stale search."""
+        Channel = self.env["stock.publication.channel"]
+        return SQL(
+            """
+            GREATEST(COALESCE(s.last_checked_at, s.last_published_at),
+                     CASE WHEN s.product_id <= c.snapshot_confirmed_through
+                           AND EXISTS (
+                               SELECT 1 FROM product_product p
+                                 JOIN product_template t ON t.id = p.product_tmpl_id
+                                WHERE p.id = s.product_id AND %(publishable)s)
+                           AND NOT EXISTS (
+                               SELECT 1 FROM stock_publication_override o
+                                WHERE o.channel_id = s.channel_id
+                                  AND o.product_id = s.product_id AND o.mode = 'exclude')
+                          THEN c.snapshot_confirmed_at END)
+            """,
+            publishable=Channel._publishable_condition(),
+        )
+
+    def _confirmed_at_rows(self, where, stale_only=False):
+        """Rows (id, confirmed at, stale) of the states matching SQL `where` (aliases s, c),
+        only the stale ones when `stale_only`. Stale: not confirmed within the channel's
+        window, or its last message still not delivered (or failed for good) after it."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        stale = SQL(
+            """
+            (%(confirmed)s < %(now)s - make_interval(secs => c.stale_hours * 3600)
+             OR (m.state IN ('pending', 'sending', 'failed', 'dead')
+                 AND s.last_published_at < %(now)s - make_interval(secs => c.stale_hours * 3600)))
+            """,
+            confirmed=self._confirmed_at_sql(),
+            now=now,
+        )
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT s.id, %(confirmed)s, %(stale)s
+                  FROM stock_publication_state s
+                  JOIN stock_publication_channel c ON c.id = s.channel_id
+                  LEFT JOIN integration_message m ON m.id = s.message_id
+                 WHERE %(where)s %(stale_only)s
+                """,
+                confirmed=self._confirmed_at_sql(),
+                stale=stale,
+                where=where,
+                stale_only=SQL("AND %s", stale) if stale_only else SQL(),
+            )
+        )
+        return self.env.cr.fetchall()
+
     @api.depends(
-        "last_checked_at", "last_published_at", "message_id.state", "channel_id.stale_hours"
+        "last_checked_at",
+        "last_published_at",
+        "message_id.state",
+        "channel_id.stale_hours",
+        "channel_id.snapshot_confirmed_at",
     )
-    def _compute_is_stale(self):
-        stale = (
-            set(self.search([("id", "in", self.ids), ("is_stale", "=", True)]).ids)
+    def _compute_confirmed_at(self):
+        rows = (
+            {row[0]: row for row in self._confirmed_at_rows(SQL("s.id = ANY(%s)", self.ids))}
             if self.ids
-            else set()
+            else {}
         )
         for state in self:
-            state.is_stale = state.id in stale
+            state.confirmed_at = rows.get(state.id, (None, False))[1]
+
+    @api.depends(
+        "last_checked_at",
+        "last_published_at",
+        "message_id.state",
+        "channel_id.stale_hours",
+        "channel_id.snapshot_confirmed_at",
+    )
+    def _compute_is_stale(self):
+        rows = (
+            {row[0]: row for row in self._confirmed_at_rows(SQL("s.id = ANY(%s)", self.ids))}
+            if self.ids
+            else {}
+        )
+        for state in self:
+            state.is_stale = bool(rows.get(state.id, (None, None, False))[2])
 
     def _search_is_stale(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
             raise NotImplementedError(self.env._("Search stale products with = True or = False."))
-        self.env.flush_all()
-        now = fields.Datetime.now()
-        # Stale: not confirmed within the channel's window, or its last message still not
-        # delivered (or failed for good) after that window.
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT s.id
-                  FROM stock_publication_state s
-                  JOIN stock_publication_channel c ON c.id = s.channel_id
-                  LEFT JOIN integration_message m ON m.id = s.message_id
-                 WHERE COALESCE(s.last_checked_at, s.last_published_at)
-                           < %(now)s - make_interval(secs => c.stale_hours * 3600)
-                    OR (m.state IN ('pending', 'sending', 'failed', 'dead')
-                        AND s.last_published_at < %(now)s - make_interval(secs => c.stale_hours * 3600))
-                """,
-                now=now,
-            )
-        )
-        ids = [row[0] for row in self.env.cr.fetchall()]
+        ids = [row[0] for row in self._confirmed_at_rows(SQL("TRUE"), stale_only=True)]
         positive = (operator == "=") == value
         return [("id", "in" if positive else "not in", ids)]
 
@@ -125,22 +188,45 @@ class StockPublicationState(models.Model):
         return {(c, p): (q, d) for c, p, q, d in self.env.cr.fetchall()}
 
     @api.model
-    def _confirm_unchanged(self, rows, now):
+    def _differing(self, rows, confirm_at=None):
         """Compare what channels would be told with what they were last told, in one
-        statement: `rows` [((channel id, product id), quantity, context digest or None)]; the
-        states found equal are confirmed (last_checked_at = now), the keys of the others
-        (different, or never published) are returned as a set."""
+        statement: `rows` [((channel id, product id), quantity, context digest or None)];
+        returns the set of keys that differ (or were never published). With `confirm_at`,
+        the states found equal are marked checked then (last_checked_at), in the same
+        statement."""
         if not rows:
             return set()
         self.flush_model()
-        self.env.cr.execute(
-            SQL(
+        values = {
+            "channels": array_literal(key[0] for key, _q, _d in rows),
+            "products": array_literal(key[1] for key, _q, _d in rows),
+            "quantities": array_literal(quantity for _key, quantity, _d in rows),
+            "digests": array_literal(digest for _key, _q, digest in rows),
+        }
+        rows_sql = SQL(
+            """
+            SELECT * FROM unnest(%(channels)s::int[], %(products)s::int[],
+                                 %(quantities)s::float8[], %(digests)s::varchar[])
+                AS r(channel_id, product_id, quantity, digest)
+            """,
+            **values,
+        )
+        if confirm_at is None:
+            query = SQL(
                 """
-                WITH r AS (
-                    SELECT * FROM unnest(%(channels)s::int[], %(products)s::int[],
-                                         %(quantities)s::float8[], %(digests)s::varchar[])
-                        AS r(channel_id, product_id, quantity, digest)
-                ), same AS (
+                SELECT r.channel_id, r.product_id
+                  FROM (%(rows)s) r
+                  LEFT JOIN stock_publication_state s
+                    ON s.channel_id = r.channel_id AND s.product_id = r.product_id
+                 WHERE s.id IS NULL OR s.last_quantity IS DISTINCT FROM r.quantity
+                    OR s.last_context_digest IS DISTINCT FROM r.digest
+                """,
+                rows=rows_sql,
+            )
+        else:
+            query = SQL(
+                """
+                WITH r AS (%(rows)s), same AS (
                     UPDATE stock_publication_state s SET last_checked_at = %(now)s
                       FROM r
                      WHERE s.channel_id = r.channel_id AND s.product_id = r.product_id
@@ -153,15 +239,13 @@ class StockPublicationState(models.Model):
                     SELECT 1 FROM same
                      WHERE same.channel_id = r.channel_id AND same.product_id = r.product_id)
                 """,
-                now=now,
-                channels=array_literal(key[0] for key, _q, _d in rows),
-                products=array_literal(key[1] for key, _q, _d in rows),
-                quantities=array_literal(quantity for _key, quantity, _d in rows),
-                digests=array_literal(digest for _key, _q, digest in rows),
+                rows=rows_sql,
+                now=confirm_at,
             )
-        )
+        self.env.cr.execute(query)
         differing = set(self.env.cr.fetchall())
-        self.invalidate_model(["last_checked_at"])
+        if confirm_at is not None:
+            self.invalidate_model(["last_checked_at"])
         return differing
 
     @api.model

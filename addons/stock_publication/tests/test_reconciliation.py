@@ -183,3 +183,47 @@ class TestStaleness(StockPublicationCase):
     def test_bad_stale_search_is_refused(self):
         with self.assertRaises(NotImplementedError):
             self.State.search([("is_stale", ">", 1)])
+
+    def test_snapshot_confirms_what_it_compared_and_nothing_else(self):
+        """A complete snapshot confirms every state it compared at once (the channel's
+        snapshot_confirmed_at), without writing them: not those of products it no longer
+        publishes (excluded, archived), nor any while it is still running."""
+        self.set_stock(self.p1, self.wh1, 10)
+        self.set_stock(self.p2, self.wh1, 10)
+        self.publish_dirty()
+        self.shop.stale_hours = 4
+        self.age(5)
+        states = self.State.search([("channel_id", "=", self.shop.id)])
+        self.assertEqual(states.filtered("is_stale"), states)
+        checked_before = {s.id: s.last_checked_at for s in states}
+        # Interrupted after its first chunk: nothing is confirmed yet.
+        self.shop.action_request_snapshot()
+        self.Channel._cron_snapshot(chunk_size=1, time_budget=0)
+        self.assertEqual(self.shop.snapshot_state, "running")
+        states.invalidate_recordset()
+        self.assertEqual(states.filtered("is_stale"), states)
+        # p2 is excluded from the shop before the snapshot completes: it is no longer
+        # published there, so the snapshot does not vouch for its last quantity.
+        self.env["stock.publication.override"].create(
+            {"channel_id": self.shop.id, "product_id": self.p2.id, "mode": "exclude"}
+        )
+        self.Channel._cron_snapshot(chunk_size=100)
+        self.assertEqual(self.shop.snapshot_state, "idle")
+        self.assertEqual(self.shop.snapshot_confirmed_at, self.shop.snapshot_started_at)
+        state1 = states.filtered(lambda s: s.product_id == self.p1)
+        state2 = states - state1
+        states.invalidate_recordset()
+        self.assertFalse(state1.is_stale)
+        self.assertEqual(state1.confirmed_at, self.shop.snapshot_confirmed_at)
+        self.assertEqual(
+            state1.last_checked_at, checked_before[state1.id], "confirmed without a write"
+        )
+        self.assertTrue(state2.is_stale)
+        self.assertEqual(
+            self.State.search([("channel_id", "=", self.shop.id), ("is_stale", "=", True)]),
+            state2,
+        )
+        # Archived products are not confirmed either.
+        self.p1.product_tmpl_id.active = False
+        states.invalidate_recordset()
+        self.assertTrue(state1.is_stale)
