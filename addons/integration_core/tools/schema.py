@@ -30,12 +30,19 @@ def _validator(schema_text):
     return Draft202012Validator(schema, format_checker=FORMAT_CHECKER)
 
 
+@lru_cache(maxsize=4096)
+def _is_datetime(value):
+    """dates.is_datetime, remembered: a bulk enqueue stamps its payloads with a few moments,
+    checked once each (the compiled validator asks about strings only)."""
+    return dates.is_datetime(value)
+
+
 @lru_cache(maxsize=128)
 def _fast_validator(schema_text):
     return jsonschema_rs.Draft202012Validator(
         json.loads(schema_text),
         validate_formats=True,
-        formats={"date-time": dates.is_datetime},
+        formats={"date-time": _is_datetime},
     )
 
 

@@ -20,6 +20,15 @@ PAYLOAD_VERSIONS = [
     ("1", "v1: quantity available to promise"),
     ("2", "v2: with on hand, reserved, quality hold, incoming and backorder"),
 ]
+# The stock context of a product a warehouse holds nothing of (read only: shared).
+NO_STOCK_CONTEXT = {
+    "on_hand": 0.0,
+    "reserved": 0.0,
+    "quality_hold": 0.0,
+    "free": 0.0,
+    "incoming": (),
+    "owed": 0.0,
+}
 # Moves still expected to happen: their quantities are incoming or owed, not on hand.
 OPEN_MOVE_STATES = ["waiting", "confirmed", "partially_available", "assigned"]
 
@@ -621,29 +630,37 @@ class StockPublicationChannel(models.Model):
             differ = [candidate for candidate in candidates if candidate[0] in differing]
         as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         messages, changed = [], []
+        bases = {}
         for key, quantity, digest, channel, row, header in differ:
             payload = channel._get_stock_payload_values(row, quantity, contexts, header)
             payload["as_of"] = as_of
-            urgency = "realtime" if row[0] in realtime_ids else priority
-            messages.append(channel._prepare_stock_message(row[0], payload, urgency))
+            if channel not in bases:
+                bases[channel] = channel._get_stock_message_base()
+            messages.append(
+                {
+                    **bases[channel],
+                    "payload": payload,
+                    "coalescing_key": f"stock:{key[0]}:{row[0]}",
+                    "priority": "realtime" if row[0] in realtime_ids else priority,
+                    "res_id": row[0],
+                }
+            )
             changed.append((key, (quantity, digest)))
         message_ids = self._enqueue_stock_messages(messages)
         State._record(changed, message_ids, now)
         return len(messages)
 
-    def _prepare_stock_message(self, product_id, payload, priority):
-        """The `_enqueue` values of one stock message of this channel (its schema version)."""
+    def _get_stock_message_base(self):
+        """The `_enqueue` values every stock message of this channel shares (its connector,
+        its schema version); each message adds its payload, coalescing key (stock:<channel
+        id>:<product id>), priority and product (res_id)."""
         self.ensure_one()
         return {
             "connector": self.connector_id.id,
             "domain": "stock",
             "event_type": "stock.level",
-            "payload": payload,
             "schema": ("stock", int(self.payload_version)),
-            "coalescing_key": f"stock:{self.id}:{product_id}",
-            "priority": priority,
             "res_model": "product.product",
-            "res_id": product_id,
         }
 
     @api.model
@@ -699,26 +716,25 @@ class StockPublicationChannel(models.Model):
     def _get_stock_context_values(self, product_id, quantity, contexts, warehouses):
         """Payload v2 fields of one product: totals over `warehouses` [(id, code)], the
         per-warehouse figures, incoming receipts by date and the backorder commitment."""
-        empty = {"on_hand": 0.0, "reserved": 0.0, "quality_hold": 0.0, "free": 0.0}
         per_warehouse = []
-        for warehouse_id, code in warehouses:
-            context = contexts.get((product_id, warehouse_id)) or {
-                **empty,
-                "incoming": [],
-                "owed": 0.0,
-            }
-            per_warehouse.append((code, context))
-        total = {name: sum(c[name] for _w, c in per_warehouse) for name in (*empty, "owed")}
+        on_hand = reserved = quality_hold = free = owed = 0
         incoming = {}
-        for _warehouse, context in per_warehouse:
+        for warehouse_id, code in warehouses:
+            context = contexts.get((product_id, warehouse_id)) or NO_STOCK_CONTEXT
+            per_warehouse.append((code, context))
+            on_hand += context["on_hand"]
+            reserved += context["reserved"]
+            quality_hold += context["quality_hold"]
+            free += context["free"]
+            owed += context["owed"]
             for day, qty in context["incoming"]:
                 incoming[day] = incoming.get(day, 0.0) + qty
-        owed, promised = allocation.backorder(total["owed"], total["free"], incoming.items())
+        owed, promised = allocation.backorder(owed, free, incoming.items())
         return {
             "available_to_promise": quantity,
-            "on_hand": total["on_hand"],
-            "reserved": total["reserved"],
-            "quality_hold": total["quality_hold"],
+            "on_hand": on_hand,
+            "reserved": reserved,
+            "quality_hold": quality_hold,
             "incoming": [{"date": day, "qty": qty} for day, qty in sorted(incoming.items())],
             "backorder": {"quantity": owed, "promised_date": promised},
             "warehouses": [
