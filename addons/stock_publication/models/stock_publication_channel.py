@@ -20,6 +20,14 @@ PAYLOAD_VERSIONS = [
     ("1", "v1: quantity available to promise"),
     ("2", "v2: with on hand, reserved, quality hold, incoming and backorder"),
 ]
+
+
+def stock_key(channel_id, product_id):
+    """The coalescing key of the stock messages of a channel for a product (its SQL twin:
+    stock_publication_state.STOCK_KEY_SQL)."""
+    return f"stock:{channel_id}:{product_id}"
+
+
 # The stock context of a product a warehouse holds nothing of (read only: shared).
 NO_STOCK_CONTEXT = {
     "on_hand": 0.0,
@@ -640,14 +648,14 @@ class StockPublicationChannel(models.Model):
                 {
                     **bases[channel],
                     "payload": payload,
-                    "coalescing_key": f"stock:{key[0]}:{row[0]}",
+                    "coalescing_key": stock_key(key[0], row[0]),
                     "priority": "realtime" if row[0] in realtime_ids else priority,
                     "res_id": row[0],
                 }
             )
             changed.append((key, (quantity, digest)))
-        message_ids = self._enqueue_stock_messages(messages)
-        State._record(changed, message_ids, now)
+        self._enqueue_stock_messages(messages)
+        State._record(changed, now)
         return len(messages)
 
     def _get_stock_message_base(self):
@@ -665,21 +673,12 @@ class StockPublicationChannel(models.Model):
 
     @api.model
     def _enqueue_stock_messages(self, messages):
-        """Enqueue in batches of 5,000; {coalescing key: message id} of those queued."""
-        message_ids = {}
+        """Enqueue in batches of 5,000; the messages queued."""
         Message = self.env["integration.message"]
+        created = Message.browse()
         for start in range(0, len(messages), 5000):
-            created = Message._enqueue(messages[start : start + 5000])
-            if created:
-                self.env.cr.execute(
-                    SQL(
-                        "SELECT coalescing_key, id FROM integration_message "
-                        "WHERE id = ANY(%s::int[])",
-                        array_literal(created.ids),
-                    )
-                )
-                message_ids.update(self.env.cr.fetchall())
-        return message_ids
+            created |= Message._enqueue(messages[start : start + 5000])
+        return created
 
     def _get_stock_header_values(self):
         """What every payload of this channel shares, read once per publication: the

@@ -3,7 +3,12 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.models.integration_message import MESSAGE_STATES
 from odoo.addons.integration_core.tools.pg import array_literal
+
+# The coalescing key of the stock messages of channel c for product s.product_id (the
+# publication's stock_key()): SQL twin of stock_publication_channel.stock_key.
+STOCK_KEY_SQL = SQL("'stock:' || s.channel_id || ':' || s.product_id")
 
 
 class StockPublicationState(models.Model):
@@ -40,18 +45,21 @@ class StockPublicationState(models.Model):
         help="When the quantity was last computed and found equal to, or published as, the "
         "channel's quantity.",
     )
-    # Indexed: when retention removes a message, PostgreSQL clears this link (ON DELETE SET
-    # NULL), a scan of the whole state table per message removed without an index.
+    # Not stored: the last message queued for the state is the newest of its coalescing key
+    # (STOCK_KEY), found through the queue's key-order index. A stored link cost a
+    # foreign-key check (a lock on the message row) per state written by a snapshot, and a
+    # lookup per message removed by retention.
     message_id = fields.Many2one(
         "integration.message",
-        readonly=True,
-        ondelete="set null",
-        index="btree_not_null",
+        "Last message",
+        compute="_compute_message_id",
         groups="integration_core.group_integration_user",
     )
     message_state = fields.Selection(
-        related="message_id.state",
+        MESSAGE_STATES,
         string="Delivery",
+        compute="_compute_message_id",
+        search="_search_message_state",
         groups="integration_core.group_integration_user",
     )
     confirmed_at = fields.Datetime(
@@ -70,7 +78,70 @@ class StockPublicationState(models.Model):
         )
     ]
 
+    @api.model
+    def _last_message_sql(self):
+        """LATERAL subquery (alias m: id, state) of the newest message queued for state s of
+        channel c: the newest of its coalescing key, by the key-order index."""
+        return SQL(
+            """
+            LEFT JOIN LATERAL (
+                SELECT lm.id, lm.state FROM integration_message lm
+                 WHERE lm.connector_id = c.connector_id AND lm.coalescing_key = %(key)s
+                 ORDER BY lm.key_sequence DESC
+                 LIMIT 1) m ON TRUE
+            """,
+            key=STOCK_KEY_SQL,
+        )
+
+    def _compute_message_id(self):
+        rows = {}
+        if self.ids:
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """
+                    SELECT s.id, m.id, m.state
+                      FROM stock_publication_state s
+                      JOIN stock_publication_channel c ON c.id = s.channel_id
+                      %(last_message)s
+                     WHERE s.id = ANY(%(ids)s::int[])
+                    """,
+                    last_message=self._last_message_sql(),
+                    ids=array_literal(self.ids),
+                )
+            )
+            rows = {row[0]: row for row in self.env.cr.fetchall()}
+        Message = self.env["integration.message"]
+        for state in self:
+            _id, message_id, message_state = rows.get(state.id, (None, None, None))
+            state.message_id = Message.browse(message_id)
+            state.message_state = message_state or False
+
+    def _search_message_state(self, operator, value):
+        if operator not in ("=", "!=", "in", "not in"):
+            raise NotImplementedError(self.env._("Search the delivery with =, !=, in or not in."))
+        wanted = [value] if operator in ("=", "!=") else list(value)
+        positive = operator in ("=", "in")
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                """
+                SELECT s.id
+                  FROM stock_publication_state s
+                  JOIN stock_publication_channel c ON c.id = s.channel_id
+                  %(last_message)s
+                 WHERE m.state = ANY(%(states)s)
+                """,
+                last_message=self._last_message_sql(),
+                states=[v for v in wanted if v],
+            )
+        )
+        ids = [row[0] for row in self.env.cr.fetchall()]
+        return [("id", "in" if positive else "not in", ids)]
+
     def init(self):
+        # The stored link to the last message is gone (see message_id).
+        self.env.cr.execute("ALTER TABLE stock_publication_state DROP COLUMN IF EXISTS message_id")
         # Each snapshot confirms every row it finds unchanged (last_checked_at): room left on
         # each page lets PostgreSQL update a row in place (HOT), without touching the indexes.
         self.env.cr.execute("ALTER TABLE stock_publication_state SET (fillfactor = 70)")
@@ -120,9 +191,10 @@ class StockPublicationState(models.Model):
                 SELECT s.id, %(confirmed)s, %(stale)s
                   FROM stock_publication_state s
                   JOIN stock_publication_channel c ON c.id = s.channel_id
-                  LEFT JOIN integration_message m ON m.id = s.message_id
+                  %(last_message)s
                  WHERE %(where)s %(stale_only)s
                 """,
+                last_message=self._last_message_sql(),
                 confirmed=self._confirmed_at_sql(),
                 stale=stale,
                 where=where,
@@ -134,7 +206,6 @@ class StockPublicationState(models.Model):
     @api.depends(
         "last_checked_at",
         "last_published_at",
-        "message_id.state",
         "channel_id.stale_hours",
         "channel_id.snapshot_confirmed_at",
     )
@@ -150,7 +221,6 @@ class StockPublicationState(models.Model):
     @api.depends(
         "last_checked_at",
         "last_published_at",
-        "message_id.state",
         "channel_id.stale_hours",
         "channel_id.snapshot_confirmed_at",
     )
@@ -249,10 +319,9 @@ class StockPublicationState(models.Model):
         return differing
 
     @api.model
-    def _record(self, changed, message_ids, now):
+    def _record(self, changed, now):
         """Upsert the states of published quantities (bulk). `changed`: [((channel id,
-        product id), (quantity, context digest or None))]; `message_ids`: {coalescing key:
-        message id} of the messages queued for them."""
+        product id), (quantity, context digest or None))]."""
         if not changed:
             return
         self.env.cr.execute(
@@ -260,27 +329,22 @@ class StockPublicationState(models.Model):
                 """
                 INSERT INTO stock_publication_state AS s (
                     channel_id, product_id, last_quantity, last_context_digest,
-                    last_published_at, last_checked_at, message_id)
-                SELECT r.channel_id, r.product_id, r.quantity, r.digest, %(now)s, %(now)s,
-                       r.message_id
+                    last_published_at, last_checked_at)
+                SELECT r.channel_id, r.product_id, r.quantity, r.digest, %(now)s, %(now)s
                   FROM unnest(%(channels)s::int[], %(products)s::int[], %(quantities)s::float8[],
-                              %(digests)s::varchar[], %(messages)s::int[])
-                       AS r(channel_id, product_id, quantity, digest, message_id)
+                              %(digests)s::varchar[])
+                       AS r(channel_id, product_id, quantity, digest)
                 ON CONFLICT (channel_id, product_id) DO UPDATE
                    SET last_quantity = EXCLUDED.last_quantity,
                        last_context_digest = EXCLUDED.last_context_digest,
                        last_published_at = EXCLUDED.last_published_at,
-                       last_checked_at = EXCLUDED.last_checked_at,
-                       message_id = COALESCE(EXCLUDED.message_id, s.message_id)
+                       last_checked_at = EXCLUDED.last_checked_at
                 """,
                 now=now,
                 channels=array_literal(key[0] for key, _q in changed),
                 products=array_literal(key[1] for key, _q in changed),
                 quantities=array_literal(q for _key, (q, _d) in changed),
                 digests=array_literal(d for _key, (_q, d) in changed),
-                messages=array_literal(
-                    message_ids.get(f"stock:{key[0]}:{key[1]}") for key, _q in changed
-                ),
             )
         )
         self.invalidate_model()
