@@ -316,10 +316,12 @@ class PriceChange(models.Model):
     def _sync_state_from_versions(self):
         """After the effect cron moved versions: approved -> effective; everything retired or
         superseded -> expired / superseded."""
-        versions = self.env["price.version"].search([("change_id", "in", self.ids)])
+        groups = self.env["price.version"]._read_group(
+            [("change_id", "in", self.ids)], ["change_id", "state"]
+        )
         by_change = defaultdict(list)
-        for version in versions:
-            by_change[version.change_id.id].append(version.state)
+        for change, state in groups:
+            by_change[change.id].append(state)
         to_state = defaultdict(list)
         for change in self:
             states = [s for s in by_change.get(change.id, []) if s != "cancelled"]

@@ -24,6 +24,17 @@ VERSION_STATES = [
 EFFECT_FIELDS = {"state", "previous_version_id", "activated_at", "retired_at"}
 # The models the effect writes: versions, and the items of governed pricelists.
 EFFECT_MODELS = ("price.version", "product.pricelist.item")
+# What the effect Scheduled Action reads of the versions it moves, in its one search.
+EFFECT_READ_FIELDS = [
+    "change_id",
+    "pricelist_id",
+    "product_id",
+    "min_quantity",
+    "date_start",
+    "date_end",
+    "state",
+    "previous_version_id",
+]
 
 
 def _iso(value):
@@ -90,14 +101,23 @@ class PriceVersion(models.Model):
         return super().create(vals_list)
 
     def write(self, vals):
-        if not in_workflow(self._name) or set(vals) - EFFECT_FIELDS:
-            raise UserError(
-                self.env._(
-                    "Price versions cannot be changed: they are the price history. "
-                    "Roll back to a version or submit a new change instead."
-                )
-            )
+        if not in_workflow(self._name):
+            raise self._immutable_error()
+        self._check_effect_fields(vals)
         return super().write(vals)
+
+    def _check_effect_fields(self, vals):
+        """Even the effect changes nothing but the EFFECT_FIELDS of a version."""
+        if set(vals) - EFFECT_FIELDS:
+            raise self._immutable_error()
+
+    def _immutable_error(self):
+        return UserError(
+            self.env._(
+                "Price versions cannot be changed: they are the price history. "
+                "Roll back to a version or submit a new change instead."
+            )
+        )
 
     def unlink(self):
         # Only uninstalling the module removes the history.
@@ -108,9 +128,32 @@ class PriceVersion(models.Model):
         return super().unlink()
 
     def _set_state(self, state, **extra):
-        if self:
-            with workflow_scope(self._name):
-                self.sudo().write({"state": state, **extra})
+        """Move these versions to `state`, with other EFFECT_FIELDS in `extra`, in one UPDATE
+        whatever their number (the ORM writes them in statements of a hundred rows)."""
+        if not self:
+            return
+        vals = {"state": state, **extra}
+        self._check_effect_fields(vals)
+        self.flush_recordset(list(vals))
+        assignments = [
+            SQL(
+                "%s = %s",
+                SQL.identifier(name),
+                self._fields[name].convert_to_column_update(value, self),
+            )
+            for name, value in vals.items()
+        ]
+        self.env.execute_query(
+            SQL(
+                "UPDATE price_version SET %s, write_uid = %s, write_date = %s WHERE id = ANY(%s)",
+                SQL(", ").join(assignments),
+                self.env.uid,
+                self.env.cr.now(),
+                self.ids,
+            )
+        )
+        self.invalidate_recordset([*vals, "write_uid", "write_date"])
+        self.modified(list(vals))
 
     # ------------------------------------------------------------------ creation
 
@@ -159,26 +202,29 @@ class PriceVersion(models.Model):
         """Scheduled Action: retire versions whose window ended (restoring the version they
         overrode), make due versions effective in the pricelists, queue their publication,
         then move the changes' states. Bounded batches, committed between them outside
-        tests; safe to re-run (each step only picks what is still due)."""
+        tests; safe to re-run (each step only picks what is still due). A batch runs the
+        same number of queries whatever its size."""
         Message = self.env["integration.message"]
         batches = 0
         touched_changes = set()
         while max_batches is None or batches < max_batches:
             now = fields.Datetime.now()
-            ending = self.search(
+            ending = self.search_fetch(
                 [
                     ("state", "in", ("effective", "overridden", "scheduled")),
                     ("date_end", "!=", False),
                     ("date_end", "<=", now),
                 ],
+                EFFECT_READ_FIELDS,
                 order="date_end, id",
                 limit=batch_size,
             )
             if ending:
                 touched_changes.update(ending.change_id.ids)
                 ending._retire(now)
-            due = self.search(
+            due = self.search_fetch(
                 [("state", "=", "scheduled"), ("date_start", "<=", now)],
+                EFFECT_READ_FIELDS,
                 order="date_start, id",
                 limit=batch_size,
             )
@@ -202,32 +248,30 @@ class PriceVersion(models.Model):
     def _activate(self, now):
         """Write these due versions to the pricelists (one tagged item per pricelist, product
         and quantity break) and queue their publication. Returns the versions they replaced."""
-        by_key = defaultdict(lambda: self.browse())
+        by_key = defaultdict(list)
         for version in self.sorted(lambda v: (v.date_start, v.id)):
-            by_key[version._key()] |= version
-        current = self.search(
+            by_key[version._key()].append(version)
+        current = self.search_fetch(
             [
                 ("state", "=", "effective"),
                 ("pricelist_id", "in", self.pricelist_id.ids),
                 ("product_id", "in", self.product_id.ids),
                 ("id", "not in", self.ids),
-            ]
+            ],
+            EFFECT_READ_FIELDS,
         )
         current_of = {v._key(): v for v in current}
-        superseded, overridden = self.browse(), self.browse()
+        superseded, overridden, winners = [], [], []
         previous = {}
-        winners = self.browse()
         for key, versions in by_key.items():
             holder = current_of.get(key)
             for version in versions:
                 if holder:
                     previous[version.id] = holder.id
-                    if version.date_end:
-                        overridden |= holder
-                    else:
-                        superseded |= holder
+                    (overridden if version.date_end else superseded).append(holder.id)
                 holder = version
-            winners |= holder
+            winners.append(holder.id)
+        superseded, overridden, winners = map(self.browse, (superseded, overridden, winners))
         # Versions replaced inside this very batch never reach a pricelist: they are in
         # superseded / overridden already.
         (superseded | overridden)._items().unlink()
@@ -278,80 +322,97 @@ class PriceVersion(models.Model):
         self.invalidate_model(["previous_version_id"])
 
     def _write_items(self):
+        """One rule per version in its pricelist, tagged with the version, inserted by one
+        INSERT ... SELECT whatever the number of versions: product, price, quantity break and
+        window from the version, template from the product, company and currency from the
+        pricelist (as their related fields would), every other field as create() would set
+        it (see product.pricelist.item._sql_insert_defaults and _sql_created). The values
+        passed the rules of their approved change: the rules' Python constraints are not run
+        again row by row."""
+        Item = self.env["product.pricelist.item"].sudo()
         if not self:
-            return self.env["product.pricelist.item"]
-        return (
-            self.env["product.pricelist.item"]
-            .sudo()
-            .create(
-                [
-                    {
-                        "pricelist_id": version.pricelist_id.id,
-                        "applied_on": "0_product_variant",
-                        "product_tmpl_id": version.product_tmpl_id.id,
-                        "product_id": version.product_id.id,
-                        "compute_price": "fixed",
-                        "fixed_price": version.fixed_price,
-                        "min_quantity": version.min_quantity,
-                        "date_start": version.date_start,
-                        "date_end": version.date_end,
-                        "price_version_id": version.id,
-                    }
-                    for version in self
-                ]
+            return Item
+        self.flush_model()
+        self.env["product.pricelist"].flush_model(["company_id", "currency_id"])
+        self.env["product.product"].flush_model(["product_tmpl_id"])
+        columns = {
+            "pricelist_id": SQL("v.pricelist_id"),
+            "company_id": SQL("pl.company_id"),
+            "currency_id": SQL("pl.currency_id"),
+            "applied_on": SQL("%s", "0_product_variant"),
+            "product_tmpl_id": SQL("pp.product_tmpl_id"),
+            "product_id": SQL("v.product_id"),
+            "compute_price": SQL("%s", "fixed"),
+            "fixed_price": SQL("v.fixed_price"),
+            "min_quantity": SQL("v.min_quantity"),
+            "date_start": SQL("v.date_start"),
+            "date_end": SQL("v.date_end"),
+            "price_version_id": SQL("v.id"),
+            # No discount, so no markup (price_markup is computed as -price_discount).
+            "price_discount": SQL("0"),
+            "price_markup": SQL("0"),
+            "create_uid": SQL("%s", self.env.uid),
+            "create_date": SQL("%s", self.env.cr.now()),
+            "write_uid": SQL("%s", self.env.uid),
+            "write_date": SQL("%s", self.env.cr.now()),
+        }
+        columns.update(Item._sql_insert_defaults(columns))
+        rows = self.env.execute_query(
+            SQL(
+                """
+                INSERT INTO product_pricelist_item (%(columns)s)
+                SELECT %(values)s
+                  FROM price_version v
+                  JOIN product_pricelist pl ON pl.id = v.pricelist_id
+                  JOIN product_product pp ON pp.id = v.product_id
+                 WHERE v.id = ANY(%(ids)s)
+                 ORDER BY v.id
+                RETURNING id
+                """,
+                columns=SQL(", ").join(SQL.identifier(name) for name in columns),
+                values=SQL(", ").join(columns.values()),
+                ids=self.ids,
             )
         )
+        return Item.browse([row[0] for row in rows])._sql_created(columns)
 
     # ------------------------------------------------------------------ publication
 
     def _publish(self, reason="effect", stamp=None):
         """Queue the canonical price of these versions to the connectors subscribed to their
         pricelists. reason "retire": the version ended with nothing to restore; the payload
-        then carries the price the pricelist computes without it."""
+        then carries the price the pricelist computes without it. The versions' figures are
+        read in one query; pricelists, currencies and changes once each."""
         if not self:
             return self.env["integration.message"]
-        prices = {v.id: v.fixed_price for v in self}
+        rows = self._publication_rows()
         if reason == "retire":
             fallback = self.env["product.pricelist"]._current_prices(
                 [(v.pricelist_id, v.product_id, v.min_quantity) for v in self]
             )
-            prices = {v.id: fallback[v._key()] for v in self}
+            for row in rows.values():
+                row["price"] = fallback[(row["pricelist_id"], row["product_id"], row["qty_key"])]
+        by_pricelist = defaultdict(list)
+        for version_id in self.ids:
+            by_pricelist[rows[version_id]["pricelist_id"]].append(rows[version_id])
         messages = self.env["integration.message"]
-        by_pricelist = defaultdict(lambda: self.browse())
-        for version in self:
-            by_pricelist[version.pricelist_id] |= version
-        for pricelist, versions in by_pricelist.items():
+        for pricelist_id, group in by_pricelist.items():
+            pricelist = self.env["product.pricelist"].browse(pricelist_id)
             connectors = pricelist._publication_connectors()
             if not connectors:
                 continue
             payloads, keys, coalescing, numbers = [], [], [], []
-            for version in versions:
-                product = version.product_id
-                payload = {
-                    "sku": product.default_code or product.barcode or f"odoo-{product.id}",
-                    "product_id": product.id,
-                    "pricelist": pricelist.name,
-                    "currency": version.currency_id.name,
-                    "price": prices[version.id],
-                    "min_quantity": version.min_quantity,
-                    "effective_from": _iso(version.date_start),
-                    "effective_to": _iso(version.date_end),
-                    "version": version.version,
-                    "change_reference": version.change_id.name,
-                }
-                if reason == "retire":
-                    payload["effective_from"] = _iso(version.date_end)
-                    payload["effective_to"] = None
-                    payload["version"] = f"{version.version}-retired"
+            for row in group:
+                payload = self._publication_payload(row, pricelist, reason)
                 payloads.append(payload)
                 # One key per version, event and connector (appended by _integration_publish):
                 # a re-run queues nothing twice; a later restore of the same version does.
                 keys.append(
-                    f"price-version-{version.id}-{reason}" + (f"-{_iso(stamp)}" if stamp else "")
+                    f"price-version-{row['id']}-{reason}" + (f"-{_iso(stamp)}" if stamp else "")
                 )
-                coalescing.append(f"price:{pricelist.id}:{product.id}:{version.min_quantity}")
+                coalescing.append(f"price:{pricelist.id}:{row['product_id']}:{row['min_quantity']}")
                 numbers.append(str(payload["version"]))
-            messages |= versions._integration_publish(
+            messages |= self.browse([row["id"] for row in group])._integration_publish(
                 "base_price",
                 "price.updated",
                 payloads,
@@ -362,6 +423,52 @@ class PriceVersion(models.Model):
                 versions=numbers,
             )
         return messages
+
+    def _publication_rows(self):
+        """{version id: what its price message says}, for all of self in one query."""
+        self.flush_model()
+        self.env["product.product"].flush_model(["default_code", "barcode"])
+        rows = self.env.execute_query_dict(
+            SQL(
+                """
+                SELECT v.id, v.pricelist_id, v.product_id, v.currency_id, v.change_id,
+                       v.fixed_price AS price, v.min_quantity, v.date_start, v.date_end,
+                       v.version, pp.default_code, pp.barcode
+                  FROM price_version v
+                  JOIN product_product pp ON pp.id = v.product_id
+                 WHERE v.id = ANY(%s)
+                """,
+                self.ids,
+            )
+        )
+        for row in rows:
+            row["price"] = row["price"] or 0.0
+            row["min_quantity"] = row["min_quantity"] or 0.0
+            row["qty_key"] = round(row["min_quantity"], 6)
+        return {row["id"]: row for row in rows}
+
+    @api.model
+    def _publication_payload(self, row, pricelist, reason):
+        """The canonical "price" payload of one row of _publication_rows."""
+        currency = self.env["res.currency"].browse(row["currency_id"])
+        change = self.env["price.change"].browse(row["change_id"])
+        payload = {
+            "sku": row["default_code"] or row["barcode"] or f"odoo-{row['product_id']}",
+            "product_id": row["product_id"],
+            "pricelist": pricelist.name,
+            "currency": currency.name,
+            "price": row["price"],
+            "min_quantity": row["min_quantity"],
+            "effective_from": _iso(row["date_start"]),
+            "effective_to": _iso(row["date_end"]),
+            "version": row["version"],
+            "change_reference": change.name,
+        }
+        if reason == "retire":
+            payload["effective_from"] = _iso(row["date_end"])
+            payload["effective_to"] = None
+            payload["version"] = f"{row['version']}-retired"
+        return payload
 
     # ------------------------------------------------------------------ user actions
 

@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 from odoo.exceptions import UserError
+from odoo.models import LOG_ACCESS_COLUMNS
+from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.addons.integration_core.tools.workflow import in_workflow
@@ -66,6 +68,49 @@ class ProductPricelistItem(models.Model):
                     pricelist=governed[0].display_name,
                 )
             )
+
+    # ------------------------------------------------------------------ bulk insertion
+    # The effect Scheduled Action inserts thousands of rules at once in one INSERT ... SELECT
+    # (price.version._write_items): what create() would store, without its per-row Python.
+
+    @api.model
+    def _sql_insert_defaults(self, filled):
+        """{column: typed SQL value} for the stored fields of a new rule that the insertion
+        does not fill: their defaults, as create() would set them (field defaults, context
+        defaults, other modules' defaults), read once for all rows. Stored computed fields
+        are left out: _sql_created() has the ORM compute them."""
+        names = [
+            name
+            for name, field in self._fields.items()
+            if field.store
+            and field.column_type
+            and not field.compute
+            and name not in filled
+            and name not in ("id", *LOG_ACCESS_COLUMNS)
+        ]
+        defaults = self.default_get(names)
+        return {
+            name: SQL(
+                "CAST(%s AS %s)",
+                self._fields[name].convert_to_column_insert(value, self, defaults),
+                SQL(self._fields[name].column_type[1]),
+            )
+            for name, value in defaults.items()
+            if name in names
+        }
+
+    def _sql_created(self, filled):
+        """ORM bookkeeping for the rules of self, just inserted in SQL with the columns
+        `filled`, as create() does after its INSERT: one2many fields holding rules are
+        reloaded when next read, the stored computed fields SQL did not fill are computed at
+        the next flush, and fields of other records that depend on rules are recomputed."""
+        for field in self._fields.values():
+            for inverse in self.pool.field_inverses[field]:
+                self.env[inverse.model_name].invalidate_model([inverse.name])
+        protected = [self._fields[name] for name in filled if name in self._fields]
+        with self.env.protecting(protected, self):
+            self.modified(list(self._fields), create=True)
+        return self
 
     @api.model
     def _check_version_untouched(self, vals_list):

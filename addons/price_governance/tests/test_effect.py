@@ -2,7 +2,9 @@ from datetime import datetime, timedelta
 
 from freezegun import freeze_time
 
+from odoo import sql_db
 from odoo.exceptions import UserError
+from odoo.models import LOG_ACCESS_COLUMNS
 from odoo.tests import tagged
 
 from .common import PriceCase
@@ -142,3 +144,79 @@ class TestEffect(PriceCase):
             self.Version._cron_effect(batch_size=2)
             self.assertEqual(change.state, "effective")
             self.assertEqual(set(change.version_ids.mapped("state")), {"effective"})
+
+    def test_an_effective_price_is_the_rule_create_would_write(self):
+        """The effect inserts its rules in SQL: each holds what create() stores, computed fields
+        included, and the ORM's caches show it."""
+        self.assertFalse(self.pricelist.item_ids)  # in cache before the effect
+        end = T0 + timedelta(days=3)
+        with freeze_time(T0):
+            change = self.approved_change(
+                [(self.product, self.pricelist, 90.0, 5.0)], start=T0, end=end
+            )
+            self.effect()
+        item = self.item()
+        self.assertEqual(self.pricelist.item_ids, item)
+        self.assertEqual(item.price_version_id, change.version_ids)
+        self.assertEqual(item.create_uid, self.env.user)
+        expected = self.env["product.pricelist.item"].create(
+            {
+                "pricelist_id": self.other_pricelist.id,
+                "applied_on": "0_product_variant",
+                "product_id": self.product.id,
+                "compute_price": "fixed",
+                "fixed_price": 90.0,
+                "min_quantity": 5.0,
+                "date_start": T0,
+                "date_end": end,
+            }
+        )
+        names = [
+            name
+            for name, field in item._fields.items()
+            if field.store
+            and name not in ("id", "pricelist_id", "price_version_id", *LOG_ACCESS_COLUMNS)
+        ]
+        self.env.flush_all()
+        self.env.invalidate_all()
+        values, expected_values = (record.read(names)[0] for record in (item, expected))
+        values.pop("id")
+        expected_values.pop("id")
+        self.assertEqual(values, expected_values)
+        self.assertEqual(item.name, expected.name)
+        self.assertEqual(item.price, expected.price)
+
+    def test_a_batch_runs_the_same_queries_for_10_lines_as_for_250(self):
+        """Items, versions and publication are written set-based: the queries of an effect
+        batch do not grow with its lines (after a one-line batch warmed the caches; the ORM would
+        write them in statements of 100 rows)."""
+        self.pricelist.integration_connector_ids = [(6, 0, [self.connector.id])]
+        products = self.env["product.product"].create(
+            [
+                {"name": f"PG Many {i}", "default_code": f"PG-MANY-{i}", "list_price": 10.0}
+                for i in range(261)
+            ]
+        )
+        queries = {}
+        for hours, batch in enumerate((products[:1], products[1:11], products[11:])):
+            start = T0 + timedelta(hours=hours)
+            with freeze_time(start):
+                change = self.approved_change(
+                    [(p, self.pricelist, 9.0) for p in batch], start=start
+                )
+                self.env.flush_all()
+                self.env.invalidate_all()
+                before = sql_db.sql_counter
+                self.effect()
+                self.env.flush_all()
+                queries[len(batch)] = sql_db.sql_counter - before
+            self.assertEqual(change.state, "effective")
+            items = self.env["product.pricelist.item"].search(
+                [("pricelist_id", "=", self.pricelist.id), ("product_id", "in", batch.ids)]
+            )
+            self.assertEqual(items.price_version_id, change.version_ids)
+            messages = self.Message.search(
+                [("res_model", "=", "price.version"), ("res_id", "in", change.version_ids.ids)]
+            )
+            self.assertEqual(len(messages), len(batch))
+        self.assertEqual(queries[10], queries[250], queries)
