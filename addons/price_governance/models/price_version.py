@@ -230,7 +230,10 @@ class PriceVersion(models.Model):
             )
             if due:
                 touched_changes.update(due.change_id.ids)
-                touched_changes.update(due._activate(now).change_id.ids)
+                replaced = due._activate(now)
+                # The items' deletion emptied the cache: their changes in one query.
+                replaced.fetch(["change_id"])
+                touched_changes.update(replaced.change_id.ids)
             if not ending and not due:
                 break
             batches += 1
