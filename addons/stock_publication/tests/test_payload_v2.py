@@ -97,7 +97,7 @@ class TestPayloadV2(StockPublicationCase):
         key = (self.p1.id, self.wh1.id)
         free = self.Channel._free_quantities([self.wh1.id], [self.p1.id])
         self.assertEqual(free[key], 15)
-        self.assertEqual(self.Channel._stock_contexts([self.wh1.id], [self.p1.id])[key]["free"], 15)
+        self.assertEqual(self.Channel._stock_contexts([self.wh1.id], [self.p1.id])[key].free, 15)
 
         v1 = self.message(self.market, self.p1)
         self.assertEqual((v1.schema_id.name, v1.schema_id.version), ("stock", 1))
