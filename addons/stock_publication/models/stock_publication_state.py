@@ -281,6 +281,10 @@ class StockPublicationState(models.Model):
             """,
             **values,
         )
+        # The products' id range: the states are read through the product index, not all
+        # of them hashed at each chunk of a snapshot.
+        low = min(key[1] for key, _q, _d in rows)
+        high = max(key[1] for key, _q, _d in rows)
         if confirm_at is None:
             query = SQL(
                 """
@@ -288,10 +292,13 @@ class StockPublicationState(models.Model):
                   FROM (%(rows)s) r
                   LEFT JOIN stock_publication_state s
                     ON s.channel_id = r.channel_id AND s.product_id = r.product_id
+                   AND s.product_id BETWEEN %(low)s AND %(high)s
                  WHERE s.id IS NULL OR s.last_quantity IS DISTINCT FROM r.quantity
                     OR s.last_context_digest IS DISTINCT FROM r.digest
                 """,
                 rows=rows_sql,
+                low=low,
+                high=high,
             )
         else:
             query = SQL(
@@ -300,6 +307,7 @@ class StockPublicationState(models.Model):
                     UPDATE stock_publication_state s SET last_checked_at = %(now)s
                       FROM r
                      WHERE s.channel_id = r.channel_id AND s.product_id = r.product_id
+                       AND s.product_id BETWEEN %(low)s AND %(high)s
                        AND s.last_quantity = r.quantity
                        AND s.last_context_digest IS NOT DISTINCT FROM r.digest
                  RETURNING s.channel_id, s.product_id
@@ -311,6 +319,8 @@ class StockPublicationState(models.Model):
                 """,
                 rows=rows_sql,
                 now=confirm_at,
+                low=low,
+                high=high,
             )
         self.env.cr.execute(query)
         differing = set(self.env.cr.fetchall())
