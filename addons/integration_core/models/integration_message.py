@@ -44,6 +44,7 @@ PRIORITY_ALIASES = {
     "normal": "2_normal",
     "batch": "3_batch",
 }
+PRIORITY_CODES = frozenset(code for code, _label in PRIORITY_CLASSES)
 ERROR_CATEGORIES = [
     ("validation", "Invalid content"),
     ("mapping", "Mapping missing"),
@@ -476,7 +477,7 @@ class IntegrationMessage(models.Model):
         schema_id = self._validated_schema_id(where, message, connector, schemas)
         priority = message.get("priority") or "normal"
         priority = PRIORITY_ALIASES.get(priority, priority)
-        if priority not in dict(PRIORITY_CLASSES):
+        if priority not in PRIORITY_CODES:
             raise ValidationError(
                 self.env._("%(where)s: unknown priority %(p)r.", where=where, p=priority)
             )

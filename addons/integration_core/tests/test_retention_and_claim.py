@@ -3,9 +3,11 @@ stale the planner's statistics, and retention removes only finished messages old
 period, whatever state everything else is in. tests/test_queue_load.py does the same with real
 worker processes."""
 
+from odoo import fields
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from ..tools import queue_sql
 from .common import IntegrationCase
 
 ALL_STATES = ("pending", "sending", "failed", "sent", "dead", "cancelled", "superseded")
@@ -71,6 +73,48 @@ class TestClaimUnderLoad(IntegrationCase):
         )
         self.assertNotIn("Sort", [n["Node Type"] for n in nodes(plan[0]["Plan"])])
         self.assertNotIn("Bitmap Heap Scan", [n["Node Type"] for n in scans])
+
+    def test_supersede_plan_looks_keys_up_whatever_the_statistics(self):
+        """The enqueue's supersede step is driven from the new messages, one coalescing-index
+        lookup each, even when the statistics say nothing waits (a bulk enqueue makes them
+        wrong at once): never a scan of the waiting messages (the due index) or the table."""
+        self.env.cr.execute("ANALYZE integration_message")  # statistics of a quiet queue
+        waiting = self.enqueue(
+            *[
+                self.stock_message(f"W-{i}", priority="batch", coalescing_key=f"stock:W-{i}")
+                for i in range(300)
+            ]
+        )
+        newer = self.enqueue(
+            *[
+                self.stock_message(f"W-{i}", priority="batch", coalescing_key=f"stock:W-{i}")
+                for i in range(3)
+            ]
+        )
+        self.assertEqual(len(newer), 3)
+        self.assertEqual(
+            waiting.filtered(lambda m: m.state == "superseded").superseded_by_id, newer
+        )
+        text, params = queue_sql.supersede_waiting(newer.ids, fields.Datetime.now())
+        self.env.cr.execute("SAVEPOINT explain_supersede")
+        self.env.cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", SQL(text, **params)))
+        [[plan]] = self.env.cr.fetchall()
+        self.env.cr.execute("ROLLBACK TO SAVEPOINT explain_supersede")
+
+        def nodes(node):
+            yield node
+            for child in node.get("Plans", []):
+                yield from nodes(child)
+
+        scans = [
+            (n["Node Type"], n.get("Index Name"))
+            for n in nodes(plan[0]["Plan"])
+            if n.get("Relation Name") == "integration_message" or "Index Name" in n
+        ]
+        scans = [scan for scan in scans if scan[0] != "ModifyTable"]
+        self.assertIn(("Index Scan", "integration_message_coalescing_idx"), scans)
+        self.assertNotIn("Seq Scan", [kind for kind, _index in scans])
+        self.assertNotIn("integration_message_due_at_idx", [index for _kind, index in scans])
 
 
 @tagged("post_install", "-at_install")
