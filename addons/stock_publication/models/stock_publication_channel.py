@@ -55,10 +55,9 @@ def _context_digest(row, quantity, contexts, header):
     """Short digest of what a v2 payload is made of (`_get_stock_payload_values`' arguments:
     the product's row, its quantity, its stock context in each of the channel's warehouses,
     the channel's header): tells whether the payload would change, without building it."""
-    per_warehouse = tuple(
-        contexts.get((row[0], warehouse)) for warehouse, _code in header["warehouses"]
-    )
-    text = repr((tuple(row[1:]), quantity, header["channel"], header["warehouse"], per_warehouse))
+    product_id, get = row[0], contexts.get
+    per_warehouse = [get((product_id, warehouse)) for warehouse, _code in header["warehouses"]]
+    text = repr((row[1:], quantity, header["channel"], header["warehouse"], per_warehouse))
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
@@ -575,18 +574,25 @@ class StockPublicationChannel(models.Model):
             policy = channel._policy()
             warehouses = channel.warehouse_ids.ids
             channel_id = channel.id
+            # The policy alone decides most products: its answer per free quantity is
+            # remembered (stock quantities repeat); overrides and discontinued products are
+            # allocated one by one.
+            by_free = {}
             for product_id, _sku, discontinued, _substitute in products:
                 quantity = 0.0
                 for warehouse in warehouses:
                     quantity += free_of((product_id, warehouse), 0.0)
-                quantity = allocate(
-                    quantity,
-                    policy,
-                    override=overrides.get((channel_id, product_id)),
-                    discontinued=discontinued,
-                )
-                if quantity is not excluded:
-                    result[(channel_id, product_id)] = quantity
+                override = overrides.get((channel_id, product_id))
+                if override is None and not discontinued:
+                    allocated = by_free.get(quantity)
+                    if allocated is None:
+                        allocated = by_free[quantity] = allocate(quantity, policy)
+                else:
+                    allocated = allocate(
+                        quantity, policy, override=override, discontinued=discontinued
+                    )
+                if allocated is not excluded:
+                    result[(channel_id, product_id)] = allocated
         return result
 
     def _publish(
