@@ -68,7 +68,7 @@ class StockPublicationState(models.Model):
         help="When the channel's quantity was last known right: published, checked by a "
         "publication, or confirmed by the channel's last complete snapshot.",
     )
-    is_stale = fields.Boolean(compute="_compute_is_stale", search="_search_is_stale")
+    is_stale = fields.Boolean(compute="_compute_confirmed_at", search="_search_is_stale")
 
     _sql_constraints = [
         (
@@ -210,28 +210,16 @@ class StockPublicationState(models.Model):
         "channel_id.snapshot_confirmed_at",
     )
     def _compute_confirmed_at(self):
+        """confirmed_at and is_stale, one query for both."""
         rows = (
             {row[0]: row for row in self._confirmed_at_rows(SQL("s.id = ANY(%s)", self.ids))}
             if self.ids
             else {}
         )
         for state in self:
-            state.confirmed_at = rows.get(state.id, (None, False))[1]
-
-    @api.depends(
-        "last_checked_at",
-        "last_published_at",
-        "channel_id.stale_hours",
-        "channel_id.snapshot_confirmed_at",
-    )
-    def _compute_is_stale(self):
-        rows = (
-            {row[0]: row for row in self._confirmed_at_rows(SQL("s.id = ANY(%s)", self.ids))}
-            if self.ids
-            else {}
-        )
-        for state in self:
-            state.is_stale = bool(rows.get(state.id, (None, None, False))[2])
+            _id, confirmed_at, stale = rows.get(state.id, (None, False, False))
+            state.confirmed_at = confirmed_at
+            state.is_stale = bool(stale)
 
     def _search_is_stale(self, operator, value):
         if operator not in ("=", "!=") or not isinstance(value, bool):
