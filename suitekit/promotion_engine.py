@@ -13,9 +13,7 @@ receivers.start_promotion_engine runs it that way.
 
 import argparse
 import json
-import signal
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "addons/integration_core/tests"))
@@ -75,13 +73,7 @@ def main(argv=None):
     engine = PromotionEngine(
         mode=args.mode, slow_seconds=args.slow_seconds, api_key=args.api_key, port=args.port
     ).start()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print("promotion engine listening on", engine.url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        engine.stop()
+    engine.serve_until_terminated("promotion engine")
 
 
 if __name__ == "__main__":

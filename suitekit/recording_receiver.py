@@ -10,9 +10,7 @@ receivers.start_recording_receiver runs it; receivers.Arrivals reads it.
 
 import argparse
 import json
-import signal
 import sys
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "addons/integration_core/tests"))
@@ -47,13 +45,7 @@ def main(argv=None):
     parser.add_argument("--port", type=int, required=True)
     args = parser.parse_args(argv)
     receiver = RecordingReceiver(record_bodies=False, port=args.port).start()
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
-    print("receiver listening on", receiver.url, flush=True)
-    try:
-        while True:
-            time.sleep(3600)
-    finally:
-        receiver.stop()
+    receiver.serve_until_terminated("receiver")
 
 
 if __name__ == "__main__":

@@ -339,6 +339,17 @@ class TestReceiver:
         self._thread.start()
         return self
 
+    def serve_until_terminated(self, what="receiver"):
+        """The main loop of a program that runs this receiver in a process of its own
+        (suitekit starts them): says where it listens, then serves until SIGTERM."""
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
+        print(f"{what} listening on {self.url}", flush=True)
+        try:
+            while True:
+                time.sleep(3600)
+        finally:
+            self.stop()
+
     def stop(self):
         server = self._server
         if server is None:
