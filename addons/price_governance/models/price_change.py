@@ -270,6 +270,19 @@ class PriceChange(models.Model):
                             pricelist=line.pricelist_id.display_name,
                         )
                     )
+                # The pricelist item the effect writes (by SQL) must be one create() accepts:
+                # a product of another company has no price in this company's pricelist.
+                company = line.pricelist_id.company_id
+                if company and line.product_id.company_id not in (company, company.browse()):
+                    raise UserError(
+                        self.env._(
+                            "%(change)s: %(product)s belongs to another company than "
+                            "pricelist %(pricelist)s.",
+                            change=change.display_name,
+                            product=line.product_id.display_name,
+                            pricelist=line.pricelist_id.display_name,
+                        )
+                    )
 
     def _check_overlaps(self):
         """Refuse a window that overlaps another change's window for the same pricelist,

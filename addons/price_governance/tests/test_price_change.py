@@ -220,3 +220,23 @@ class TestPriceChange(PriceCase):
         first.with_user(self.approver)._approval_reject("no")
         overlapping.action_submit()
         self.assertEqual(overlapping.state, "to_approve")
+
+    def test_a_product_of_another_company_is_refused_at_submission(self):
+        """The effect writes pricelist items by SQL: what create() would refuse (a product of
+        another company in a company's pricelist) is refused when the change is submitted."""
+        elsewhere = self.env["res.company"].create({"name": "PG Other Company"})
+        foreign = self.env["product.product"].create(
+            {"name": "PG Foreign Kettle", "default_code": "PG-FOREIGN", "company_id": elsewhere.id}
+        )
+        pricelist = self.env["product.pricelist"].create(
+            {"name": "PG Company Retail", "company_id": self.env.company.id}
+        )
+        change = self.make_change([(foreign, pricelist, 80.0)], user=self.env.user)
+        with self.assertRaisesRegex(UserError, "belongs to another company"):
+            change.action_submit()
+        self.assertEqual(change.state, "draft")
+        # The same product in a pricelist shared by every company is fine.
+        shared = self.env["product.pricelist"].create({"name": "PG Shared", "company_id": False})
+        change = self.make_change([(foreign, shared, 80.0)], user=self.env.user)
+        change.action_submit()
+        self.assertEqual(change.state, "to_approve")
