@@ -1130,6 +1130,12 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
         )
         self.assertNotIn("refused", figures)
         self.assertIn("counters", figures)
+        # And over XML-RPC, which carries no None: the same figures, "no figure" as False.
+        over_xmlrpc = self.xmlrpc(
+            self.users["integration"], "integration.dashboard", "get_operations_data"
+        )
+        self.assertNotIsInstance(over_xmlrpc, xmlrpc.client.Fault)
+        self.assertEqual(over_xmlrpc["counters"], figures["counters"])
 
     # ------------------------------------------------------------------ the way that works
 

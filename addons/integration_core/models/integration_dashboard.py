@@ -12,6 +12,18 @@ from .integration_metric import INBOUND_EXCEPTION_STATES
 EXCEPTION_AGE_BOUNDS = (3600, 86400, 604800)
 
 
+def _no_none(value):
+    """`value` with every None (no figure: an age of nothing) made False, at any depth:
+    XML-RPC cannot carry None, and the method is public."""
+    if value is None:
+        return False
+    if isinstance(value, dict):
+        return {key: _no_none(item) for key, item in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [_no_none(item) for item in value]
+    return value
+
+
 class IntegrationDashboard(models.AbstractModel):
     """The queue's figures per connector (waiting, dead letters, sent and failed in the last
     24 hours, latency), read apart from the queue's models: each figure from one grouped query
@@ -133,17 +145,19 @@ class IntegrationDashboard(models.AbstractModel):
         sent = self._operations_sent(connectors.ids, now)
         exceptions = self._operations_exceptions(connectors.ids, now)
         approvals = self._operations_approvals(now)
-        return {
-            "generated_at": fields.Datetime.to_string(now),
-            "has_connectors": bool(connectors),
-            "counters": self._operations_counters(connectors, figures, sent, exceptions, now)
-            + approvals,
-            "throughput": sent["hours"],
-            "failure_categories": self._operations_failure_categories(figures),
-            "exceptions_by_age": exceptions["buckets"],
-            "connectors": self._operations_connectors(connectors, figures, now),
-            "sections": self._operations_sections(connectors, now),
-        }
+        return _no_none(
+            {
+                "generated_at": fields.Datetime.to_string(now),
+                "has_connectors": bool(connectors),
+                "counters": self._operations_counters(connectors, figures, sent, exceptions, now)
+                + approvals,
+                "throughput": sent["hours"],
+                "failure_categories": self._operations_failure_categories(figures),
+                "exceptions_by_age": exceptions["buckets"],
+                "connectors": self._operations_connectors(connectors, figures, now),
+                "sections": self._operations_sections(connectors, now),
+            }
+        )
 
     @api.model
     def _operations_sections(self, connectors, now):

@@ -20,7 +20,7 @@ const COLORS = {
 
 /** "3 min", "2 h 5 min", "4 d 3 h": an age a person reads at a glance. */
 export function formatAge(seconds) {
-    if (seconds === null || seconds === undefined) {
+    if (seconds === null || seconds === undefined || seconds === false) {
         return "";
     }
     const minutes = Math.floor(seconds / 60);
