@@ -289,11 +289,11 @@ def seed_sent(registry, connector_id, count, newest_days, spread_days, tag, repl
                     connector_id, domain_id, event_type, priority_class, state,
                     payload, schema_id, idempotency_key, coalescing_key, attempts,
                     next_attempt_at, last_attempt_at, sent_at, http_status, latency_ms,
-                    create_uid, create_date, write_uid, write_date)
+                    create_date, write_date)
                 SELECT c.id, %(domain)s, 'stock.level', '3_batch', %(state)s,
                        jsonb_build_object('sku', 'OLD-' || g, 'quantity', g %% 97), %(schema)s,
                        %(tag)s || '-' || g, 'stock:OLD-' || (g %% 50000), %(attempts)s,
-                       t.at, t.at, t.at, 200, 5, 1, t.at, 1, t.at
+                       t.at, t.at, t.at, 200, 5, t.at, t.at
                   FROM generate_series(%(first)s, %(last)s) g
                   JOIN integration_connector c ON c.id = %(connector)s
                  CROSS JOIN LATERAL (

@@ -94,11 +94,10 @@ env.cr.execute(
     '''
     INSERT INTO integration_message (
         connector_id, domain_id, event_type, priority_class, state, payload,
-        idempotency_key, attempts, next_attempt_at, sent_at, create_uid, create_date,
-        write_uid, write_date)
+        idempotency_key, attempts, next_attempt_at, sent_at, create_date, write_date)
     SELECT c.id, %(domain)s, 'stock.level', '3_batch', 'sent',
            jsonb_build_object('sku', 'OLD-' || g, 'quantity', 1), %(code)s || '-old-' || g, 1,
-           t.at, t.at, 1, t.at, 1, t.at
+           t.at, t.at, t.at, t.at
       FROM generate_series(1, %(old)s) g
       JOIN integration_connector c ON c.id = %(connector)s
      CROSS JOIN LATERAL (SELECT (now() AT TIME ZONE 'UTC') - interval '40 days'
