@@ -3,7 +3,6 @@
 
 ROOT=${ROOT:-$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)}
 RUN_DIR="$ROOT/.run"
-VENV=${SUITE_VENV:-$ROOT/.venv}
 PGHOST=${PGHOST:-127.0.0.1}
 PGPORT=${PGPORT:-5432}
 ODOO_DB_USER=${ODOO_DB_USER:-odoo}
@@ -19,6 +18,51 @@ die() {
     printf '\033[31mError:\033[0m %s\n' "$*" >&2
     exit 1
 }
+
+# --- Odoo series -----------------------------------------------------------------------------
+# The suite runs on each of these Odoo series, from the same tree.
+SUPPORTED_SERIES="18.0 19.0"
+
+# odoo_tree_series DIR: print the series ("18.0", "19.0", ...) of the Odoo source tree DIR, as
+# its odoo/release.py says; nothing and status 1 when DIR is not an Odoo source tree.
+odoo_tree_series() {
+    [ -f "$1/odoo-bin" ] && [ -f "$1/odoo/release.py" ] || return 1
+    sed -nE 's/^version_info = \(([0-9]+), *([0-9]+),.*/\1.\2/p' "$1/odoo/release.py" | head -1 | grep .
+}
+
+is_supported_series() { [[ " $SUPPORTED_SERIES " == *" $1 "* ]]; }
+
+# The series comes from ODOO_SRC when it is set (its release.py), otherwise from ODOO_VERSION
+# (default 18.0), which also names the default folder /opt/odoo/<series> and the branch cloned.
+# Set when this file is sourced; errors wait for select_series, so that ./suite help works.
+SERIES_ERROR=""
+if [ -n "${ODOO_SRC:-}" ]; then
+    ODOO_SERIES=$(odoo_tree_series "$ODOO_SRC") ||
+        SERIES_ERROR="ODOO_SRC=$ODOO_SRC is not an Odoo source tree (it needs odoo-bin and odoo/release.py): point ODOO_SRC at one ($SUPPORTED_SERIES)."
+    if [ -z "$SERIES_ERROR" ] && [ -n "${ODOO_VERSION:-}" ] && [ "$ODOO_VERSION" != "$ODOO_SERIES" ]; then
+        SERIES_ERROR="ODOO_VERSION=$ODOO_VERSION but ODOO_SRC=$ODOO_SRC is Odoo $ODOO_SERIES: unset one of them."
+    fi
+else
+    ODOO_SERIES=${ODOO_VERSION:-18.0}
+fi
+if [ -z "$SERIES_ERROR" ] && ! is_supported_series "$ODOO_SERIES"; then
+    SERIES_ERROR="Odoo ${ODOO_SERIES:-?} is not supported: the suite runs on Odoo $SUPPORTED_SERIES (ODOO_SRC or ODOO_VERSION)."
+fi
+# One virtualenv per series: their pins differ. 18.0 keeps the historical ./.venv.
+if [ "$ODOO_SERIES" = 18.0 ] || [ -n "$SERIES_ERROR" ]; then
+    VENV=${SUITE_VENV:-$ROOT/.venv}
+else
+    VENV=${SUITE_VENV:-$ROOT/.venv-$ODOO_SERIES}
+fi
+export ODOO_SERIES
+
+# select_series: die with a clear message when the series chosen above is unusable.
+select_series() {
+    [ -z "$SERIES_ERROR" ] || die "$SERIES_ERROR"
+}
+
+# Odoo's own Python requirements for the chosen series.
+odoo_requirements() { echo "$ROOT/requirements/odoo-$ODOO_SERIES.txt"; }
 
 suite_help() {
     cat <<'EOF'
@@ -38,8 +82,10 @@ Usage:
                   into docs/screenshots/.
 
 Environment:
-  ODOO_SRC            Odoo 18.0 source tree (folder with odoo-bin); default /opt/odoo/18.0.
-                      When missing, the 18.0 branch is cloned (shallow) into ~/.cache.
+  ODOO_SRC            Odoo source tree (folder with odoo-bin), 18.0 or 19.0: its release.py
+                      gives the series. Default /opt/odoo/<ODOO_VERSION>; when missing, that
+                      branch is cloned (shallow) into ~/.cache.
+  ODOO_VERSION        Odoo series when ODOO_SRC is not set: 18.0 (default) or 19.0.
   PGHOST, PGPORT      PostgreSQL server; default 127.0.0.1:5432.
   ODOO_DB_USER        Role Odoo connects as (created with CREATEDB if missing); default odoo.
   ODOO_DB_PASSWORD    Its password, if the server asks for one.
@@ -48,7 +94,7 @@ Environment:
   ODOO_HTTP_PORT      Port of ./suite run; default 8069.
   INTEGRATION_ENCRYPTION_KEY  Fernet key for connector secrets. ./suite run otherwise
                       generates one into .run/encryption.key (keep it: secrets need it).
-  SUITE_VENV          Virtualenv to use; default ./.venv.
+  SUITE_VENV          Virtualenv to use; default ./.venv for 18.0, ./.venv-19.0 for 19.0.
 EOF
 }
 
@@ -64,16 +110,17 @@ find_python() {
             return 0
         fi
     done
-    die "Python 3.11, 3.12 or 3.13 is required (Odoo 18.0): install it, or set PYTHON to its path."
+    die "Python 3.11, 3.12 or 3.13 is required (Odoo $ODOO_SERIES): install it, or set PYTHON to its path."
 }
 
 requirements_digest() {
-    cat "$ROOT/requirements/odoo.txt" "$ROOT/requirements.txt" "$ROOT/requirements/dev.txt" |
+    cat "$(odoo_requirements)" "$ROOT/requirements.txt" "$ROOT/requirements/dev.txt" |
         sha256sum | cut -d' ' -f1
 }
 
 ensure_venv() {
     local digest stamp python
+    select_series
     digest="$(requirements_digest)"
     stamp="$VENV/.suite-requirements"
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$stamp" 2>/dev/null)" = "$digest" ]; then
@@ -90,7 +137,7 @@ ensure_venv() {
         die "pip could not upgrade itself in $VENV: is a package index reachable?"
     # (This machine's pip may warn about missing local index folders: noise, filtered.)
     "$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
-        -r "$ROOT/requirements/odoo.txt" -r "$ROOT/requirements.txt" -r "$ROOT/requirements/dev.txt" \
+        -r "$(odoo_requirements)" -r "$ROOT/requirements.txt" -r "$ROOT/requirements/dev.txt" \
         2> >(grep -v "is ignored: it is neither a file nor a directory" >&2) ||
         die "pip could not install the requirements (see above); fix that and re-run."
     echo "$digest" >"$stamp"
@@ -98,38 +145,35 @@ ensure_venv() {
 
 # --- Odoo itself -----------------------------------------------------------------------------
 
-is_odoo18_tree() {
-    [ -f "$1/odoo-bin" ] && [ -f "$1/odoo/release.py" ] &&
-        grep -Eq "^version_info = \(18, 0" "$1/odoo/release.py"
-}
-
+# find_odoo: set and export ODOO_SRC (a tree of the chosen series) and ODOO_ADDONS_PATH.
 find_odoo() {
-    local default=/opt/odoo/18.0 cache
-    cache="${XDG_CACHE_HOME:-$HOME/.cache}/governed-commerce-sync/odoo-18.0"
+    select_series
+    local series=$ODOO_SERIES default=/opt/odoo/$ODOO_SERIES cache
+    cache="${XDG_CACHE_HOME:-$HOME/.cache}/governed-commerce-sync/odoo-$series"
     if [ -n "${ODOO_SRC:-}" ]; then
-        is_odoo18_tree "$ODOO_SRC" ||
-            die "ODOO_SRC=$ODOO_SRC is not an Odoo 18.0 source tree (it needs odoo-bin and odoo/release.py of 18.0): point ODOO_SRC at one."
-    elif is_odoo18_tree "$default"; then
+        :  # checked when this file was sourced (select_series)
+    elif [ "$(odoo_tree_series "$default")" = "$series" ]; then
         ODOO_SRC=$default
-    elif is_odoo18_tree "$cache"; then
+    elif [ "$(odoo_tree_series "$cache")" = "$series" ]; then
         ODOO_SRC=$cache
     else
         command -v git >/dev/null 2>&1 ||
-            die "Odoo 18.0 was not found at $default and git is missing to clone it: set ODOO_SRC to an Odoo 18.0 source tree."
-        say "Odoo 18.0 not found at $default: cloning the official 18.0 branch (shallow) into $cache"
+            die "Odoo $series was not found at $default and git is missing to clone it: set ODOO_SRC to an Odoo $series source tree."
+        say "Odoo $series not found at $default: cloning the official $series branch (shallow) into $cache"
         mkdir -p "$(dirname "$cache")"
         rm -rf "$cache.partial"
-        if ! timeout 900 git clone --quiet --depth 1 --branch 18.0 "$ODOO_CLONE_URL" "$cache.partial"; then
+        if ! timeout 900 git clone --quiet --depth 1 --branch "$series" "$ODOO_CLONE_URL" "$cache.partial"; then
             rm -rf "$cache.partial"
-            die "Odoo 18.0 was not found at $default and cloning $ODOO_CLONE_URL failed: set ODOO_SRC to an Odoo 18.0 source tree."
+            die "Odoo $series was not found at $default and cloning $ODOO_CLONE_URL failed: set ODOO_SRC to an Odoo $series source tree."
         fi
         mv "$cache.partial" "$cache"
         ODOO_SRC=$cache
     fi
     ODOO_SRC=$(cd "$ODOO_SRC" && pwd)
     export ODOO_SRC
-    # Official checkouts keep the community addons in ./addons and only base in odoo/addons;
-    # some copies put every addon under odoo/addons (and may carry a stale ./addons).
+    # Official checkouts (18.0 and 19.0) keep the community addons in ./addons and only base
+    # (and test modules) in odoo/addons; some copies put every addon under odoo/addons (and may
+    # carry a stale ./addons).
     ODOO_ADDONS_PATH="$ROOT/addons,$ODOO_SRC/odoo/addons"
     if [ ! -d "$ODOO_SRC/odoo/addons/web" ]; then
         [ -d "$ODOO_SRC/addons/web" ] || die "no 'web' addon in $ODOO_SRC/odoo/addons or $ODOO_SRC/addons: ODOO_SRC is incomplete."
@@ -232,6 +276,8 @@ db_password = $ODOO_DB_PASSWORD
 http_port = $http_port
 max_cron_threads = 2
 list_db = True
+; Demo data in new databases: 18.0 loads it by default, 19.0 only when asked.
+without_demo = False
 integration_encryption_key = $key
 EOF
     )
