@@ -290,8 +290,20 @@ odoo_bin() {
     "$VENV/bin/python" "$ODOO_SRC/odoo-bin" -c "$conf" "$@"
 }
 
+# skipped_in_log LOGFILE [MODULES]: print the lines of an Odoo log that say one of MODULES
+# (comma-separated; default the four addons) was skipped, or that any module's demo data was,
+# without an error (status 1 when there is none). Odoo logs both as warnings and exits 0:
+# "The module X has an incompatible version, setting installable=False" (19.0; X is then never
+# installed) and "Module X demo data failed to install, installed without demo data" (18.0 and
+# 19.0).
+skipped_in_log() {
+    local modules=${2:-$SUITE_ADDONS}
+    grep -E " WARNING .*(The module (${modules//,/|}) has an incompatible version|installed without demo data)" "$1"
+}
+
 # install_or_update CONFIG DB MODE(-i|-u) MODULES LOGFILE: runs Odoo once and stops; fails
-# loudly if Odoo logged an error or a module did not end up installed.
+# loudly if Odoo logged an error, skipped a module or its demo data, or a module did not end up
+# installed.
 install_or_update() {
     local conf=$1 db=$2 mode=$3 modules=$4 log=$5 rc
     mkdir -p "$(dirname "$log")"
@@ -303,6 +315,9 @@ install_or_update() {
     if [ $rc -ne 0 ] || grep -Eq '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$log"; then
         grep -E -A25 '^[0-9-]+ [0-9:,]+ [0-9]+ (ERROR|CRITICAL) ' "$log" | head -80 >&2 || tail -40 "$log" >&2
         die "Odoo failed to $([ "$mode" = -i ] && echo install || echo upgrade) $modules in database $db (full log: $log)."
+    fi
+    if skipped_in_log "$log" >&2; then
+        die "Odoo skipped a module or its demo data while installing or upgrading $modules in database $db (lines above; full log: $log)."
     fi
     pgtool check-installed "$db" "$SUITE_ADDONS" ||
         die "the addons are not all installed in $db after the run (full log: $log)."

@@ -53,6 +53,36 @@ def _tree(root, major):
     return root
 
 
+@pytest.mark.parametrize(
+    ("line", "skipped"), [(INCOMPATIBLE, True), (WITHOUT_DEMO, True), (CLEAN, False)]
+)
+def test_skipped_in_log_finds_what_odoo_skipped_silently(tmp_path, line, skipped):
+    log = tmp_path / "install.log"
+    log.write_text(CLEAN + line + "\n")
+    result = _bash(f'skipped_in_log "{log}"')
+    assert (result.returncode == 0) is skipped, result
+    assert result.stdout == (line + "\n" if skipped else "")
+
+
+def test_install_or_update_fails_when_odoo_skipped_a_module(tmp_path):
+    """Odoo exits 0 and logs no error, yet a module was skipped: the install fails, and says
+    why, before the module states are even read."""
+    log = tmp_path / "install.log"
+    script = (
+        f'odoo_bin() {{ printf \'%s\\n\' "$LOG_LINE" >"{log}"; }}; '
+        f"pgtool() {{ echo pgtool-called; }}; "
+        f'install_or_update conf h19 -i "$SUITE_ADDONS" "{log}"; echo reached'
+    )
+    failed = _bash(script, env={"LOG_LINE": INCOMPATIBLE})
+    assert failed.returncode == 1
+    assert "reached" not in failed.stdout and "pgtool-called" not in failed.stdout
+    assert "skipped a module or its demo data" in failed.stderr
+    assert "promotion_sync has an incompatible version" in failed.stderr
+    ok = _bash(script, env={"LOG_LINE": CLEAN.splitlines()[0]})
+    assert ok.returncode == 0, ok.stderr
+    assert ok.stdout.split() == ["pgtool-called", "reached"]
+
+
 @pytest.mark.parametrize("major", [18, 19])
 def test_series_comes_from_odoo_src(tmp_path, major):
     tree = _tree(tmp_path / "src", major)
