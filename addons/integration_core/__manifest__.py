@@ -4,7 +4,7 @@
     "name": "Integration Core",
     "summary": "Governed integration backbone: connectors, encrypted secrets, "
     "outbound queue with retries, dead letters and routed exceptions",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Technical/Integration",
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",

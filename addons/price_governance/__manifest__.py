@@ -3,7 +3,7 @@
 {
     "name": "Price Governance",
     "summary": "Versioned price changes with approval, effective dating and publication",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Sales/Sales",
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",

@@ -3,7 +3,7 @@
 {
     "name": "Promotion Sync",
     "summary": "Promotions under a controlled release, published and traceable on orders",
-    "version": "18.0.1.0.0",
+    "version": "1.0.0",
     "category": "Sales/Sales",
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",

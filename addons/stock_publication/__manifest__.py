@@ -3,7 +3,7 @@
 {
     "name": "Stock Publication",
     "summary": "Available-to-promise per channel, event-driven and reconciled",
-    "version": "18.0.1.1.0",
+    "version": "1.1.0",
     "category": "Inventory/Inventory",
     "author": "Governed Commerce Sync",
     "website": "https://github.com/governed-commerce-sync/odoo-addons",
