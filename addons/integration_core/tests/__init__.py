@@ -18,3 +18,4 @@ from . import test_public_methods
 from . import test_rpc_access
 from . import test_openapi_contract
 from . import test_dashboard
+from . import test_compat
