@@ -87,6 +87,9 @@ class Step:
 
 
 def run(registry, n, db):
+    # The addons are importable once the registry is loaded.
+    from odoo.addons.integration_core.compat.groups import USER_GROUPS  # noqa: PLC0415
+
     results = []
     ok = True
     with registry.cursor() as cr:
@@ -119,7 +122,7 @@ def run(registry, n, db):
                 "name": "Bench requester",
                 "login": "bench-requester",
                 "email": "r@bench.example.com",
-                "groups_id": [(6, 0, [env.ref("price_governance.group_price_user").id])],
+                USER_GROUPS: [(6, 0, [env.ref("price_governance.group_price_user").id])],
             }
         )
         cr.commit()

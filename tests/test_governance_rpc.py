@@ -15,6 +15,7 @@ from odoo import Command, fields
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
 from odoo.addons.integration_core.models.integration_approval_mixin import content_digest
 from odoo.addons.price_governance.tests.common import PriceCase
 from odoo.addons.promotion_sync.tests.common import PromotionSetup
@@ -944,7 +945,9 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
     def test_promotion_manager_cannot_approve_own_program(self):
         manager, x = self.users["promo_manager"], self.xmlrpc
         # A Promotion Manager who also prepares programs (a Sales Administrator's right).
-        manager.groups_id = [Command.link(self.env.ref("sales_team.group_sale_manager").id)]
+        manager.write(
+            {USER_GROUPS: [Command.link(self.env.ref("sales_team.group_sale_manager").id)]}
+        )
         program = self.make_program(self.chair, name="Manager's own").with_user(manager)
         program.action_submit()
         self.programs |= program

@@ -6,6 +6,7 @@ import json
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError
 
+from ..compat.groups import group_users
 from ..tools.workflow import in_workflow, workflow_scope
 
 # Written only by the mixin's own steps, whatever the client.
@@ -621,7 +622,7 @@ class IntegrationApprovalMixin(models.AbstractModel):
         )
         if not waiting:
             return
-        managers = self.env.ref(self._approval_manager_group).sudo().users
+        managers = group_users(self.env.ref(self._approval_manager_group).sudo())
         summary = self.env._("Approval waiting too long")
         for record in waiting.sudo():
             already = record.activity_ids.filtered(lambda a: a.summary == summary).user_id

@@ -1,7 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-import threading
 import time
 from datetime import timedelta
 
@@ -9,6 +8,8 @@ from odoo import api, fields, models, sql_db
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
+from ..compat.constraints import sql_constraints
+from ..compat.testing import testing
 from ..tools import amqp, backoff, circuit, queue_core, ratelimit, signing, transport
 from ..tools.crypto import SecretBox, SecretKeyError
 from ..tools.transport import MAX_PARALLEL
@@ -41,6 +42,7 @@ HEALTH_FIELDS = [
 ]
 
 
+@sql_constraints
 class IntegrationConnector(models.Model):
     """One external system the suite exchanges data with (webshop, marketplace, WMS, ...)."""
 
@@ -592,7 +594,7 @@ class IntegrationConnector(models.Model):
         COMMITTED), whatever the caller's transaction holds: the rows it locks are let go at
         once. Inside a test's transaction (which must see its own records), on that one."""
         text, params = statement
-        if getattr(threading.current_thread(), "testing", False):
+        if testing(self.env):
             self.env.cr.execute(SQL(text, **params))
             return self.env.cr.fetchall()
         with sql_db.db_connect(self.env.cr.dbname).cursor() as cr:

@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
 
+from ..compat.constraints import sql_constraints
 
+
+@sql_constraints
 class IntegrationDataDomain(models.Model):
     """A kind of business data exchanged with channels (base price, stock, ...): connectors
     are allowed domains, and each domain has one system of record."""

@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from ..compat.constraints import sql_constraints
 
+
+@sql_constraints
 class IntegrationEventType(models.Model):
     """An inbound event type the endpoint accepts: its data domain (for ownership checks)
     and the schema its payload must match. Addons declare theirs as data."""

@@ -14,6 +14,8 @@ from odoo import SUPERUSER_ID, api, fields, models
 from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 
+from ..compat.constraints import sql_constraints
+from ..compat.testing import registry_in_test_mode
 from ..tools import backoff, cloudevents, signing, strict_json
 from ..tools.crypto import SecretKeyError
 
@@ -65,6 +67,7 @@ class InboundRefused(Exception):
         self.category = category
 
 
+@sql_constraints
 class IntegrationInboundEvent(models.Model):
     """An event received from an external system (WMS, pricing or promotion engine): stored
     first, then processed by a Scheduled Action with retries and dead letters.
@@ -415,7 +418,7 @@ class IntegrationInboundEvent(models.Model):
         """Store an accepted event once per (connector, sender's event id), even when the
         same event arrives on several connections at once. Returns (status, body)."""
         registry = self.env.registry
-        if registry.in_test_mode():
+        if registry_in_test_mode(registry):
             return self._store_in(self.env.cr, connector, event_type, envelope)
         # Its own short transaction, in READ COMMITTED: a concurrent insert of the same event
         # id makes ours do nothing, and we must then see the row the other one committed.

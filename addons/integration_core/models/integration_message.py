@@ -13,6 +13,9 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL, config
 from odoo.tools.sql import create_index
 
+from ..compat.constraints import sql_constraints
+from ..compat.cron import report_progress
+from ..compat.testing import testing
 from ..tools import circuit, queue_core, queue_sql
 from ..tools.queue_core import Bodies, apply_maps, tells_to_rest
 from ..tools.schema import validation_errors
@@ -140,6 +143,7 @@ def _worker_id():
     return f"{socket.gethostname()}:{os.getpid()}:{threading.get_ident()}"
 
 
+@sql_constraints
 class IntegrationMessage(models.Model):
     """One outbound delivery to one connector: the queue record."""
 
@@ -621,9 +625,7 @@ class IntegrationMessage(models.Model):
         transaction in READ COMMITTED: several workers claim with FOR UPDATE SKIP LOCKED and
         touch the same connector rows, which Odoo's default REPEATABLE READ would turn into
         serialization failures instead of short waits."""
-        if getattr(threading.current_thread(), "testing", False) or self.env.context.get(
-            "integration_no_commit"
-        ):
+        if testing(self.env) or self.env.context.get("integration_no_commit"):
             return
         self.env.cr.commit()  # pylint: disable=invalid-commit
         self.env.cr.execute("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
@@ -645,7 +647,7 @@ class IntegrationMessage(models.Model):
         done = sum(counts.get(state, 0) for state in ("sent", "failed", "dead"))
         # Work done and more due soon: Odoo runs the job again at once (progress API); a
         # trigger alone is looked at by Odoo's cron threads only once a minute.
-        self.env["ir.cron"]._notify_progress(done=done, remaining=int(due and done > 0))
+        report_progress(self.env, done=done, remaining=int(due and done > 0))
         if wake_up_at is not None:
             self._trigger_delivery(at=max(wake_up_at, queue_core.utcnow() + timedelta(seconds=1)))
         return counts

@@ -14,6 +14,8 @@ from prometheus_client.utils import floatToGoString
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from ..compat.constraints import sql_constraints
+
 # Upper bounds (ms) of the delivery latency histogram, as counted in the table (cumulative);
 # exposed in seconds, the base unit Prometheus wants.
 LATENCY_BUCKETS = (10, 25, 50, 100, 250, 500, 1000, 2500, 5000, 10000)
@@ -29,6 +31,7 @@ INBOUND_EXCEPTION_STATES = ("failed", "dead")
 CONTENT_TYPE = "text/plain; version=0.0.4; charset=utf-8"
 
 
+@sql_constraints
 class IntegrationMetric(models.Model):
     """Monotonic counters per connector for monitoring (Prometheus): deliveries, failures by
     category, retries, the latency histogram. Incremented once per delivery batch, in one

@@ -2,7 +2,10 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import fields, models
 
+from ..compat.constraints import sql_constraints
 
+
+@sql_constraints
 class IntegrationProductMapping(models.Model):
     """What one external system calls one of our products."""
 
@@ -48,6 +51,7 @@ class IntegrationProductMapping(models.Model):
     ]
 
 
+@sql_constraints
 class IntegrationUomMapping(models.Model):
     """What one external system calls one of our units of measure."""
 

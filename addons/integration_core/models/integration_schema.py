@@ -3,9 +3,11 @@
 from odoo import api, fields, models, tools
 from odoo.exceptions import ValidationError
 
+from ..compat.constraints import sql_constraints
 from ..tools import schema as schema_tools
 
 
+@sql_constraints
 class IntegrationSchema(models.Model):
     """A named, versioned JSON Schema shipped by an addon (a file under its data/schemas/):
     every outbound payload that names it is validated against it before it is queued."""

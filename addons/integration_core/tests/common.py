@@ -2,6 +2,8 @@
 
 from odoo.tests import TransactionCase
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from .receiver import TestReceiver
 
 
@@ -29,7 +31,7 @@ class IntegrationCase(TransactionCase):
             {
                 "name": "Rita Responsible",
                 "login": "rita.responsible@example.com",
-                "groups_id": [(6, 0, [cls.env.ref("integration_core.group_integration_user").id])],
+                USER_GROUPS: [(6, 0, [cls.env.ref("integration_core.group_integration_user").id])],
             }
         )
         cls.connector = cls.make_connector("webshop")

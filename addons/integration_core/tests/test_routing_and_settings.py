@@ -4,6 +4,8 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from .common import IntegrationCase
 from .receiver import Fault
 
@@ -92,7 +94,7 @@ class TestRoutingAndSettings(IntegrationCase):
                 "login": "uma@example.com",
                 "company_id": self.env.company.id,
                 "company_ids": [(6, 0, [self.env.company.id])],
-                "groups_id": [(6, 0, [self.env.ref("integration_core.group_integration_user").id])],
+                USER_GROUPS: [(6, 0, [self.env.ref("integration_core.group_integration_user").id])],
             }
         )
         Connector = self.env["integration.connector"].with_user(user)

@@ -16,6 +16,8 @@ from odoo.exceptions import AccessError, ValidationError
 from odoo.tests import HttpCase, tagged
 from odoo.tools import mute_logger
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from ..tools import signing
 from .common import IntegrationCase
 from .receiver import TestReceiver
@@ -37,7 +39,7 @@ class TestStandardWebhooksOutbound(IntegrationCase):
             {
                 "name": "Clerk",
                 "login": "sw-clerk@example.com",
-                "groups_id": [(6, 0, [self.env.ref("integration_core.group_integration_user").id])],
+                USER_GROUPS: [(6, 0, [self.env.ref("integration_core.group_integration_user").id])],
             }
         )
         with self.assertRaises(AccessError):

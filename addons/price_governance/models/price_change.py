@@ -6,6 +6,8 @@ from datetime import timedelta
 from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 PRICE_CHANGE_STATES = [
     ("draft", "Draft"),
     ("to_approve", "To Approve"),
@@ -517,7 +519,7 @@ class PriceChange(models.Model):
         products = [p for p in products if p]
         if not demo or len(products) < 4:
             return False
-        demo.sudo().groups_id = [(4, ref("price_governance.group_price_user").id)]
+        demo.sudo().write({USER_GROUPS: [(4, ref("price_governance.group_price_user").id)]})
         box, desk, bin_, extra = products
         now = fields.Datetime.now()
         day = timedelta(days=1)

@@ -9,6 +9,7 @@ from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.compat.groups import group_users
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_method
 
 # Rules of a drifted pricelist listed in one report, per kind; the rest are counted.
@@ -237,7 +238,7 @@ class ProductPricelist(models.Model):
         once; a pricelist whose drift is gone says so."""
         governed = self.search([("price_governed", "=", True)])
         drift = governed._governance_drift()
-        managers = self.env.ref("price_governance.group_price_manager").users.partner_id
+        managers = group_users(self.env.ref("price_governance.group_price_manager")).partner_id
         for pricelist in governed.sudo():
             found = drift.get(pricelist.id)
             digest = self._drift_digest(found) if found else False

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import fields
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
 from odoo.addons.integration_core.tests.common import IntegrationCase
 
 
@@ -26,7 +27,7 @@ class PriceCase(IntegrationCase):
                     "name": login.title(),
                     "login": f"{login}@pg.example.com",
                     "email": f"{login}@pg.example.com",
-                    "groups_id": [(6, 0, [group.id])],
+                    USER_GROUPS: [(6, 0, [group.id])],
                 }
             )
 

@@ -10,6 +10,8 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from .common import PriceCase
 
 T0 = datetime(2031, 6, 1, 8, 0, 0)
@@ -28,7 +30,7 @@ class TestGovernedPricelist(PriceCase):
             {
                 "name": "Sam Sales Admin",
                 "login": "sam@pg.example.com",
-                "groups_id": [Command.set(sale_manager.ids)],
+                USER_GROUPS: [Command.set(sale_manager.ids)],
             }
         )
         # Pricing Managers have no rights on pricelists as such: some are Sales Administrators.
@@ -36,7 +38,7 @@ class TestGovernedPricelist(PriceCase):
             {
                 "name": "Mia Sales And Pricing",
                 "login": "mia@pg.example.com",
-                "groups_id": [
+                USER_GROUPS: [
                     Command.set(
                         [sale_manager.id, cls.env.ref("price_governance.group_price_manager").id]
                     )

@@ -1,5 +1,7 @@
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 
 @tagged("post_install", "-at_install")
 class TestPriceGovernanceTours(HttpCase):
@@ -19,7 +21,7 @@ class TestPriceGovernanceTours(HttpCase):
                 "login": "tour_pricing_user",
                 "password": "tour_pricing_user",
                 "email": "tour_pricing_user@pg.example.com",
-                "groups_id": [(6, 0, [cls.env.ref("price_governance.group_price_user").id])],
+                USER_GROUPS: [(6, 0, [cls.env.ref("price_governance.group_price_user").id])],
             }
         )
         cls.manager = cls.env.ref("base.user_admin")

@@ -1,7 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
-import threading
 from collections import defaultdict
 from datetime import timedelta
 
@@ -9,6 +8,9 @@ from dateutil.relativedelta import relativedelta
 
 from odoo import Command, api, fields, models
 from odoo.exceptions import AccessError, UserError
+
+from odoo.addons.integration_core.compat.constraints import sql_constraints
+from odoo.addons.integration_core.compat.testing import testing
 
 from .loyalty_program import ACCOUNTANT_GROUP, LIABILITY_TYPES
 
@@ -18,6 +20,7 @@ _logger = logging.getLogger(__name__)
 WORKFLOW_FIELDS = {"state", "posted_by_id", "posted_at", "line_ids", "move_ids"}
 
 
+@sql_constraints
 class PromotionSettlement(models.Model):
     """Promotions on the books for one period of one company.
 
@@ -539,5 +542,5 @@ class PromotionSettlement(models.Model):
             except UserError as error:
                 _logger.warning("Promotion settlement of %s skipped: %s", company.name, error)
                 continue
-            if not getattr(threading.current_thread(), "testing", False):
+            if not testing(self.env):
                 self.env.cr.commit()  # pylint: disable=invalid-commit

@@ -5,6 +5,7 @@ import uuid
 from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
+from odoo.addons.integration_core.compat.constraints import sql_constraints
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_scope
 
 SKU_PREFIX = "odoo-product-"
@@ -15,6 +16,7 @@ def product_sku(product):
     return product.default_code or f"{SKU_PREFIX}{product.id}"
 
 
+@sql_constraints
 class PromotionSnapshot(models.Model):
     """Immutable copy of a program's rules, rewards, products and dates as approved."""
 

@@ -5,6 +5,7 @@ from datetime import timedelta
 
 from odoo import Command, fields
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
 from odoo.addons.integration_core.tests.common import IntegrationCase
 
 
@@ -33,7 +34,7 @@ class PromotionSetup:
                 "login": "sam.sales@example.com",
                 "email": "sam.sales@example.com",
                 "password": "sam.sales@example.com",
-                "groups_id": [Command.set([sales_manager.id, promotion_manager.id])],
+                USER_GROUPS: [Command.set([sales_manager.id, promotion_manager.id])],
             }
         )
         cls.approver = env["res.users"].create(
@@ -42,7 +43,7 @@ class PromotionSetup:
                 "login": "paula.approver@example.com",
                 "email": "paula.approver@example.com",
                 "password": "paula.approver@example.com",
-                "groups_id": [Command.set([sales_manager.id, promotion_manager.id])],
+                USER_GROUPS: [Command.set([sales_manager.id, promotion_manager.id])],
             }
         )
         cls.salesman = env["res.users"].create(
@@ -50,7 +51,7 @@ class PromotionSetup:
                 "name": "Ned No-rights",
                 "login": "ned@example.com",
                 "email": "ned@example.com",
-                "groups_id": [Command.set([sales_manager.id])],
+                USER_GROUPS: [Command.set([sales_manager.id])],
             }
         )
         cls.desk = env["product.product"].create(

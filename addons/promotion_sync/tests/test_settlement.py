@@ -9,6 +9,8 @@ from odoo import Command, fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from .common import PromotionCase
 
 
@@ -42,7 +44,7 @@ class SettlementSetup:
             {
                 "name": "Alex Accountant",
                 "login": "alex.accountant@example.com",
-                "groups_id": [Command.set([cls.env.ref("account.group_account_manager").id])],
+                USER_GROUPS: [Command.set([cls.env.ref("account.group_account_manager").id])],
             }
         )
         cls.percent = cls.release(

@@ -5,6 +5,8 @@ from freezegun import freeze_time
 from odoo import Command, fields
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from ..tools.local_time import utc_from_local
 from .common import PromotionSetup
 
@@ -24,7 +26,7 @@ class TestPromotionTours(PromotionSetup, HttpCase):
                 "login": "tour_marketing",
                 "password": "tour_marketing",
                 "email": "tour_marketing@example.com",
-                "groups_id": [
+                USER_GROUPS: [
                     Command.set(
                         [
                             cls.env.ref("sales_team.group_sale_manager").id,
@@ -109,7 +111,7 @@ class TestSchedulingTour(PromotionSetup, HttpCase):
                 "password": "tour_scheduler",
                 "email": "tour_scheduler@example.com",
                 "tz": "UTC",
-                "groups_id": [
+                USER_GROUPS: [
                     Command.set(
                         [
                             cls.env.ref("sales_team.group_sale_manager").id,

@@ -10,6 +10,7 @@ from odoo import api, fields, models
 from odoo.exceptions import ValidationError
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.compat.constraints import sql_constraints
 from odoo.addons.integration_core.tools.pg import array_literal
 
 from ..tools import allocation
@@ -61,6 +62,7 @@ def _context_digest(row, quantity, contexts, header):
     return hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()
 
 
+@sql_constraints
 class StockPublicationChannel(models.Model):
     """Where available-to-promise quantities are published, and under which policy."""
 

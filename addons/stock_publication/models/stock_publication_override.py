@@ -2,6 +2,8 @@
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 from odoo import api, fields, models
 
+from odoo.addons.integration_core.compat.constraints import sql_constraints
+
 from ..tools import allocation
 
 OVERRIDE_MODES = [
@@ -11,6 +13,7 @@ OVERRIDE_MODES = [
 ]
 
 
+@sql_constraints
 class StockPublicationOverride(models.Model):
     """A product that does not follow its channel's policy: a fixed quantity, its own share,
     buffer and maximum, or not published on that channel at all."""

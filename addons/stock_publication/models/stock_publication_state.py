@@ -3,6 +3,7 @@
 from odoo import api, fields, models
 from odoo.tools import SQL
 
+from odoo.addons.integration_core.compat.constraints import sql_constraints
 from odoo.addons.integration_core.models.integration_message import MESSAGE_STATES
 from odoo.addons.integration_core.tools.pg import array_literal
 
@@ -11,6 +12,7 @@ from odoo.addons.integration_core.tools.pg import array_literal
 STOCK_KEY_SQL = SQL("'stock:' || s.channel_id || ':' || s.product_id")
 
 
+@sql_constraints
 class StockPublicationState(models.Model):
     """What a channel was last told about a product: the quantity, when, and by which message.
     Written in bulk by the publication crons (raw SQL upserts), read by people."""

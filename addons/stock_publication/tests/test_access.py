@@ -1,6 +1,8 @@
 from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from .common import StockPublicationCase
 
 
@@ -21,14 +23,14 @@ class TestAccessAndLocations(StockPublicationCase):
             {
                 "name": "Sam Stock",
                 "login": "sam.stock@example.com",
-                "groups_id": [(6, 0, [self.env.ref("stock.group_stock_manager").id])],
+                USER_GROUPS: [(6, 0, [self.env.ref("stock.group_stock_manager").id])],
             }
         )
         user = self.env["res.users"].create(
             {
                 "name": "Ulla User",
                 "login": "ulla.user@example.com",
-                "groups_id": [(6, 0, [self.env.ref("stock.group_stock_user").id])],
+                USER_GROUPS: [(6, 0, [self.env.ref("stock.group_stock_user").id])],
             }
         )
         other = self.make_connector("third")

@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 from .common import StockPublicationCase
 
 
@@ -73,7 +75,7 @@ class TestReconciliation(StockPublicationCase):
                 "name": "Ivan Incident",
                 "login": "ivan.incident@example.com",
                 "email": False,
-                "groups_id": [(6, 0, [self.env.ref("stock.group_stock_manager").id])],
+                USER_GROUPS: [(6, 0, [self.env.ref("stock.group_stock_manager").id])],
             }
         )
         # Records created in the running transaction are not tracked: end the creation first.

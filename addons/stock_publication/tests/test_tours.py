@@ -3,6 +3,8 @@ from datetime import timedelta
 from odoo import fields
 from odoo.tests import HttpCase, tagged
 
+from odoo.addons.integration_core.compat.groups import USER_GROUPS
+
 
 @tagged("post_install", "-at_install")
 class TestStockPublicationTours(HttpCase):
@@ -18,7 +20,7 @@ class TestStockPublicationTours(HttpCase):
                 "login": "tour_operations",
                 "password": "tour_operations",
                 "email": "tour_operations@example.com",
-                "groups_id": [(6, 0, [cls.env.ref("stock.group_stock_manager").id])],
+                USER_GROUPS: [(6, 0, [cls.env.ref("stock.group_stock_manager").id])],
             }
         )
         connector = cls.env["integration.connector"].create(
