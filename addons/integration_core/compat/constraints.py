@@ -34,9 +34,9 @@ def declared_sql_constraints(model):
     series (what a test compares with the database)."""
     table_objects = getattr(model, "_table_objects", None)
     if table_objects is not None:  # 19.0
-        return {
-            name: obj.get_definition(model.pool)
-            for name, obj in table_objects.items()
+        return {  # keyed by the database's name there
+            obj.name: obj.get_definition(model.pool)
+            for obj in table_objects.values()
             if isinstance(obj, models.Constraint)
         }
     return {name: definition for name, definition, _message in model._sql_constraints}
