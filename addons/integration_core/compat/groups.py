@@ -6,7 +6,7 @@ replaced the group's `category_id` (an `ir.module.category`) with `privilege_id`
 `create`, domains, tests), so they follow `odoo.release`.
 """
 
-from odoo import release
+from odoo import Command, release
 
 _NINETEEN = release.version_info[0] >= 19
 
@@ -26,3 +26,40 @@ def group_users(group):
 def user_groups(user):
     """The groups of `user` (a res.users record set)."""
     return user[USER_GROUPS]
+
+
+def file_groups(groups, category=None, users=None):
+    """Show `groups` under `category` (an ir.module.category) in the user form and make
+    `users` members, on either series: XML data cannot branch on field names, so the addons'
+    security and demo files call this (res.groups._integration_file_groups) instead.
+
+    18.0 sets the groups' category. 19.0 lists groups by privilege: the category's privilege
+    (created once, with an XML id of the category's module, so that it goes with the module).
+    """
+    if category:
+        if GROUP_CATEGORY == "category_id":  # 18.0
+            groups.write({"category_id": category.id})
+        else:  # 19.0
+            groups.write({"privilege_id": _privilege_of(category).id})
+    if users:
+        groups.write({GROUP_USERS: [Command.link(user.id) for user in users]})
+
+
+def _privilege_of(category):
+    Data = category.env["ir.model.data"].sudo()
+    module, _dot, name = category.get_external_id()[category.id].partition(".")
+    if not name:
+        raise ValueError(f"{category.name}: a category needs an XML id to get a privilege")
+    xml_id = f"{module}.privilege_{name.removeprefix('module_category_')}"
+    privilege = category.env.ref(xml_id, raise_if_not_found=False)
+    if not privilege:
+        privilege = (
+            category.env["res.groups.privilege"]
+            .sudo()
+            .create(
+                {"name": category.name, "category_id": category.id, "sequence": category.sequence}
+            )
+        )
+    # Declared again at each install and upgrade: the module keeps its privilege.
+    Data._update_xmlids([{"xml_id": xml_id, "record": privilege, "noupdate": False}])
+    return privilege

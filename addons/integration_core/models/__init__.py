@@ -13,3 +13,4 @@ from . import integration_approval_delegation
 from . import integration_metric
 from . import res_config_settings
 from . import base
+from . import res_groups

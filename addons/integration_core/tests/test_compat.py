@@ -118,6 +118,48 @@ class TestGroupFields(TransactionCase):
         self.assertIn(user, groups.group_users(integration_user))
         self.assertTrue(user.has_group("integration_core.group_integration_user"))
 
+    def test_the_addons_groups_are_filed_under_their_category(self):
+        """Set by the security files through res.groups._integration_file_groups."""
+        admin = self.env.ref("base.user_admin")
+        for group_xml_id, category_xml_id in (
+            (
+                "integration_core.group_integration_user",
+                "integration_core.module_category_integration",
+            ),
+            (
+                "integration_core.group_integration_manager",
+                "integration_core.module_category_integration",
+            ),
+            (
+                "price_governance.group_price_manager",
+                "price_governance.module_category_price_governance",
+            ),
+            (
+                "promotion_sync.group_promotion_manager",
+                "integration_core.module_category_integration",
+            ),
+        ):
+            group = self.env.ref(group_xml_id)
+            filed = group[groups.GROUP_CATEGORY]
+            category = filed if filed._name == "ir.module.category" else filed.category_id
+            self.assertEqual(category, self.env.ref(category_xml_id), group_xml_id)
+            if "manager" in group_xml_id:
+                self.assertIn(admin, groups.group_users(group), group_xml_id)
+        # Demo data: Marc prepares prices.
+        self.assertTrue(
+            self.env.ref("base.user_demo").has_group("price_governance.group_price_user")
+        )
+
+    def test_a_category_without_xml_id_gets_no_privilege(self):
+        category = self.env["ir.module.category"].create({"name": "No XML id"})
+        group = self.env["res.groups"].create({"name": "Filed"})
+        if groups.GROUP_CATEGORY == "category_id":
+            groups.file_groups(group, category)
+            self.assertEqual(group.category_id, category)
+        else:
+            with self.assertRaises(ValueError):
+                groups.file_groups(group, category)
+
 
 @tagged("post_install", "-at_install")
 class TestTestingAndCron(TransactionCase):
