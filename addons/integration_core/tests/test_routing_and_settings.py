@@ -4,6 +4,7 @@ from odoo import fields
 from odoo.exceptions import ValidationError
 from odoo.tests import Form, tagged
 
+from odoo.addons.integration_core.compat.cron import run_time_based_automations
 from odoo.addons.integration_core.compat.groups import USER_GROUPS
 
 from .common import IntegrationCase
@@ -23,7 +24,7 @@ class TestRoutingAndSettings(IntegrationCase):
         now = fields.Datetime.now()
         rule.last_run = now - timedelta(days=2)
         message.sudo().dead_at = now - timedelta(hours=25)
-        self.env["base.automation"]._check()
+        run_time_based_automations(self.env)
         escalations = message.activity_ids.filtered(lambda a: a.user_id == boss)
         self.assertEqual(len(escalations), 1)
         self.assertIn("Escalated", escalations.summary)
@@ -34,7 +35,7 @@ class TestRoutingAndSettings(IntegrationCase):
         handled.action_replay()
         handled.sudo().dead_at = now - timedelta(hours=25)
         rule.last_run = now - timedelta(days=2)
-        self.env["base.automation"]._check()
+        run_time_based_automations(self.env)
         self.assertFalse(handled.activity_ids.filtered(lambda a: a.user_id == boss))
 
     def test_settings_open_connectors_and_set_escalation(self):

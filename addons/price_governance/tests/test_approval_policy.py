@@ -7,6 +7,7 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 
+from odoo.addons.integration_core.compat.cron import run_time_based_automations
 from odoo.addons.integration_core.models.integration_approval_mixin import content_digest
 
 from .common import PriceCase
@@ -190,7 +191,7 @@ class TestApprovalPolicy(PriceCase):
         change._approval_write({"requested_at": now - timedelta(hours=25)})
         fresh = self.make_change([(self.product2, self.pricelist, 45.0)], user=self.approver)
         fresh.action_submit()
-        self.env["base.automation"]._check()
+        run_time_based_automations(self.env)
         escalated = change.activity_ids.filtered(lambda a: a.user_id == self.manager)
         self.assertEqual(len(escalated), 1)
         self.assertIn("waiting too long", escalated.summary)
@@ -199,7 +200,7 @@ class TestApprovalPolicy(PriceCase):
         self.assertIn("escalate", change.approval_decision_ids.mapped("decision"))
         # Never twice.
         rule.last_run = now - timedelta(days=2)
-        self.env["base.automation"]._check()
+        run_time_based_automations(self.env)
         self.assertEqual(len(change.activity_ids.filtered(lambda a: a.user_id == self.manager)), 1)
 
     def test_a_user_without_email_submits_and_approves(self):
