@@ -4,6 +4,8 @@ from odoo import fields
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import tagged
 
+from odoo.addons.integration_core.compat.cron import run_time_based_automations
+
 from ..hooks import post_init_hook
 from .common import PromotionCase
 
@@ -245,7 +247,7 @@ class TestReleaseWorkflow(PromotionCase):
         now = fields.Datetime.now()
         rule.last_run = now - timedelta(days=2)
         program._approval_write({"requested_at": now - timedelta(hours=25)})
-        self.env["base.automation"]._check()
+        run_time_based_automations(self.env)
         escalated = program.activity_ids.filtered(lambda a: "waiting too long" in a.summary)
         self.assertIn(self.approver, escalated.user_id)
         self.assertNotIn(self.requester, escalated.user_id, "never to the requester")
