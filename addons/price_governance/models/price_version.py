@@ -135,11 +135,13 @@ class PriceVersion(models.Model):
         vals = {"state": state, **extra}
         self._check_effect_fields(vals)
         self.flush_recordset(list(vals))
+        # The insert's conversion: plain (untranslated, not company-dependent) fields convert
+        # the same for an UPDATE, and 19.0 keeps only this one.
         assignments = [
             SQL(
                 "%s = %s",
                 SQL.identifier(name),
-                self._fields[name].convert_to_column_update(value, self),
+                self._fields[name].convert_to_column_insert(value, self),
             )
             for name, value in vals.items()
         ]
