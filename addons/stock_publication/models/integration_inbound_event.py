@@ -124,7 +124,9 @@ class IntegrationInboundEvent(models.Model):
     def _stock_adjustment_package(self, location, name):
         """The package `name` (created when the WMS counted a new one); refused when it is
         stored in another location."""
-        Package = self.env["stock.quant.package"].sudo()
+        # stock.quant.package became stock.package in Odoo 19.0.
+        model = "stock.package" if "stock.package" in self.env else "stock.quant.package"
+        Package = self.env[model].sudo()
         if not name:
             return Package
         package = Package.search([("name", "=", name)], limit=1)

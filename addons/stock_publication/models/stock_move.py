@@ -6,15 +6,16 @@ from odoo import models
 class StockMove(models.Model):
     _inherit = "stock.move"
 
-    def _action_confirm(self, merge=True, merge_into=False):
+    def _action_confirm(self, *args, **kwargs):
         # A confirmed receipt or delivery changes the incoming quantities and backorder
-        # commitments that payload v2 publishes.
-        moves = super()._action_confirm(merge=merge, merge_into=merge_into)
+        # commitments that payload v2 publishes. (Arguments passed on as given: 19.0 adds
+        # create_proc to 18.0's merge and merge_into.)
+        moves = super()._action_confirm(*args, **kwargs)
         self.env["stock.publication.dirty"]._mark((self | moves).product_id.ids)
         return moves
 
-    def _action_done(self, cancel_backorder=False):
-        moves = super()._action_done(cancel_backorder=cancel_backorder)
+    def _action_done(self, *args, **kwargs):
+        moves = super()._action_done(*args, **kwargs)
         delivered = (self | moves).filtered(
             lambda m: m.state == "done" and m.location_dest_id.usage == "customer"
         )

@@ -39,6 +39,14 @@ class StockPublicationCase(IntegrationCase):
         )
         cls.channels = cls.shop | cls.market
 
+    def create_move(self, description, **values):
+        """A stock move, with its description where the series has the field (stock.move.name
+        is gone in Odoo 19.0)."""
+        Move = self.env["stock.move"]
+        if "name" in Move._fields:
+            values["name"] = description
+        return Move.create(values)
+
     def set_stock(self, product, warehouse, quantity, location=None):
         location = location or warehouse.lot_stock_id
         self.Quant._update_available_quantity(product, location, quantity)

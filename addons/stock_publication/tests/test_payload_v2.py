@@ -21,7 +21,6 @@ class TestPayloadV2(StockPublicationCase):
 
     def move(self, product, quantity, source, destination, when=None):
         values = {
-            "name": "test move",
             "product_id": product.id,
             "product_uom_qty": quantity,
             "product_uom": product.uom_id.id,
@@ -30,7 +29,7 @@ class TestPayloadV2(StockPublicationCase):
         }
         if when:
             values["date"] = when
-        move = self.env["stock.move"].create(values)
+        move = self.create_move("test move", **values)
         move._action_confirm()
         return move
 
@@ -172,15 +171,13 @@ class TestRealtimePriority(StockPublicationCase):
         self.publish_dirty()
         self.assertFalse(self.dirty_ids())
 
-        move = self.env["stock.move"].create(
-            {
-                "name": "delivery",
-                "product_id": self.p1.id,
-                "product_uom_qty": 4,
-                "product_uom": self.p1.uom_id.id,
-                "location_id": self.wh1.lot_stock_id.id,
-                "location_dest_id": self.env.ref("stock.stock_location_customers").id,
-            }
+        move = self.create_move(
+            "delivery",
+            product_id=self.p1.id,
+            product_uom_qty=4,
+            product_uom=self.p1.uom_id.id,
+            location_id=self.wh1.lot_stock_id.id,
+            location_dest_id=self.env.ref("stock.stock_location_customers").id,
         )
         move._action_confirm()
         self.assertNotIn(self.p1.id, self.realtime_ids(), "a confirmation is not urgent")

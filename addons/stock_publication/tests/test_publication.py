@@ -8,15 +8,13 @@ class TestEventDrivenPublication(StockPublicationCase):
     def receive(self, product, quantity, warehouse=None):
         """A done stock move from the supplier into the warehouse."""
         warehouse = warehouse or self.wh1
-        move = self.env["stock.move"].create(
-            {
-                "name": "receipt",
-                "product_id": product.id,
-                "product_uom_qty": quantity,
-                "product_uom": product.uom_id.id,
-                "location_id": self.env.ref("stock.stock_location_suppliers").id,
-                "location_dest_id": warehouse.lot_stock_id.id,
-            }
+        move = self.create_move(
+            "receipt",
+            product_id=product.id,
+            product_uom_qty=quantity,
+            product_uom=product.uom_id.id,
+            location_id=self.env.ref("stock.stock_location_suppliers").id,
+            location_dest_id=warehouse.lot_stock_id.id,
         )
         move._action_confirm()
         move.quantity = quantity

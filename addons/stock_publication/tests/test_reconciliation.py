@@ -183,8 +183,14 @@ class TestStaleness(StockPublicationCase):
         self.assertFalse(self.State.search([("id", "=", state.id), ("is_stale", "=", True)]))
 
     def test_bad_stale_search_is_refused(self):
-        with self.assertRaises(NotImplementedError):
+        # 18.0 asks the field's search method, which refuses; 19.0's domain checks refuse a
+        # comparison on a boolean before it.
+        try:
             self.State.search([("is_stale", ">", 1)])
+        except (NotImplementedError, ValueError):
+            pass
+        else:
+            self.fail("a comparison on is_stale was accepted")
 
     def test_snapshot_confirms_what_it_compared_and_nothing_else(self):
         """A complete snapshot confirms every state it compared at once (the channel's
