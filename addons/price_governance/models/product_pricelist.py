@@ -30,8 +30,10 @@ class ProductPricelist(models.Model):
         "pricelist_id",
         "connector_id",
         string="Publish to",
+        copy=False,
         help="Channels that receive the prices of this pricelist once a price change is in "
-        "effect. They must be allowed the Base price data domain.",
+        "effect. They must be allowed the Base price data domain. A copy of the pricelist "
+        "publishes nowhere until someone chooses.",
     )
     price_governed = fields.Boolean(
         "Governed prices",

@@ -311,8 +311,10 @@ class TestGovernedPricelist(PriceCase):
 
     def test_copy_is_not_governed_and_a_governed_pricelist_is_not_deleted(self):
         item = self.governed_item()
+        self.pricelist.integration_connector_ids = self.connector
         copy = self.pricelist.with_user(self.sales_admin).copy()
         self.assertFalse(copy.price_governed)
+        self.assertFalse(copy.integration_connector_ids, "a copy publishes nowhere")
         self.assertEqual(copy.item_ids.fixed_price, 90.0)
         self.assertFalse(copy.item_ids.price_version_id)
         copy.item_ids.with_user(self.sales_admin).write({"fixed_price": 60.0})
