@@ -48,6 +48,14 @@ class StockContext(NamedTuple):
 
 # The stock context of a product a warehouse holds nothing of.
 NO_STOCK_CONTEXT = StockContext(0.0, 0.0, 0.0, 0.0, (), 0.0)
+
+
+def new_context(values):
+    """A StockContext from the tuple of its six values, at C speed (a snapshot makes one per
+    product and warehouse; the class's own constructor is Python code)."""
+    return tuple.__new__(StockContext, values)
+
+
 # Moves still expected to happen: their quantities are incoming or owed, not on hand.
 OPEN_MOVE_STATES = ["waiting", "confirmed", "partially_available", "assigned"]
 
@@ -377,8 +385,8 @@ class StockPublicationChannel(models.Model):
         aggregate for all products (or the ids given)."""
         rows = self._quant_aggregate(
             SQL(
-                "SUM(q.quantity), SUM(q.reserved_quantity), "
-                "SUM(q.quantity - q.reserved_quantity) FILTER (WHERE loc.on_hold)"
+                "SUM(q.quantity)::float8, SUM(q.reserved_quantity)::float8, "
+                "(SUM(q.quantity - q.reserved_quantity) FILTER (WHERE loc.on_hold))::float8"
             ),
             warehouse_ids,
             product_ids,
@@ -392,7 +400,7 @@ class StockPublicationChannel(models.Model):
         their children) left out: on hand - reserved - quality hold of `_quant_figures`, in
         a leaner aggregate over the same locations."""
         rows = self._quant_aggregate(
-            SQL("SUM(q.quantity - q.reserved_quantity)"),
+            SQL("SUM(q.quantity - q.reserved_quantity)::float8"),
             warehouse_ids,
             product_ids,
             where=SQL("AND NOT loc.on_hold"),
@@ -402,7 +410,9 @@ class StockPublicationChannel(models.Model):
     @api.model
     def _quant_aggregate(self, aggregates, warehouse_ids, product_ids=None, where=None):
         """Rows (product, warehouse, *aggregates) of the quants in the internal locations
-        under the warehouses (alias q; loc.on_hold for quality hold): one SQL statement."""
+        under the warehouses (alias q; loc.on_hold for quality hold): one SQL statement. The
+        aggregates are cast to float8 by their callers: the sums are exact in numeric, and the
+        driver then hands floats over instead of a Decimal per figure."""
         if not warehouse_ids:
             return []
         self.env["stock.quant"].flush_model(
@@ -506,8 +516,8 @@ class StockPublicationChannel(models.Model):
         for key, (on_hand, reserved, hold) in figures.items():
             if key in incoming or key in owed:
                 continue  # below, with its moves
-            contexts[key] = StockContext(
-                on_hand, reserved, hold, on_hand - reserved - hold, (), 0.0
+            contexts[key] = new_context(
+                (on_hand, reserved, hold, on_hand - reserved - hold, (), 0.0)
             )
         for key in incoming.keys() | owed.keys():
             on_hand, reserved, hold = figures.get(key, (0.0, 0.0, 0.0))
@@ -657,7 +667,11 @@ class StockPublicationChannel(models.Model):
                 [(key, quantity, digest) for key, quantity, digest, *_rest in candidates],
                 confirm_at=now if confirm else None,
             )
-            differ = [candidate for candidate in candidates if candidate[0] in differing]
+            differ = (
+                [candidate for candidate in candidates if candidate[0] in differing]
+                if differing
+                else []
+            )
         as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         messages, changed = [], []
         bases = {}
