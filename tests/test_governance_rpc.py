@@ -17,10 +17,10 @@ from odoo.tools import SQL, mute_logger
 
 from odoo.addons.integration_core.compat.groups import USER_GROUPS
 from odoo.addons.integration_core.models.integration_approval_mixin import content_digest
+from odoo.addons.integration_core.tests.rpc import RPC_LOGGERS, XmlRpcClientMixin
 from odoo.addons.price_governance.tests.common import PriceCase
 from odoo.addons.promotion_sync.tests.common import PromotionSetup
 
-RPC_LOGGERS = ("odoo.http", "odoo.addons.base.controllers.rpc", "odoo.service.model")
 # One account per group, each with a password, as a remote client logs in.
 GROUPS = {
     "portal": "base.group_portal",
@@ -53,7 +53,7 @@ def wire(command):
 
 
 @tagged("standard", "post_install", "-at_install")
-class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
+class TestGovernanceOverRpc(XmlRpcClientMixin, PromotionSetup, PriceCase, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -146,18 +146,8 @@ class TestGovernanceOverRpc(PromotionSetup, PriceCase, HttpCase):
 
     # ------------------------------------------------------------------ clients
 
-    def xmlrpc(self, user, model, method, *args, **kwargs):
-        """execute_kw on /xmlrpc/2/object as `user`: the result, or the Fault raised."""
-        self.env.flush_all()
-        try:
-            with mute_logger(*RPC_LOGGERS):
-                return self.xmlrpc_object.execute_kw(
-                    self.db, user.id, password(user.login), model, method, list(args), kwargs
-                )
-        except xmlrpc.client.Fault as fault:
-            return fault
-        finally:
-            self.env.invalidate_all()
+    def rpc_password(self, user):
+        return password(user.login)
 
     def jsonrpc(self, user, model, method, *args, **kwargs):
         """execute_kw through /jsonrpc (service object) as `user`."""

@@ -10,6 +10,7 @@ from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..models.res_config_settings import METRICS_TOKEN_HASH_PARAM
+from .rpc import RPC_LOGGERS, XmlRpcClientMixin
 
 EVIL_PRICE = {
     "connector": None,  # set per test: the connector's id
@@ -17,11 +18,10 @@ EVIL_PRICE = {
     "event_type": "price.updated",
     "payload": {"sku": "FURN_0269", "pricelist": "Public", "currency": "EUR", "price": 0.01},
 }
-RPC_LOGGERS = ("odoo.http", "odoo.addons.base.controllers.rpc", "odoo.service.model")
 
 
 @tagged("post_install", "-at_install")
-class TestRpcAccess(HttpCase):
+class TestRpcAccess(XmlRpcClientMixin, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -64,15 +64,8 @@ class TestRpcAccess(HttpCase):
     def _password(self, user):
         return f"{user.login.removeprefix('rpc_')}-pw-4711"
 
-    def xmlrpc(self, user, model, method, *args, **kwargs):
-        """execute_kw over XML-RPC as `user`; returns the result or the Fault raised."""
-        try:
-            with mute_logger(*RPC_LOGGERS):
-                return self.xmlrpc_object.execute_kw(
-                    self.db, user.id, self._password(user), model, method, list(args), kwargs
-                )
-        except xmlrpc.client.Fault as fault:
-            return fault
+    def rpc_password(self, user):
+        return self._password(user)
 
     def jsonrpc(self, user, model, method, *args):
         """execute_kw through /jsonrpc as `user`; returns the error's data or the result."""

@@ -9,12 +9,13 @@ from datetime import timedelta
 
 from odoo import Command, fields
 from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL
+
+from odoo.addons.integration_core.tests.rpc import XmlRpcClientMixin
 
 from .common import PromotionSetup
 from .test_settlement import SettlementSetup
 
-RPC_LOGGERS = ("odoo.http", "odoo.addons.base.controllers.rpc", "odoo.service.model")
 ACL = "You are not allowed to"
 ACCOUNTANTS = "Only accountants"
 FINANCE_ENTRIES = "changed by accountants"
@@ -35,7 +36,7 @@ def password(login):
 
 
 @tagged("post_install", "-at_install")
-class TestSettlementOverRpc(SettlementSetup, PromotionSetup, HttpCase):
+class TestSettlementOverRpc(XmlRpcClientMixin, SettlementSetup, PromotionSetup, HttpCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
@@ -55,18 +56,8 @@ class TestSettlementOverRpc(SettlementSetup, PromotionSetup, HttpCase):
             {"name": "Not for promotions", "code": "T6999", "account_type": "expense"}
         )
 
-    def xmlrpc(self, user, model, method, *args, **kwargs):
-        """execute_kw on /xmlrpc/2/object as `user`: the result, or the Fault raised."""
-        self.env.flush_all()
-        try:
-            with mute_logger(*RPC_LOGGERS):
-                return self.xmlrpc_object.execute_kw(
-                    self.db, user.id, password(user.login), model, method, list(args), kwargs
-                )
-        except xmlrpc.client.Fault as fault:
-            return fault
-        finally:
-            self.env.invalidate_all()
+    def rpc_password(self, user):
+        return password(user.login)
 
     def books(self):
         """What an attempt must leave as it was, read by SQL."""
