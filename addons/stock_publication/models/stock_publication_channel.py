@@ -7,11 +7,12 @@ from datetime import timedelta
 from typing import NamedTuple
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.integration_core.compat.constraints import sql_constraints
 from odoo.addons.integration_core.tools.pg import array_literal
+from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_method
 
 from ..tools import allocation
 
@@ -22,6 +23,23 @@ PAYLOAD_VERSIONS = [
     ("1", "v1: quantity available to promise"),
     ("2", "v2: with on hand, reserved, quality hold, incoming and backorder"),
 ]
+
+
+# A channel's snapshot progress, and what its last complete snapshot vouches for (the stale
+# rule reads it): written by the snapshot's own code only, never by a client.
+SNAPSHOT_FIELDS = frozenset(
+    {
+        "snapshot_state",
+        "snapshot_cursor",
+        "snapshot_started_at",
+        "last_snapshot_at",
+        "snapshot_checked",
+        "snapshot_differences",
+        "snapshot_seconds",
+        "snapshot_confirmed_at",
+        "snapshot_confirmed_through",
+    }
+)
 
 
 def stock_key(channel_id, product_id):
@@ -255,7 +273,23 @@ class StockPublicationChannel(models.Model):
 
     # ------------------------------------------------------------------ incident switches
 
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._check_snapshot_fields(vals)
+        return super().create(vals_list)
+
+    def _check_snapshot_fields(self, vals):
+        if SNAPSHOT_FIELDS & set(vals) and not in_workflow(self._name):
+            raise UserError(
+                self.env._(
+                    "A channel's snapshot progress is written by the snapshot itself: use "
+                    "*Run snapshot now*."
+                )
+            )
+
     def write(self, vals):
+        self._check_snapshot_fields(vals)
         incident = {"frozen", "exposure_percent"} & set(vals)
         policy = {
             "share_percent",
@@ -309,6 +343,7 @@ class StockPublicationChannel(models.Model):
         self._request_snapshot()
         return True
 
+    @workflow_method("stock.publication.channel")
     def _request_snapshot(self):
         idle = self.filtered(lambda c: c.snapshot_state == "idle")
         if idle:
@@ -820,6 +855,7 @@ class StockPublicationChannel(models.Model):
         return total
 
     @api.model
+    @workflow_method("stock.publication.channel")
     def _cron_snapshot(self, chunk_size=10000, time_budget=600, nightly=False):
         """Scheduled Action: full reconciliation snapshot per channel in chunks of products,
         resuming where it stopped (progress on the channel). `nightly` starts every channel;
@@ -957,6 +993,7 @@ class StockPublicationChannel(models.Model):
     # ------------------------------------------------------------------ demo
 
     @api.model
+    @workflow_method("stock.publication.channel")
     def _demo_populate(self):
         """Demo: publish the demo channels once, then age one webshop product so that it is
         stale, and route it."""

@@ -2,6 +2,7 @@ from odoo.exceptions import AccessError
 from odoo.tests import tagged
 
 from odoo.addons.integration_core.compat.groups import USER_GROUPS
+from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 from .common import StockPublicationCase
 
@@ -12,7 +13,8 @@ class TestAccessAndLocations(StockPublicationCase):
         self.set_stock(self.p1, self.wh1, 10)
         self.Channel._cron_publish_dirty()
         self.assertEqual(self.published(self.shop)[("t-webshop", "TST-0")], 10)
-        self.channels.write({"snapshot_state": "idle"})
+        with workflow_scope("stock.publication.channel"):
+            self.channels.write({"snapshot_state": "idle"})
         self.wh1.lot_stock_id.quality_hold = True
         self.assertEqual(set(self.channels.mapped("snapshot_state")), {"requested"})
         self.Channel._cron_snapshot()

@@ -4,6 +4,7 @@ from odoo import fields
 from odoo.tests import tagged
 
 from odoo.addons.integration_core.compat.groups import USER_GROUPS
+from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 from .common import StockPublicationCase
 
@@ -57,7 +58,8 @@ class TestReconciliation(StockPublicationCase):
         self.Channel._cron_snapshot(chunk_size=1, time_budget=0)
         self.assertEqual(self.shop.snapshot_state, "running")
         self.assertEqual(self.shop.snapshot_checked, 0)
-        self.shop.write({"snapshot_cursor": self.p2.id})
+        with workflow_scope("stock.publication.channel"):
+            self.shop.write({"snapshot_cursor": self.p2.id})
         self.Channel._cron_snapshot(chunk_size=100)
         self.assertEqual(self.shop.snapshot_state, "idle")
         skus = {m.payload["sku"] for m in self.messages(self.shop)}
