@@ -278,7 +278,11 @@ max_cron_threads = 2
 list_db = True
 ; Demo data in new databases: 18.0 loads it by default, 19.0 only when asked.
 without_demo = False
-integration_encryption_key = $key
+http_interface = 127.0.0.1
+
+; The suite's own settings (odoo.conf.example lists them all).
+[integration]
+encryption_key = $key
 EOF
     )
 }

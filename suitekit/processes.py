@@ -25,11 +25,17 @@ def free_port():
 
 
 def node_config(base_config, path, **options):
-    """A copy of the Odoo config `base_config` at `path` with `options` set."""
+    """A copy of the Odoo config `base_config` at `path` with `options` set; the suite's own
+    (``integration_<name>``) go to its [integration] section as ``<name>``."""
     parser = configparser.ConfigParser()
     parser.read(base_config)
     for name, value in options.items():
-        parser["options"][name] = str(value)
+        section, _sep, own = name.partition("integration_")
+        if not section and own:
+            parser.setdefault("integration", {})
+            parser["integration"][own] = str(value)
+        else:
+            parser["options"][name] = str(value)
     with open(path, "w") as handle:
         parser.write(handle)
     return str(path)

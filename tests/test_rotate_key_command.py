@@ -62,7 +62,7 @@ result = [connector._get_secret(), connector._get_inbound_secret()]
 def _config_key(config_file):
     parser = configparser.ConfigParser()
     parser.read(config_file)
-    return parser["options"]["integration_encryption_key"]
+    return parser["integration"]["encryption_key"]
 
 
 def _addons_path(config_file):

@@ -6,8 +6,9 @@ Re-encrypts, with the current key, every value of every field stored encrypted (
 models declare in `_encrypted_fields`: connector secrets and AMQP passwords, inbound secrets,
 cached OAuth tokens), in one transaction: if one value cannot be decrypted, the command names its
 record and field and nothing is changed. Rotation, step by step:
-1. generate a new key; set it as integration_encryption_key (or INTEGRATION_ENCRYPTION_KEY)
-   and move the previous one to integration_encryption_old_keys;
+1. generate a new key; set it as encryption_key in the [integration] section of the
+   configuration file (or INTEGRATION_ENCRYPTION_KEY) and move the previous one to
+   encryption_old_keys (or INTEGRATION_ENCRYPTION_OLD_KEYS);
 2. run this command on each database;
 3. remove the old key from the configuration.
 """

@@ -16,7 +16,7 @@ from odoo.tools import SQL, config
 
 from ..compat.constraints import sql_constraints
 from ..compat.testing import registry_in_test_mode
-from ..tools import backoff, cloudevents, signing, strict_json
+from ..tools import backoff, cloudevents, options, signing, strict_json
 from ..tools.crypto import SecretKeyError
 
 _logger = logging.getLogger(__name__)
@@ -227,7 +227,7 @@ class IntegrationInboundEvent(models.Model):
 
     @api.model
     def _read_limited_body(self, read_body):
-        limit = int(config.get("integration_inbound_max_body_bytes") or 1048576)
+        limit = int(options.get(config, "inbound_max_body_bytes") or 1048576)
         body = read_body(limit)
         if body is None:
             raise InboundRefusal(
@@ -306,7 +306,7 @@ class IntegrationInboundEvent(models.Model):
             if not hmac.compare_digest(given, f"Bearer {secret}".encode()):
                 return "missing or wrong bearer token"
             return None
-        skew = int(config.get("integration_inbound_max_skew_seconds") or 300)
+        skew = int(options.get(config, "inbound_max_skew_seconds") or 300)
         if auth == "standard_webhooks":
             return signing.webhook_verify(secret, headers, body, max_skew=skew)
         timestamp = headers.get(signing.TIMESTAMP_HEADER) or ""

@@ -16,7 +16,7 @@ from odoo.tools.sql import create_index
 from ..compat.constraints import sql_constraints
 from ..compat.cron import report_progress
 from ..compat.testing import testing
-from ..tools import circuit, queue_core, queue_sql
+from ..tools import circuit, options, queue_core, queue_sql
 from ..tools.queue_core import Bodies, apply_maps, tells_to_rest
 from ..tools.schema import validation_errors
 from ..tools.transport import Outcome
@@ -612,12 +612,12 @@ class IntegrationMessage(models.Model):
     @api.model
     def _queue_settings(self):
         return {
-            "batch_size": int(config.get("integration_queue_batch_size") or 200),
-            "lease_seconds": int(config.get("integration_queue_lease_seconds") or 300),
-            "time_budget": float(config.get("integration_queue_time_budget") or 50),
+            "batch_size": int(options.get(config, "queue_batch_size") or 200),
+            "lease_seconds": int(options.get(config, "queue_lease_seconds") or 300),
+            "time_budget": float(options.get(config, "queue_time_budget") or 50),
             # A run that finds nothing due waits for what comes due within this many seconds
             # (a paused connector, a retry) instead of ending; later ones trigger a new run.
-            "idle_wait": float(config.get("integration_queue_idle_wait") or 50),
+            "idle_wait": float(options.get(config, "queue_idle_wait") or 50),
         }
 
     def _queue_commit(self):

@@ -19,3 +19,4 @@ from . import test_rpc_access
 from . import test_openapi_contract
 from . import test_dashboard
 from . import test_compat
+from . import test_options

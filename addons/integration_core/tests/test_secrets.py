@@ -68,7 +68,7 @@ class TestSecrets(IntegrationCase):
 
     def test_key_rotation(self):
         self.connector.secret_input = "rotate-me"
-        old_key = config.get("integration_encryption_key")
+        old_key = keys_from(config)[0]
         new_key = Fernet.generate_key().decode()
         with _ConfigKeys(new_key, old_key):
             self.assertEqual(self.connector._get_secret(), "rotate-me", "old key still decrypts")
@@ -96,7 +96,7 @@ def _encrypted_values(env):
 class TestKeyRotation(IntegrationCase):
     def setUp(self):
         super().setUp()
-        self.old_key = config.get("integration_encryption_key")
+        self.old_key = keys_from(config)[0]
         self.new_key = Fernet.generate_key().decode()
         self.connector.secret_input = "outbound-secret"
         self.connector.inbound_auth = "token"
@@ -180,7 +180,7 @@ class TestRotationKeepsInboundWorking(HttpCase):
         )
         wms.inbound_secret_input = "wms-secret"
         stock.owner_connector_id = wms
-        old_key = config.get("integration_encryption_key")
+        old_key = keys_from(config)[0]
         new_key = Fernet.generate_key().decode()
 
         def post(event_id):

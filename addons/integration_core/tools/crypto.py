@@ -1,9 +1,10 @@
 """Encryption of connector secrets at rest (Fernet), keys from the config file or environment.
 
-The key never lives in the database: `integration_encryption_key` in the Odoo configuration
-file or the INTEGRATION_ENCRYPTION_KEY environment variable (which wins). Previous keys, listed
-in `integration_encryption_old_keys` / INTEGRATION_ENCRYPTION_OLD_KEYS (comma-separated), still
-decrypt, so a key can be rotated: set the new key, list the old one, re-encrypt, drop the old.
+The key never lives in the database: `encryption_key` in the `[integration]` section of the
+Odoo configuration file (see tools/options.py) or the INTEGRATION_ENCRYPTION_KEY environment
+variable (which wins). Previous keys, listed in `encryption_old_keys` /
+INTEGRATION_ENCRYPTION_OLD_KEYS (comma-separated), still decrypt, so a key can be rotated: set
+the new key, list the old one, re-encrypt, drop the old.
 
 Also the hashing of bearer tokens Odoo only checks and never sends (the metrics token).
 """
@@ -15,8 +16,10 @@ import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 
-KEY_OPTION = "integration_encryption_key"
-OLD_KEYS_OPTION = "integration_encryption_old_keys"
+from . import options
+
+KEY_OPTION = "encryption_key"
+OLD_KEYS_OPTION = "encryption_old_keys"
 KEY_ENV = "INTEGRATION_ENCRYPTION_KEY"
 OLD_KEYS_ENV = "INTEGRATION_ENCRYPTION_OLD_KEYS"
 
@@ -33,13 +36,14 @@ def _split(value):
 def keys_from(config, environ=None):
     """Return [primary, *old] keys from an Odoo config mapping and the environment."""
     environ = os.environ if environ is None else environ
-    primary = environ.get(KEY_ENV) or config.get(KEY_OPTION) or ""
-    old = _split(environ.get(OLD_KEYS_ENV)) or _split(config.get(OLD_KEYS_OPTION))
+    primary = environ.get(KEY_ENV) or options.get(config, KEY_OPTION) or ""
+    old = _split(environ.get(OLD_KEYS_ENV)) or _split(options.get(config, OLD_KEYS_OPTION))
     primary = primary.strip()
     if not primary:
         raise SecretKeyError(
-            f"No encryption key for connector secrets: set '{KEY_OPTION}' in the Odoo "
-            f"configuration file or the {KEY_ENV} environment variable "
+            f"No encryption key for connector secrets: set '{KEY_OPTION}' in the "
+            f"[{options.SECTION}] section of the Odoo configuration file or the {KEY_ENV} "
+            "environment variable "
             '(generate one with: python3 -c "from cryptography.fernet import Fernet; '
             'print(Fernet.generate_key().decode())").'
         )
