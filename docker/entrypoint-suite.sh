@@ -103,6 +103,9 @@ else
     init_args=(--database "$SUITE_DB" --init "$SUITE_MODULES" --stop-after-init --no-http)
     if [ -n "$SUITE_WITHOUT_DEMO" ]; then
         init_args+=(--without-demo "$SUITE_WITHOUT_DEMO")
+    elif python3 -c 'import sys, odoo.release; sys.exit(odoo.release.version_info[0] < 19)'; then
+        # 19.0 loads demo data only when asked (18.0 by default, and knows no --with-demo).
+        init_args+=(--with-demo)
     fi
     # Odoo creates the database itself when -d names one that does not exist.
     /entrypoint.sh odoo "${init_args[@]}"
