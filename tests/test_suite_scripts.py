@@ -145,3 +145,32 @@ def test_find_odoo_puts_both_addons_folders_of_an_official_tree_on_the_path(tmp_
     root = LIB.parent.parent
     assert path.split(",") == [f"{root}/addons", f"{tree}/odoo/addons", f"{tree}/addons"]
     assert (site / "odoo-src.pth").read_text().strip() == str(tree)
+
+
+def test_present_series_lists_the_trees_on_the_machine(tmp_path):
+    """.ci/run runs the suite once per series present: found in /opt/odoo/<series> (here
+    ODOO_ROOT) or the suite's cache of clones, or ODOO_SRC's alone; none is a failure."""
+    root, home = tmp_path / "opt", tmp_path / "home"
+    _tree(root / "18.0", 18)
+    _tree(home / ".cache" / "governed-commerce-sync" / "odoo-19.0", 19)
+    (root / "17.0").mkdir()  # not a tree, and not supported anyway
+    both = _bash("present_series", env={"ODOO_ROOT": str(root), "HOME": str(home)})
+    assert (both.returncode, both.stdout) == (0, "18.0\n19.0\n")
+    only_src = _bash("present_series", env={"ODOO_ROOT": str(root), "ODOO_SRC": str(root / "18.0")})
+    assert (only_src.returncode, only_src.stdout) == (0, "18.0\n")
+    none = _bash("present_series", env={"ODOO_ROOT": str(tmp_path / "empty")})
+    assert (none.returncode, none.stdout) == (1, "")
+
+
+def test_ci_run_fails_and_says_so_when_no_tree_is_present(tmp_path):
+    ci_run = LIB.parent.parent / ".ci" / "run"
+    result = subprocess.run(
+        ["bash", str(ci_run)],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin", "HOME": str(tmp_path), "ODOO_ROOT": str(tmp_path)},
+        timeout=30,
+        check=False,
+    )
+    assert result.returncode == 1
+    assert "no Odoo source tree on this machine" in result.stderr

@@ -21,7 +21,8 @@ import odoo
 from odoo.cli import Command
 from odoo.exceptions import UserError
 
-from ..tools.crypto import SecretKeyError
+# Absolute imports only, made once the command runs: 19.0 loads this file by its path, as
+# odoo.cli.integration_rotate_key, where a relative import fails and the command is "unknown".
 
 _logger = logging.getLogger(__name__)
 
@@ -35,9 +36,13 @@ class IntegrationRotateKey(Command):
         parser = odoo.tools.config.parser
         parser.prog = f"{Path(sys.argv[0]).name} {self.name}"
         odoo.tools.config.parse_config(args, setup_logging=True)
-        dbname = odoo.tools.config["db_name"]
-        if not dbname:
-            sys.exit("integration_rotate_key needs a database: use -d DB.")
+        from odoo.addons.integration_core.compat.config import database_names
+        from odoo.addons.integration_core.tools.crypto import SecretKeyError
+
+        dbnames = database_names(odoo.tools.config)
+        if len(dbnames) != 1:
+            sys.exit("integration_rotate_key needs one database: use -d DB.")
+        dbname = dbnames[0]
         registry = odoo.modules.registry.Registry(dbname)
         try:
             # One cursor, one transaction: committed only when every value was re-encrypted.

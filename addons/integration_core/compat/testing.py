@@ -8,6 +8,7 @@ own (a queue between batches, a transaction of its own) must stay in the caller'
 at install or upgrade, while the registry is not ready yet.
 """
 
+import contextlib
 import threading
 
 from odoo.modules import module as odoo_module
@@ -29,3 +30,14 @@ def testing(env=None):
     if env is None:
         return False
     return registry_in_test_mode(env.registry) or not env.registry.ready
+
+
+def outside_clients(case):
+    """Context in which an HttpCase's server answers clients other than the case's own opener
+    (a real Prometheus, a schema loader with its own session). 19.0 serves, during a test, only
+    requests that carry the case's test-cursor cookie (HttpCase.allow_requests); 18.0 serves
+    any."""
+    allow_requests = getattr(case, "allow_requests", None)
+    if allow_requests is None:  # 18.0
+        return contextlib.nullcontext()
+    return allow_requests(all_requests=True)

@@ -558,7 +558,7 @@ class IntegrationConnector(models.Model):
                 self.env._(
                     "Nothing was re-encrypted: field %(field)s of %(model)s %(record)s (id "
                     "%(id)s) cannot be decrypted with any configured key. List the key it was "
-                    "stored with in integration_encryption_old_keys and rotate again, or enter "
+                    "stored with in encryption_old_keys and rotate again, or enter "
                     "that secret again.",
                     field=fname,
                     model=record._name,

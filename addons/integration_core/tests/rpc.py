@@ -2,6 +2,7 @@
 
 import xmlrpc.client
 
+from odoo.tests import get_db_name
 from odoo.tools import mute_logger
 
 # What the server logs of a refused call: silenced while a test provokes one.
@@ -10,6 +11,10 @@ RPC_LOGGERS = ("odoo.http", "odoo.addons.base.controllers.rpc", "odoo.service.mo
 
 class XmlRpcClientMixin:
     """For an HttpCase with `db` (the test database) and `rpc_password(user)`."""
+
+    @property
+    def db(self):
+        return get_db_name()
 
     def rpc_password(self, user):
         raise NotImplementedError

@@ -34,6 +34,7 @@ from schemathesis.specs.openapi.checks import (
 from odoo.tests import HttpCase, tagged
 from odoo.tools import SQL, file_open, mute_logger
 
+from ..compat.testing import outside_clients
 from ..controllers.openapi import served_paths
 from ..tools import openapi, signing
 
@@ -275,7 +276,8 @@ class TestOpenApiContract(HttpCase):
     # ------------------------------------------------------------------ schemathesis
 
     def schema(self):
-        return schemathesis.openapi.from_url(f"{self.base_url()}/integration/openapi.json")
+        with outside_clients(self):  # schemathesis loads it with a session of its own
+            return schemathesis.openapi.from_url(f"{self.base_url()}/integration/openapi.json")
 
     def run_schemathesis(self, strategy, examples, prepare=None, **call_kwargs):
         """Call the endpoint with each generated case (after ``prepare(case, n)``) and run

@@ -16,6 +16,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from odoo.tests import HttpCase, tagged
 
+from ..compat.testing import outside_clients
 from .test_metrics import TOKEN, populate
 
 DASHBOARD = Path(__file__).resolve().parents[3] / "docs" / "grafana" / "integration_dashboard.json"
@@ -106,6 +107,7 @@ class TestPrometheusTools(HttpCase):
 
     def test_real_prometheus_scrapes_the_endpoint_and_answers_promql(self):
         started = time.monotonic()
+        self.enterContext(outside_clients(self))  # Prometheus scrapes without the test's cookie
         api = self.start_prometheus()
         target = self.wait_for(api, "/api/v1/targets", self.target_up)
         self.assertEqual(target["health"], "up", target)

@@ -5,6 +5,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
 from odoo.addons.integration_core.models.integration_inbound_event import InboundRefusal
+from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 from ..tools import eligibility
 from ..tools.local_time import local_parts, utc_from_local
@@ -441,10 +442,22 @@ class LoyaltyProgram(models.Model):
                     "of unarchiving it."
                 )
             )
-        result = super().write(vals)
         if "active" in vals and not vals["active"]:
-            # Archiving a live program is the kill switch.
-            self.filtered(lambda p: p.release_state in APPROVED_STATES)._approval_cancel(None)
+            return self._archive_as_kill_switch(vals)
+        return super().write(vals)
+
+    def _archive_as_kill_switch(self, vals):
+        """Archiving a live program is the kill switch: the workflow cancels it and turns
+        Odoo's switch off with it (as superuser: 19.0 archives the rewards' discount products
+        too, which a promotion user may not write), once the caller may cancel it."""
+        self.check_access("write")
+        live = self.filtered(lambda p: p.release_state in APPROVED_STATES)
+        rest = {name: value for name, value in vals.items() if name != "active"}
+        result = super().write(rest) if rest else True
+        live._approval_cancel(None)
+        others = (self - live).filtered("active")
+        if others:
+            super(LoyaltyProgram, others).write({"active": False})
         return result
 
     def unlink(self):
@@ -480,7 +493,17 @@ class LoyaltyProgram(models.Model):
         stay visible (a draft must show what will be approved), and every sales, eCommerce
         and Point of Sale flow selects programs by their own active flag first."""
         programs = self.with_context(active_test=False)
-        programs.filtered(lambda p: p.active != active)._approval_write({"active": active})
+        changing = programs.filtered(lambda p: p.active != active)
+        # 19.0 archives a program's rules, rewards and communication plans with it (18.0 does
+        # not): bring back those that were active, so the switch means the same on both.
+        children = [
+            changing[field].filtered("active")
+            for field in ("rule_ids", "reward_ids", "communication_plan_ids")
+        ]
+        changing._approval_write({"active": active})
+        with workflow_scope(self._name):
+            for records in children:
+                records.filtered(lambda r: not r.active).sudo().write({"active": True})
 
     # ------------------------------------------------------------------ buttons
 

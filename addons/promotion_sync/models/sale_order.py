@@ -5,8 +5,8 @@ from contextlib import closing
 
 from odoo import SUPERUSER_ID, Command, api, models
 from odoo.exceptions import UserError
-from odoo.osv import expression
 
+from odoo.addons.integration_core.compat.renamed import SALE_LINE_TAXES
 from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 from ..tools import eligibility
@@ -22,14 +22,15 @@ class SaleOrder(models.Model):
         only = eligibility.restricted_programs()
         if only is not None:  # an eligibility check: its copies of the approved snapshots
             domain = [*domain, ("id", "in", list(only))]
-        return expression.AND([super()._get_program_domain(), domain])
+        # Odoo's domain is a list of complete terms: appending ours ANDs it.
+        return [*super()._get_program_domain(), *domain]
 
     def _get_trigger_domain(self):
         domain = [("program_id.release_state", "=", "active")]
         only = eligibility.restricted_programs()
         if only is not None:
             domain = [*domain, ("program_id", "in", list(only))]
-        return expression.AND([super()._get_trigger_domain(), domain])
+        return [*super()._get_trigger_domain(), *domain]
 
     # ------------------------------------------------------------------ eligibility
 
@@ -131,7 +132,7 @@ class SaleOrder(models.Model):
                             "product_uom_qty": line["qty"],
                             "price_unit": line["price"],
                             "technical_price_unit": line["price"],
-                            "tax_id": [Command.clear()],
+                            SALE_LINE_TAXES: [Command.clear()],
                         }
                     )
                     for line in lines

@@ -156,6 +156,24 @@ class TestReleaseWorkflow(PromotionCase):
         self.assertEqual(self.promotion_messages(program)[-1].event_type, "promotion.cancelled")
         self.assertIn("cancel", program.approval_decision_ids.mapped("decision"))
 
+    def test_switch_keeps_rules_and_rewards_in_snapshots(self):
+        """Odoo 19.0 archives a program's rules and rewards with the program (18.0 does not):
+        the release switch leaves them as they were on both, so a stopped program's next
+        snapshot still carries its content."""
+        program = self.release(self.make_program(release_at=self.hours(-1)))
+        Snapshot = self.env["promotion.snapshot"]
+        live_content = Snapshot._content(program)
+        self.assertTrue(live_content["rewards"] and live_content["rules"])
+        program.with_user(self.approver).action_cancel()
+        self.assertFalse(program.active)
+        children = program.with_context(active_test=False)
+        self.assertEqual(children.reward_ids.mapped("active"), [True])
+        self.assertEqual(children.rule_ids.mapped("active"), [True])
+        program.invalidate_recordset()
+        self.assertEqual(Snapshot._content(program), live_content)
+        program._propagate_active(True)
+        self.assertEqual(Snapshot._content(program), live_content)
+
     def test_archiving_a_live_program_is_the_kill_switch(self):
         program = self.release(self.make_program(release_at=self.hours(-1)))
         program.with_user(self.approver).action_archive()

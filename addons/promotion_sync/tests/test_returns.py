@@ -1,7 +1,9 @@
 import xmlrpc.client
 
 from odoo import Command
-from odoo.tests import HttpCase, get_db_name, new_test_user, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
+
+from odoo.addons.integration_core.tests.rpc import XmlRpcClientMixin
 
 from .common import PromotionCase, PromotionSetup
 
@@ -72,7 +74,7 @@ class TestReturnPickings(PromotionCase):
 
 
 @tagged("post_install", "-at_install")
-class TestReturnPickingsOverRpc(PromotionSetup, HttpCase):
+class TestReturnPickingsOverRpc(PromotionSetup, XmlRpcClientMixin, HttpCase):
     """The promotion context of a transfer is not a client's to set, over RPC either."""
 
     @classmethod
@@ -97,9 +99,10 @@ class TestReturnPickingsOverRpc(PromotionSetup, HttpCase):
         order.action_confirm()
         cls.picking = order.picking_ids
 
+    def rpc_password(self, user):
+        return f"{user.login}-pw"
+
     def test_a_stock_manager_cannot_set_the_promotions_of_a_transfer(self):
-        models = xmlrpc.client.ServerProxy(f"{self.base_url()}/xmlrpc/2/object")
-        uid, db = self.stock_user.id, get_db_name()
         forged = [Command.set(self.program.current_snapshot_id.ids)]
         forged = [[int(c[0]), *c[1:]] for c in forged]
         for method, args in (
@@ -115,15 +118,13 @@ class TestReturnPickingsOverRpc(PromotionSetup, HttpCase):
                 ],
             ),
         ):
-            with self.assertRaises(xmlrpc.client.Fault) as refused:
-                models.execute_kw(db, uid, "rpc_stock_manager-pw", "stock.picking", method, args)
-            self.assertIn("cannot be set by hand", refused.exception.faultString)
-        self.picking.invalidate_recordset()
+            refused = self.xmlrpc(self.stock_user, "stock.picking", method, *args)
+            self.assertIsInstance(refused, xmlrpc.client.Fault)
+            self.assertIn("cannot be set by hand", refused.faultString)
         self.assertFalse(self.picking.promotion_snapshot_ids)
         # The transfer itself stays editable.
-        models.execute_kw(
-            db, uid, "rpc_stock_manager-pw", "stock.picking", "write",
-            [self.picking.ids, {"origin": "RPC"}],
-        )  # fmt: skip
-        self.picking.invalidate_recordset()
+        written = self.xmlrpc(
+            self.stock_user, "stock.picking", "write", self.picking.ids, {"origin": "RPC"}
+        )
+        self.assertIs(written, True)
         self.assertEqual(self.picking.origin, "RPC")
