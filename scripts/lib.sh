@@ -61,6 +61,28 @@ select_series() {
     [ -z "$SERIES_ERROR" ] || die "$SERIES_ERROR"
 }
 
+# present_series: print the supported series whose source tree is on this machine, one per
+# line: that of ODOO_SRC alone when it is set, otherwise each series found in its default
+# folder (/opt/odoo/<series>, ODOO_ROOT to change) or in the suite's cache of clones. Status 1
+# when there is none.
+present_series() {
+    if [ -n "${ODOO_SRC:-}" ]; then
+        select_series
+        echo "$ODOO_SERIES"
+        return 0
+    fi
+    local series found=1 cache
+    for series in $SUPPORTED_SERIES; do
+        cache="${XDG_CACHE_HOME:-$HOME/.cache}/governed-commerce-sync/odoo-$series"
+        if [ "$(odoo_tree_series "${ODOO_ROOT:-/opt/odoo}/$series")" = "$series" ] ||
+            [ "$(odoo_tree_series "$cache")" = "$series" ]; then
+            echo "$series"
+            found=0
+        fi
+    done
+    return $found
+}
+
 # Odoo's own Python requirements for the chosen series.
 odoo_requirements() { echo "$ROOT/requirements/odoo-$ODOO_SERIES.txt"; }
 
@@ -148,7 +170,7 @@ ensure_venv() {
 # find_odoo: set and export ODOO_SRC (a tree of the chosen series) and ODOO_ADDONS_PATH.
 find_odoo() {
     select_series
-    local series=$ODOO_SERIES default=/opt/odoo/$ODOO_SERIES cache
+    local series=$ODOO_SERIES default=${ODOO_ROOT:-/opt/odoo}/$ODOO_SERIES cache
     cache="${XDG_CACHE_HOME:-$HOME/.cache}/governed-commerce-sync/odoo-$series"
     if [ -n "${ODOO_SRC:-}" ]; then
         :  # checked when this file was sourced (select_series)
