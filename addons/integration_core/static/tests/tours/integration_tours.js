@@ -1,6 +1,7 @@
 /** @odoo-module */
 
 import { registry } from "@web/core/registry";
+import { chooseInSelection } from "./tour_steps";
 
 // A warehouse clerk on the queue board: finds the dead letters, reads why one failed,
 // replays it and sees it move to the Pending column.
@@ -88,10 +89,7 @@ registry.category("web_tour.tours").add("integration_core_admin_connector", {
             trigger: "div[name='base_url'] input",
             run: "edit http://127.0.0.1:18099",
         },
-        {
-            trigger: "div[name='auth_type'] select",
-            run: 'select "api_key"',
-        },
+        ...chooseInSelection("auth_type", "api_key", "API key header"),
         {
             content: "Type the secret",
             trigger: "div[name='secret_input'] input",
