@@ -6,6 +6,8 @@ hooks, tests and benchmarks say what they mean once and run on both series:
 - `groups`: the fields that link users, groups and their categories (`groups_id` /
   `group_ids`, `users` / `user_ids`, `category_id` / `privilege_id`);
 - `cron`: a scheduled action's progress (`_notify_progress` / `_commit_progress`);
+- `uom`: whether a quantity converts from one unit into another (categories on 18.0,
+  reference units on 19.0);
 - `renamed`: fields of Odoo's own models renamed in 19.0 (`sale.order.line.tax_id` /
   `tax_ids`);
 - `testing`: whether Odoo is running tests or loading demo data, when a commit must not happen

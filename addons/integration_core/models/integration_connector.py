@@ -212,8 +212,18 @@ class IntegrationConnector(models.Model):
     inbound_url = fields.Char(compute="_compute_inbound_url", string="Inbound URL")
     mapping_required = fields.Boolean(
         "Products must be mapped",
-        help="Send and accept only products with a mapping for this connector. Otherwise a "
-        "product without mapping goes by its internal reference.",
+        help="Send and accept only products and units with a mapping for this connector: a "
+        "message naming another is a mapping exception. Otherwise a product without mapping "
+        "goes by its internal reference or barcode (see Products go by), a unit without "
+        "mapping by its name.",
+    )
+    product_match = fields.Selection(
+        [("default_code", "Internal reference"), ("barcode", "Barcode")],
+        "Products go by",
+        default="default_code",
+        required=True,
+        help="What this system calls a product that has no mapping, both ways: we send that "
+        "field as its SKU, and find by that field the SKUs it sends.",
     )
     product_mapping_ids = fields.One2many("integration.product.mapping", "connector_id")
     uom_mapping_ids = fields.One2many("integration.uom.mapping", "connector_id")
@@ -993,70 +1003,6 @@ class IntegrationConnector(models.Model):
         )
 
     # ------------------------------------------------------------------ mapping
-
-    def _external_skus(self, skus):
-        """{internal sku: external sku} for this connector, for the given internal references
-        (default_code); one query. Unmapped ones are absent."""
-        self.ensure_one()
-        if not skus:
-            return {}
-        self.env.cr.execute(
-            SQL(
-                """
-                SELECT p.default_code, m.external_sku
-                  FROM integration_product_mapping m
-                  JOIN product_product p ON p.id = m.product_id
-                 WHERE m.connector_id = %(connector)s AND p.default_code = ANY(%(skus)s)
-                """,
-                connector=self.id,
-                skus=list(skus),
-            )
-        )
-        return dict(self.env.cr.fetchall())
-
-    def _products_for_external_skus(self, external_skus):
-        """{external sku: product} for what this connector calls its products: by mapping,
-        then (unless the connector requires mappings) by internal reference or barcode.
-        Unknown SKUs are absent. Three queries at most, whatever the number of SKUs."""
-        self.ensure_one()
-        skus = {str(s) for s in external_skus if s}
-        if not skus:
-            return {}
-        Product = self.env["product.product"].sudo()
-        found = {
-            m.external_sku: m.product_id
-            for m in self.env["integration.product.mapping"]
-            .sudo()
-            .search([("connector_id", "=", self.id), ("external_sku", "in", list(skus))])
-        }
-        rest = skus - set(found)
-        if rest and not self.mapping_required:
-            for product in Product.search(
-                ["|", ("default_code", "in", list(rest)), ("barcode", "in", list(rest))]
-            ):
-                for code in (product.default_code, product.barcode):
-                    if code in rest:
-                        found.setdefault(code, product)
-        return found
-
-    def _product_for_external_sku(self, external_sku):
-        """The product this connector calls `external_sku`: by mapping, or by internal
-        reference when the connector does not require mappings; empty when unknown."""
-        self.ensure_one()
-        mapping = (
-            self.env["integration.product.mapping"]
-            .sudo()
-            .search([("connector_id", "=", self.id), ("external_sku", "=", external_sku)], limit=1)
-        )
-        if mapping:
-            return mapping.product_id
-        if self.mapping_required:
-            return self.env["product.product"]
-        return (
-            self.env["product.product"]
-            .sudo()
-            .search([("default_code", "=", external_sku)], limit=1)
-        )
 
     def action_open_unmapped_products(self):
         self.ensure_one()

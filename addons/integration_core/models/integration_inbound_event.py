@@ -511,8 +511,22 @@ class IntegrationInboundEvent(models.Model):
         handler). It applies the event idempotently and returns a short result text (or
         None). It raises ``InboundRefused`` for a business refusal (dead at once),
         ``UserError`` or ``ValidationError`` for invalid content (dead at once), anything
-        else to be retried."""
+        else to be retried. It reads the products and quantities the payload names through
+        ``_mapped_payload()``, never the sender's SKUs and units as they come."""
         return {}
+
+    def _mapped_payload(self):
+        """(payload with its quantities and unit prices in our products' units, {the
+        sender's SKU: product}) of this event, through its connector's product and unit
+        mappings (integration.product.mapping); InboundRefused (mapping) when the payload
+        names a product or a unit that cannot be told."""
+        self.ensure_one()
+        payload, products, problems = self.env["integration.product.mapping"]._inbound(
+            self.connector_id, self.payload
+        )
+        if problems:
+            raise InboundRefused(" ".join(problems), category="mapping")
+        return payload, products
 
     def _handler(self):
         """This event's handler, bound to it, once the rules of the endpoint hold again (they

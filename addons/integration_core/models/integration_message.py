@@ -17,7 +17,7 @@ from ..compat.constraints import sql_constraints
 from ..compat.cron import report_progress
 from ..compat.testing import testing
 from ..tools import circuit, options, queue_core, queue_sql
-from ..tools.queue_core import Bodies, apply_maps, tells_to_rest
+from ..tools.queue_core import Bodies, tells_to_rest
 from ..tools.schema import validation_errors
 from ..tools.transport import Outcome
 
@@ -827,29 +827,25 @@ class IntegrationMessage(models.Model):
         return envelopes, created
 
     def _bodies(self, connector=None):
-        """The envelopes of these messages with the connector's SKU and unit maps applied, as
-        a queue_core.Bodies; and the messages that cannot go for lack of a required mapping."""
+        """The envelopes of these messages with their payloads as the connector reads them
+        (integration.product.mapping translates a whole batch in a few queries), as a
+        queue_core.Bodies; and {message: why it cannot go} for the messages that name a
+        product or unit without the mapping the connector requires."""
         envelopes, created = self._raw_envelopes()
-        maps, unmapped = self._connector_maps(connector, envelopes) if connector else (None, [])
-        return Bodies(envelopes, created, maps), unmapped
+        if not connector:
+            return Bodies(envelopes, created), {}
+        translated = self.env["integration.product.mapping"]._outbound(
+            connector, {mid: envelope["payload"] for mid, envelope in envelopes.items()}
+        )
+        payloads = {mid: payload for mid, (payload, _reason) in translated.items()}
+        unmapped = {m: translated[m.id][1] for m in self if translated[m.id][1]}
+        return Bodies(envelopes, created, payloads), unmapped
 
-    def _envelope(self, maps=None):
-        """The JSON body of one delivery; `maps` translate our SKUs and units into the
-        connector's (see _connector_maps)."""
+    def _envelope(self, connector=None):
+        """The JSON body of one delivery, as `connector` (if given) reads it."""
         self.ensure_one()
-        envelopes, _created = self._raw_envelopes()
-        return apply_maps(envelopes[self.id], maps)
-
-    def _connector_maps(self, connector, envelopes):
-        """(sku map, unit map) of the connector for these messages, in two queries, and the
-        messages that cannot go because their product has no mapping where one is required."""
-        sku_map = connector._external_skus(queue_core.skus_of(envelopes))
-        uom_map = {m.uom_id.name: m.external_code for m in connector.uom_mapping_ids}
-        unmapped = []
-        if connector.mapping_required:
-            ids = set(queue_core.unmapped_ids(envelopes, sku_map))
-            unmapped = [message for message in self if message.id in ids]
-        return (sku_map, uom_map), unmapped
+        bodies, _unmapped = self._bodies(connector)
+        return bodies.of(self.id)
 
     def _deliver(self, resting=None):
         """Deliver claimed messages (state 'sending'), connector by connector, and record
@@ -889,7 +885,10 @@ class IntegrationMessage(models.Model):
         whether a failed circuit trial held the others back). An open circuit lets one trial
         delivery through first; the others go only if it succeeds."""
         bodies, unmapped = self._bodies(connector)
-        results = [(m, self._unmapped_outcome(connector, bodies, m)) for m in unmapped]
+        results = [
+            (m, Outcome(False, category="mapping", permanent=True, error=reason))
+            for m, reason in unmapped.items()
+        ]
         pending = self.browse([m.id for m in self if m not in unmapped])
         with connector._transport() as transport:
             if pending and circuit.needs_trial(connector._circuit()):
@@ -915,16 +914,6 @@ class IntegrationMessage(models.Model):
         untried._release()
         counts["released"] += len(untried)
         return list(zip(self, outcomes, strict=False))
-
-    def _unmapped_outcome(self, connector, bodies, message):
-        sku = bodies.envelopes[message.id]["payload"].get("sku")
-        error = self.env._(
-            "Product %(sku)s has no mapping for %(connector)s, which requires one. "
-            "Add it (connector > Inbound > products), then replay.",
-            sku=sku,
-            connector=connector.name,
-        )
-        return Outcome(False, category="mapping", permanent=True, error=error)
 
     def _release(self):
         """Give claimed messages back to the queue untried (attempt not counted)."""

@@ -16,6 +16,8 @@ class TestMapping(IntegrationCase):
         )
         cls.chair = Product.create({"name": "Map Chair", "default_code": "MAP-CHAIR"})
         cls.unit = cls.env.ref("uom.product_uom_unit")
+        cls.dozen = cls.env.ref("uom.product_uom_dozen")
+        cls.Mapping = cls.env["integration.product.mapping"]
 
     def test_outbound_translates_skus_and_units(self):
         self.env["integration.product.mapping"].create(
@@ -85,10 +87,15 @@ class TestMapping(IntegrationCase):
                 "external_sku": "SHOP-777",
             }
         )
-        self.assertEqual(self.connector._product_for_external_sku("SHOP-777"), self.desk)
-        self.assertEqual(self.connector._product_for_external_sku("MAP-CHAIR"), self.chair)
+        self.assertEqual(
+            self.external(["SHOP-777", "MAP-CHAIR"]),
+            {"SHOP-777": self.desk, "MAP-CHAIR": self.chair},
+        )
         self.connector.mapping_required = True
-        self.assertFalse(self.connector._product_for_external_sku("MAP-CHAIR"))
+        self.assertEqual(self.external(["SHOP-777", "MAP-CHAIR"]), {"SHOP-777": self.desk})
+
+    def external(self, skus):
+        return self.Mapping._products_for_external_skus(self.connector, skus)
 
     def _import(self, text):
         wizard = self.env["integration.mapping.import.wizard"].create(
@@ -129,17 +136,15 @@ class TestMapping(IntegrationCase):
         with self.assertRaisesRegex(UserError, "header with external_sku"):
             self._import("sku,name\nA,B\n")
 
-    def test_bulk_inbound_lookup(self):
-        self.env["integration.product.mapping"].create(
+    def test_inbound_lookup_goes_by_the_configured_field(self):
+        """Changed behaviour: an unmapped SKU is matched on the connector's field only
+        (internal reference by default, or barcode), no longer on either."""
+        self.Mapping.create(
             {"connector_id": self.connector.id, "product_id": self.desk.id, "external_sku": "W-1"}
         )
-        found = self.connector._products_for_external_skus(
-            ["W-1", "MAP-CHAIR", "4006381333931", "NOPE"]
-        )
-        self.assertEqual(
-            found, {"W-1": self.desk, "MAP-CHAIR": self.chair, "4006381333931": self.desk}
-        )
+        skus = ["W-1", "MAP-CHAIR", "4006381333931", "NOPE"]
+        self.assertEqual(self.external(skus), {"W-1": self.desk, "MAP-CHAIR": self.chair})
+        self.connector.product_match = "barcode"
+        self.assertEqual(self.external(skus), {"W-1": self.desk, "4006381333931": self.desk})
         self.connector.mapping_required = True
-        self.assertEqual(
-            self.connector._products_for_external_skus(["W-1", "MAP-CHAIR"]), {"W-1": self.desk}
-        )
+        self.assertEqual(self.external(skus), {"W-1": self.desk})

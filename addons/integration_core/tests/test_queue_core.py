@@ -4,13 +4,13 @@ import doctest
 import unittest
 from datetime import datetime, timedelta
 
-from ..tools import amqp, backoff, cloudevents, queue_core, signing, transport
+from ..tools import amqp, backoff, cloudevents, product_mapping, queue_core, signing, transport
 from ..tools.transport import Outcome
 
 
 class TestDoctests(unittest.TestCase):
     def test_doctests(self):
-        for module in (queue_core, backoff, transport, amqp, cloudevents, signing):
+        for module in (queue_core, backoff, transport, amqp, cloudevents, signing, product_mapping):
             result = doctest.testmod(module)
             self.assertEqual(result.failed, 0, f"doctests of {module.__name__}")
 
@@ -57,14 +57,16 @@ class TestEnvelope(unittest.TestCase):
         self.assertEqual(
             envelope["source"], {"model": "product.product", "id": 42, "version": "v3"}
         )
-        bodies = queue_core.Bodies({7: envelope}, {7: created}, ({"A": "EXT"}, {"Units": "EA"}))
-        self.assertEqual(bodies.of(7)["payload"], {"sku": "EXT", "uom": "EA", "quantity": 1})
+        translated = {"sku": "EXT", "uom": "EA", "quantity": 1}
+        bodies = queue_core.Bodies({7: envelope}, {7: created}, {7: translated})
+        self.assertEqual(bodies.of(7)["payload"], translated)
+        self.assertEqual(bodies.of(7)["sequence"], 11)
         self.assertEqual(envelope["payload"]["sku"], "A", "the stored envelope is not changed")
         bare = queue_core.envelope(
             (8, "k", "e", "d", None, None, created, None, None, None, [1], 12)
         )
         self.assertEqual((bare["schema"], bare["source"]), (None, None))
-        self.assertIs(queue_core.apply_maps(bare, ({"A": "B"}, {})), bare)
+        self.assertIs(queue_core.Bodies({8: bare}, {8: created}).of(8), bare)
 
     def test_batch_answer_that_cannot_be_read(self):
         keys = ["a", "b"]

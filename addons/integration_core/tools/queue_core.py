@@ -1,5 +1,5 @@
 """The queue's plain core, free of the ORM: what one delivery sends (envelopes with the
-connector's maps applied) and what becomes of a message after an attempt (the outcome
+payloads as the connector reads them) and what becomes of a message after an attempt (the outcome
 decision), one small function per state change, as OCA queue_job's Job has set_done /
 set_failed. Retry timing lives in backoff.py alone; the models only store what is decided
 here.
@@ -82,64 +82,28 @@ def envelope(row):
     }
 
 
-def apply_maps(envelope, maps):
-    """The envelope with its SKU and unit translated by `maps` (sku map, unit map).
-
-    >>> env = {"payload": {"sku": "A", "uom": "Units", "quantity": 2}}
-    >>> apply_maps(env, ({"A": "EXT-A"}, {"Units": "EA"}))["payload"]
-    {'sku': 'EXT-A', 'uom': 'EA', 'quantity': 2}
-    >>> apply_maps(env, ({}, {})) is env
-    True
-    """
-    payload = envelope["payload"]
-    if not maps or not isinstance(payload, dict):
-        return envelope
-    skus, uoms = maps
-    if payload.get("sku") not in skus and payload.get("uom") not in uoms:
-        return envelope
-    payload = dict(payload)
-    if payload.get("sku") in skus:
-        payload["sku"] = skus[payload["sku"]]
-    if payload.get("uom") in uoms:
-        payload["uom"] = uoms[payload["uom"]]
-    return {**envelope, "payload": payload}
-
-
-def skus_of(envelopes):
-    """The internal references the payloads of `envelopes` ({id: envelope}) name."""
-    return {
-        sku
-        for envelope in envelopes.values()
-        if isinstance(envelope["payload"], dict)
-        and isinstance(sku := envelope["payload"].get("sku"), str)
-    }
-
-
-def unmapped_ids(envelopes, sku_map):
-    """Ids of the envelopes whose SKU has no entry in `sku_map` (mapping required).
-
-    >>> unmapped_ids({1: {"payload": {"sku": "A"}}, 2: {"payload": {"sku": "B"}}}, {"A": "x"})
-    [2]
-    """
-    return [
-        mid
-        for mid, envelope in envelopes.items()
-        if isinstance(envelope["payload"], dict)
-        and (sku := envelope["payload"].get("sku"))
-        and sku not in sku_map
-    ]
-
-
 class Bodies:
     """What one delivery run sends for its messages: envelopes read in one query ({id:
-    envelope}), creation times ({id: datetime}) and the connector's maps, applied as each
-    body is built."""
+    envelope}), creation times ({id: datetime}) and the payloads as the connector reads
+    them ({id: payload}, see integration.product.mapping), put in their envelopes as each
+    body is built.
 
-    def __init__(self, envelopes, created, maps=None):
-        self.envelopes, self.created, self.maps = envelopes, created, maps
+    >>> bodies = Bodies({7: {"payload": {"sku": "A"}, "sequence": 1}}, {7: None},
+    ...                 {7: {"sku": "EXT-A"}})
+    >>> bodies.of(7)
+    {'payload': {'sku': 'EXT-A'}, 'sequence': 1}
+    >>> Bodies({7: {"payload": {"sku": "A"}}}, {7: None}).of(7)
+    {'payload': {'sku': 'A'}}
+    """
+
+    def __init__(self, envelopes, created, payloads=None):
+        self.envelopes, self.created, self.payloads = envelopes, created, payloads or {}
 
     def of(self, message_id):
-        return apply_maps(self.envelopes[message_id], self.maps)
+        envelope = self.envelopes[message_id]
+        if message_id not in self.payloads:
+            return envelope
+        return {**envelope, "payload": self.payloads[message_id]}
 
     def items(self, message_ids):
         """[(envelope, queued at)] of these messages, what a Transport sends."""

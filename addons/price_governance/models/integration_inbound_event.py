@@ -26,8 +26,10 @@ class IntegrationInboundEvent(models.Model):
         {"prices": [price, ...]}; each names the product by sku (through the connector's
         product mappings) and the pricelist by name."""
         self.ensure_one()
-        entries = self.payload["prices"] if "prices" in self.payload else [self.payload]
-        lines, start, end = self._price_proposal_lines(entries)
+        # Prices and quantities per unit of our products, products through the mappings.
+        payload, by_sku = self._mapped_payload()
+        entries = payload["prices"] if "prices" in payload else [payload]
+        lines, start, end = self._price_proposal_lines(entries, by_sku)
         Change = self.env["price.change"].sudo()
         with workflow_scope(Change._name):  # source and event are the workflow's fields
             change = Change.create(
@@ -63,25 +65,18 @@ class IntegrationInboundEvent(models.Model):
             )
         return self.env._("%s waits for approval.", change.name)
 
-    def _price_proposal_lines(self, entries):
-        """(price change line commands, start, end) for the proposed prices; InboundRefused
-        when a product or pricelist is unknown, a currency differs or windows differ."""
-        by_sku = self.connector_id._products_for_external_skus({e["sku"] for e in entries})
+    def _price_proposal_lines(self, entries, by_sku):
+        """(price change line commands, start, end) for the proposed prices (their products:
+        `by_sku`, see _mapped_payload); InboundRefused when a pricelist is unknown, a
+        currency differs or windows differ."""
         names = [e["pricelist"] for e in entries]
         by_name = {
             p.name: p for p in self.env["product.pricelist"].sudo().search([("name", "in", names)])
         }
         lines, starts, ends = [], set(), set()
         for index, entry in enumerate(entries, start=1):
-            product = by_sku.get(entry["sku"])
+            product = by_sku[entry["sku"]]
             pricelist = by_name.get(entry["pricelist"])
-            if not product:
-                raise InboundRefused(
-                    self.env._(
-                        "Price %(i)s: no product has the SKU %(sku)r.", i=index, sku=entry["sku"]
-                    ),
-                    category="mapping",
-                )
             if not pricelist:
                 raise InboundRefused(
                     self.env._(

@@ -40,17 +40,8 @@ class IntegrationInboundEvent(models.Model):
                 version=payload["version"],
                 program=existing.display_name,
             )
-        skus = set(payload.get("skus") or [])
-        for reward in payload.get("rewards") or []:
-            skus |= set(reward.get("discount_skus") or []) | set(reward.get("reward_skus") or [])
-        # The engine's SKUs, through the connector's product mappings.
-        by_sku = self.connector_id._products_for_external_skus(skus)
-        missing = sorted(skus - set(by_sku))
-        if missing:
-            raise InboundRefused(
-                self.env._("Unknown SKUs in the campaign: %s", ", ".join(missing)),
-                category="mapping",
-            )
+        # The engine's SKUs, wherever the campaign names them, through the mappings.
+        _payload, by_sku = self._mapped_payload()
         program_type, vals = self._promotion_program_vals(payload, by_sku)
         if existing:
             if existing.release_state in ("expired", "cancelled"):

@@ -26,9 +26,12 @@ class IntegrationInboundEvent(models.Model):
         inventory adjustment. Applying the same event twice changes nothing; an event older
         than the last applied one for the same quant is ignored."""
         self.ensure_one()
-        sku, code = self.payload["sku"], self.payload["warehouse"]
-        quantity, event_time = self.payload["quantity"], self.payload.get("event_time")
-        product, warehouse = self._stock_adjustment_target(sku, code)
+        # The WMS's SKU and unit, through the connector's mappings: the quantity is in the
+        # product's unit from here on.
+        payload, by_sku = self._mapped_payload()
+        sku, code = payload["sku"], payload["warehouse"]
+        quantity, event_time = payload["quantity"], payload.get("event_time")
+        product, warehouse = self._stock_adjustment_target(by_sku[sku], code)
         location = self._stock_adjustment_location(warehouse, self.payload.get("location"))
         lot = self._stock_adjustment_lot(product, self.payload.get("lot"))
         package = self._stock_adjustment_package(location, self.payload.get("package"))
@@ -142,22 +145,13 @@ class IntegrationInboundEvent(models.Model):
             )
         return package or Package.create({"name": name})
 
-    def _stock_adjustment_target(self, sku, code):
-        """(product, warehouse) an adjustment names; InboundRefused (mapping) when unknown."""
-        # The WMS's SKU, through the connector's product mappings.
-        product = self.connector_id._products_for_external_skus([sku]).get(sku)
-        if not product:
-            raise InboundRefused(
-                self.env._(
-                    "No product is known as %(sku)s for %(connector)s (map it on the connector).",
-                    sku=sku,
-                    connector=self.connector_id.name,
-                ),
-                category="mapping",
-            )
+    def _stock_adjustment_target(self, product, code):
+        """(product, warehouse) an adjustment names; InboundRefused (mapping) when the
+        product is not stocked or the warehouse unknown."""
         if not product.is_storable:
             raise InboundRefused(
-                self.env._("Product %s is not tracked in stock.", sku), category="mapping"
+                self.env._("Product %s is not tracked in stock.", self.payload["sku"]),
+                category="mapping",
             )
         warehouse = self.env["stock.warehouse"].search(
             [("code", "=", code), ("company_id", "=", self.company_id.id or self.env.company.id)],

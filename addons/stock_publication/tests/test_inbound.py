@@ -122,6 +122,29 @@ class TestInventoryAuthority(InboundCase):
             )
         self.assertEqual(self.qty(self.p2, self.wh1), 4)
 
+    def test_wms_counting_in_boxes_is_converted_into_the_product_unit(self):
+        self.own_stock(self.wms)
+        self.env["integration.uom.mapping"].create(
+            {
+                "connector_id": self.wms.id,
+                "uom_id": self.p1.uom_id.id,
+                "external_code": "BX",
+                "counted_uom_id": self.env.ref("uom.product_uom_dozen").id,
+            }
+        )
+        event = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 2, "uom": "BX"})
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(self.qty(self.p1, self.wh1), 24)
+        # A unit the WMS has no mapping for, where mappings are required: refused.
+        self.wms.mapping_required = True
+        self.env["integration.product.mapping"].create(
+            {"connector_id": self.wms.id, "product_id": self.p1.id, "external_sku": "TST-0"}
+        )
+        event = self.event({"sku": "TST-0", "warehouse": "TN1", "quantity": 5, "uom": "PAL"})
+        self.assertEqual((event.state, event.error_category), ("dead", "mapping"))
+        self.assertIn("PAL", event.error_message)
+        self.assertEqual(self.qty(self.p1, self.wh1), 24)
+
     def test_bad_input_dies_with_a_clear_reason_and_changes_nothing(self):
         self.own_stock(self.wms)
         cases = [
