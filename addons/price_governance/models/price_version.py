@@ -8,6 +8,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from odoo.addons.base.models.ir_model import MODULE_UNINSTALL_FLAG
+from odoo.addons.integration_core.tools.product_mapping import internal_sku
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_method, workflow_scope
 
 _logger = logging.getLogger(__name__)
@@ -432,21 +433,26 @@ class PriceVersion(models.Model):
     def _publication_rows(self):
         """{version id: what its price message says}, for all of self in one query."""
         self.flush_model()
-        self.env["product.product"].flush_model(["default_code", "barcode"])
+        self.env["product.product"].flush_model(["default_code", "barcode", "product_tmpl_id"])
+        self.env["product.template"].flush_model(["uom_id"])
         rows = self.env.execute_query_dict(
             SQL(
                 """
                 SELECT v.id, v.pricelist_id, v.product_id, v.currency_id, v.change_id,
                        v.fixed_price AS price, v.min_quantity, v.date_start, v.date_end,
-                       v.version, pp.default_code, pp.barcode
+                       v.version, pp.default_code, pp.barcode, pt.uom_id
                   FROM price_version v
                   JOIN product_product pp ON pp.id = v.product_id
+                  JOIN product_template pt ON pt.id = pp.product_tmpl_id
                  WHERE v.id = ANY(%s)
                 """,
                 self.ids,
             )
         )
+        units = self.env["uom.uom"].browse({row["uom_id"] for row in rows})
+        unit_names = {unit.id: unit.name for unit in units}
         for row in rows:
+            row["uom"] = unit_names[row["uom_id"]]
             row["price"] = row["price"] or 0.0
             row["min_quantity"] = row["min_quantity"] or 0.0
             row["qty_key"] = round(row["min_quantity"], 6)
@@ -454,12 +460,14 @@ class PriceVersion(models.Model):
 
     @api.model
     def _publication_payload(self, row, pricelist, reason):
-        """The canonical "price" payload of one row of _publication_rows."""
+        """The canonical "price" payload of one row of _publication_rows: the price of one
+        unit of the product's unit of measure (`uom`), from `min_quantity` of that unit."""
         currency = self.env["res.currency"].browse(row["currency_id"])
         change = self.env["price.change"].browse(row["change_id"])
         payload = {
-            "sku": row["default_code"] or row["barcode"] or f"odoo-{row['product_id']}",
+            "sku": internal_sku(row["default_code"], row["barcode"], row["product_id"]),
             "product_id": row["product_id"],
+            "uom": row["uom"],
             "pricelist": pricelist.name,
             "currency": currency.name,
             "price": row["price"],

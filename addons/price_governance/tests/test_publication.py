@@ -42,6 +42,7 @@ class TestPublication(PriceCase):
         payload = messages[0].payload
         self.assertEqual(payload["sku"], "PG-KETTLE")
         self.assertEqual(payload["price"], 90.0)
+        self.assertEqual(payload["uom"], self.product.uom_id.name)
         self.assertEqual(payload["pricelist"], "PG Test Retail")
         self.assertEqual(payload["currency"], self.currency.name)
         self.assertEqual(payload["change_reference"], change.name)
@@ -63,6 +64,24 @@ class TestPublication(PriceCase):
         self.assertEqual(change.state, "reconciled")
         self.assertTrue(change.reconciled_at)
         self.assertEqual(change.publication_sent_count, 2)
+
+    def test_a_channel_counting_in_dozens_gets_the_price_of_a_dozen(self):
+        self.env["integration.uom.mapping"].create(
+            {
+                "connector_id": self.marketplace.id,
+                "uom_id": self.product.uom_id.id,
+                "external_code": "DZN",
+                "counted_uom_id": self.env.ref("uom.product_uom_dozen").id,
+            }
+        )
+        with freeze_time(T0):
+            self.approved_change([(self.product, self.pricelist, 90.0)], start=T0)
+            self.effect()
+        self.process()
+        by_connector = {
+            r.json["payload"]["uom"]: r.json["payload"]["price"] for r in self.receiver.deliveries()
+        }
+        self.assertEqual(by_connector, {self.product.uom_id.name: 90.0, "DZN": 1080.0})
 
     def test_reconciliation_reports_differences(self):
         with freeze_time(T0):

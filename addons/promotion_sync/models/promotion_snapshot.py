@@ -6,14 +6,14 @@ from odoo import Command, api, fields, models
 from odoo.exceptions import UserError
 
 from odoo.addons.integration_core.compat.constraints import sql_constraints
+from odoo.addons.integration_core.tools.product_mapping import internal_sku
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_scope
-
-SKU_PREFIX = "odoo-product-"
 
 
 def product_sku(product):
-    """The SKU channels know a product by: its internal reference, else a stable id."""
-    return product.default_code or f"{SKU_PREFIX}{product.id}"
+    """The SKU our payloads give a product (integration_core's one rule: its internal
+    reference, else its barcode, else a stable id); each connector's mappings translate it."""
+    return internal_sku(product.default_code, product.barcode, product.id)
 
 
 @sql_constraints

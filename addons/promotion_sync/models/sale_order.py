@@ -10,7 +10,7 @@ from odoo.addons.integration_core.compat.renamed import SALE_LINE_TAXES
 from odoo.addons.integration_core.tools.workflow import workflow_scope
 
 from ..tools import eligibility
-from .promotion_snapshot import SKU_PREFIX, product_sku
+from .promotion_snapshot import product_sku
 
 
 class SaleOrder(models.Model):
@@ -89,16 +89,13 @@ class SaleOrder(models.Model):
         for cart SKUs Odoo does not know, a product made for the check (rolled back)."""
         wanted = {line["sku"] for line in lines} | set(reward_skus)
         Product = self.env["product.product"]
-        found = {}
-        for product in Product.search([("default_code", "in", list(wanted))], order="id"):
-            found.setdefault(product.default_code, product.id)
-        by_id = {
-            int(sku.removeprefix(SKU_PREFIX))
-            for sku in wanted - set(found)
-            if sku.startswith(SKU_PREFIX) and sku.removeprefix(SKU_PREFIX).isdigit()
+        found = {
+            sku: product.id
+            for sku, product in self.env["integration.product.mapping"]
+            ._products_for_internal_skus(wanted)
+            .items()
+            if product.active
         }
-        for product in Product.browse(by_id).exists():
-            found.setdefault(product_sku(product), product.id)
         unknown = [line for line in lines if line["sku"] not in found]
         unknown = list({line["sku"]: line for line in unknown}.values())
         made = Product.create(

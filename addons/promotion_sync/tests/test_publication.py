@@ -29,6 +29,22 @@ class TestPublication(PromotionCase):
         self.assertEqual(request.json["payload"]["program_id"], program.id)
         self.assertEqual(request.json["payload"]["version"], 1)
 
+    def test_product_lists_go_out_under_the_channel_skus(self):
+        Mapping = self.env["integration.product.mapping"]
+        for product, sku in ((self.desk, "SHOP-DESK"), (self.chair, "SHOP-CHAIR")):
+            Mapping.create(
+                {"connector_id": self.channel.id, "product_id": product.id, "external_sku": sku}
+            )
+        program = self.release(self.make_program(self.desk | self.chair, release_at=self.hours(-1)))
+        messages = self.promotion_messages(program)
+        self.assertEqual(messages.payload["skus"], ["T-CHAIR", "T-DESK"], "the queue keeps ours")
+        self.process()
+        [request] = self.receiver.deliveries()
+        payload = request.json["payload"]
+        self.assertEqual(payload["skus"], ["SHOP-CHAIR", "SHOP-DESK"])
+        self.assertEqual(payload["rules"][0]["skus"], ["SHOP-CHAIR", "SHOP-DESK"])
+        self.assertEqual(payload["rewards"][0]["discount_skus"], ["SHOP-CHAIR", "SHOP-DESK"])
+
     def test_publish_to_overrides_the_domain_subscribers(self):
         other = self.make_connector(
             "promo-other", allowed_domain_ids=[Command.set([self.domain_promotion.id])]

@@ -569,16 +569,18 @@ class StockPublicationChannel(models.Model):
 
     @api.model
     def _publishable_products(self, product_ids=None, after_id=0, limit=None):
-        """Rows (id, sku, discontinued, substitute sku) of the storable, active products with a
-        SKU, in id order: the products a channel publishes."""
+        """Rows (id, sku, discontinued, substitute sku, unit name) of the storable, active
+        products with a SKU, in id order: the products a channel publishes. Quantities are
+        in the product's unit of measure, which the payload names."""
         self.env["product.product"].flush_model(["default_code", "active", "product_tmpl_id"])
         self.env["product.template"].flush_model(
-            ["is_storable", "stock_discontinued", "stock_substitute_product_id"]
+            ["is_storable", "stock_discontinued", "stock_substitute_product_id", "uom_id"]
         )
         self.env.cr.execute(
             SQL(
                 """
-                SELECT p.id, p.default_code, COALESCE(t.stock_discontinued, FALSE), s.default_code
+                SELECT p.id, p.default_code, COALESCE(t.stock_discontinued, FALSE), s.default_code,
+                       t.uom_id
                   FROM product_product p
                   JOIN product_template t ON t.id = p.product_tmpl_id
                   LEFT JOIN product_product s ON s.id = t.stock_substitute_product_id
@@ -594,7 +596,10 @@ class StockPublicationChannel(models.Model):
                 limit=SQL("LIMIT %s", limit) if limit else SQL(),
             )
         )
-        return self.env.cr.fetchall()
+        rows = self.env.cr.fetchall()
+        units = self.env["uom.uom"].browse({row[4] for row in rows})
+        names = {unit.id: unit.name for unit in units}
+        return [(*row[:4], names[row[4]]) for row in rows]
 
     @api.model
     def _publishable_condition(self):
@@ -625,7 +630,7 @@ class StockPublicationChannel(models.Model):
             # remembered (stock quantities repeat); overrides and discontinued products are
             # allocated one by one.
             by_free = {}
-            for product_id, _sku, discontinued, _substitute in products:
+            for product_id, _sku, discontinued, _substitute, _uom in products:
                 quantity = 0.0
                 for warehouse in warehouses:
                     quantity += free_of((product_id, warehouse), 0.0)
@@ -766,9 +771,10 @@ class StockPublicationChannel(models.Model):
         """Payload (without `as_of`) of one product for this channel, in its payload version.
         `row` comes from `_publishable_products`, `quantity` from the allocation policy,
         `header` from `_get_stock_header_values`."""
-        _pid, sku, discontinued, substitute = row
+        _pid, sku, discontinued, substitute, uom = row
         payload = {
             "sku": sku,
+            "uom": uom,
             "quantity": quantity,
             "channel": header["channel"],
             "warehouse": header["warehouse"],

@@ -6,7 +6,8 @@ from odoo.tools import SQL, file_path
 
 from .common import StockPublicationCase
 
-V1_KEYS = {"sku", "quantity", "channel", "warehouse", "discontinued", "as_of"}
+# The payload names its unit (`uom`) since one product identity (issue 18): quantities are in it.
+V1_KEYS = {"sku", "uom", "quantity", "channel", "warehouse", "discontinued", "as_of"}
 
 
 @tagged("post_install", "-at_install")

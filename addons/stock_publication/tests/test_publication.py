@@ -114,6 +114,36 @@ class TestEventDrivenPublication(StockPublicationCase):
         self.assertEqual(
             (message.payload["quantity"], message.payload["substitute_sku"]), (0, "TST-0")
         )
+        self.assertEqual(message.payload["uom"], self.p2.uom_id.name)
+
+    def test_channel_reads_its_own_skus_and_units(self):
+        """The substitute goes under the channel's SKU too; quantities in its unit."""
+        Mapping = self.env["integration.product.mapping"]
+        for product, sku in ((self.p1, "SHOP-0"), (self.p2, "SHOP-1")):
+            Mapping.create(
+                {"connector_id": self.connector.id, "product_id": product.id, "external_sku": sku}
+            )
+        self.env["integration.uom.mapping"].create(
+            {
+                "connector_id": self.connector.id,
+                "uom_id": self.p1.uom_id.id,
+                "external_code": "BX",
+                "counted_uom_id": self.env.ref("uom.product_uom_dozen").id,
+            }
+        )
+        self.p2.product_tmpl_id.write(
+            {"stock_discontinued": True, "stock_substitute_product_id": self.p1.id}
+        )
+        self.set_stock(self.p1, self.wh1, 36)
+        self.publish_dirty()
+        self.process()
+        sent = {r.json["payload"]["sku"]: r.json["payload"] for r in self.receiver.deliveries()}
+        self.assertEqual(
+            (sent["SHOP-0"]["uom"], sent["SHOP-0"]["quantity"]), ("BX", 3), "36 Units: 3 boxes"
+        )
+        self.assertEqual(
+            (sent["SHOP-1"]["quantity"], sent["SHOP-1"]["substitute_sku"]), (0, "SHOP-0")
+        )
 
     def test_override_change_marks_dirty(self):
         self.set_stock(self.p1, self.wh1, 10)
