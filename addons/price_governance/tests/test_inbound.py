@@ -48,6 +48,24 @@ class TestInboundPrices(PriceCase):
         self.assertIn(change.name, event.result)
         self.assertTrue(change.activity_ids.filtered(lambda a: a.user_id == self.responsible))
 
+    def test_a_price_per_box_becomes_a_price_per_unit(self):
+        """The engine prices boxes of 12 of our Units: its price and quantity break are
+        converted into the product's unit through the connector's unit mapping."""
+        self.env["integration.uom.mapping"].create(
+            {
+                "connector_id": self.engine.id,
+                "uom_id": self.product.uom_id.id,
+                "external_code": "BX",
+                "counted_uom_id": self.env.ref("uom.product_uom_dozen").id,
+            }
+        )
+        event = self.event(
+            self.proposal(1116.0, uom="BX", min_quantity=2, effective_from="2031-01-01T00:00:00Z")
+        )
+        self.assertEqual(event.state, "done", event.error_message)
+        line = self.change_of(event).line_ids
+        self.assertEqual((line.fixed_price, line.min_quantity), (93.0, 24.0))
+
     def test_within_guardrail_is_approved_automatically(self):
         self.env["ir.config_parameter"].sudo().set_param(
             "price_governance.inbound_guardrail_percent", "5"
