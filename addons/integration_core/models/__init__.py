@@ -3,6 +3,8 @@ from . import integration_schema
 from . import integration_event_type
 from . import integration_product_mapping
 from . import integration_connector
+from . import integration_connector_granularity
+from . import integration_availability_band
 from . import integration_message
 from . import integration_dashboard
 from . import integration_demo

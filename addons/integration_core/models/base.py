@@ -18,20 +18,28 @@ class Base(models.AbstractModel):
         coalescing_keys=None,
         idempotency_keys=None,
         versions=None,
+        scopes=None,
     ):
         """Queue one message per record of self and per connector.
 
         The one publication API the domain addons share. `payloads`, and the optional
         `coalescing_keys`, `idempotency_keys` and `versions`, are lists in the order of self.
         `connectors` defaults to every active connector of the current companies that may
-        receive the data domain (allowed it, and not its system of record). Idempotency keys get the connector's code appended, so one key per
-        record serves every connector. Returns the integration.message records created.
+        receive the data domain (allowed it, and not its system of record). Idempotency
+        keys get the connector's code appended, so one key per record serves every
+        connector. `scopes`: per record, {model name: [ids]} of the records its payload
+        carries (products, pricelists...); a connector gets only the records whose every
+        carried record is within its scope (integration.connector._in_scope), the others
+        are left out for it, not refused. Returns the integration.message records created.
         """
         if connectors is None:
             connectors = self.env["integration.connector"]._receivers_of(domain)
+        receiving = {c: set(self._integration_indexes_in_scope(c, scopes)) for c in connectors}
         messages = []
         for index, record in enumerate(self):
             for connector in connectors:
+                if index not in receiving[connector]:
+                    continue
                 key = idempotency_keys[index] if idempotency_keys else None
                 messages.append(
                     {
@@ -45,9 +53,27 @@ class Base(models.AbstractModel):
                         "coalescing_key": coalescing_keys[index] if coalescing_keys else None,
                         "idempotency_key": f"{key}:{connector.code}" if key else None,
                         "source_version": versions[index] if versions else None,
+                        "scope": scopes[index] if scopes else None,
                     }
                 )
         return self.env["integration.message"].sudo()._enqueue(messages)
+
+    def _integration_indexes_in_scope(self, connector, scopes):
+        """Indexes (in the order of self) of the records `connector` may receive: those
+        whose every carried record (`scopes`, see _integration_publish) is in its scope.
+        One query per kind of carried record."""
+        if not scopes:
+            return range(len(self))
+        wanted = {}
+        for scope in scopes:
+            for model, ids in scope.items():
+                wanted.setdefault(model, set()).update(ids)
+        allowed = {model: connector._in_scope(model, ids) for model, ids in wanted.items()}
+        return [
+            index
+            for index, scope in enumerate(scopes)
+            if all(set(ids) <= allowed[model] for model, ids in scope.items())
+        ]
 
     def _integration_check_caller(self, group, operation="read"):
         """Refuse the current user unless they belong to `group` (an XML id) and may

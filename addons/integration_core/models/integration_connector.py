@@ -1,5 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import ast
 import logging
 import time
 from datetime import timedelta
@@ -10,7 +11,16 @@ from odoo.tools import SQL, config
 
 from ..compat.constraints import sql_constraints
 from ..compat.testing import testing
-from ..tools import amqp, backoff, circuit, queue_core, ratelimit, signing, transport
+from ..tools import (
+    amqp,
+    backoff,
+    circuit,
+    granularity,
+    queue_core,
+    ratelimit,
+    signing,
+    transport,
+)
 from ..tools.crypto import SecretBox, SecretKeyError
 from ..tools.transport import MAX_PARALLEL
 
@@ -30,6 +40,15 @@ def secret_box():
     """The process's SecretBox, built from the config file / environment (never the DB)."""
     return SecretBox.from_config(config)
 
+
+# The connector's scope: what it may receive within its data domains. Written by Integration
+# Managers only (the connector's access rights); every change is noted in the chatter.
+SCOPE_FIELDS = (
+    "scope_category_ids",
+    "scope_product_domain",
+    "scope_pricelist_ids",
+    "granularity_ids",
+)
 
 # What deliveries record about a connector's health, read again before each update (other
 # workers and nodes write it too).
@@ -272,6 +291,37 @@ class IntegrationConnector(models.Model):
         string="Allowed data domains",
         help="What this connector may receive and send (least privilege). Anything else is "
         "refused when it is queued.",
+    )
+    scope_category_ids = fields.Many2many(
+        "product.category",
+        "integration_connector_scope_category_rel",
+        "connector_id",
+        "category_id",
+        string="Product categories",
+        help="Only products of these categories (and their subcategories) reach this "
+        "connector: prices, promotions and stock of other products are not published to it, "
+        "and queuing them is refused. Empty: every category.",
+    )
+    scope_product_domain = fields.Char(
+        "Products",
+        help="Only products matching this filter reach this connector (on top of the "
+        "categories). Empty: every product.",
+    )
+    scope_pricelist_ids = fields.Many2many(
+        "product.pricelist",
+        "integration_connector_scope_pricelist_rel",
+        "connector_id",
+        "pricelist_id",
+        string="Pricelists",
+        help="Only prices of these pricelists reach this connector. Empty: every pricelist it "
+        "is subscribed to.",
+    )
+    granularity_ids = fields.One2many(
+        "integration.connector.granularity",
+        "connector_id",
+        string="Granularity",
+        help="How precisely this connector is told quantities, per data domain: exact, "
+        "availability bands or in stock or not. A data domain not listed is told exactly.",
     )
     frozen = fields.Boolean(
         tracking=True,
@@ -974,6 +1024,104 @@ class IntegrationConnector(models.Model):
         action["domain"] = [("connector_id", "=", self.id)]
         action["context"] = {"default_connector_id": self.id, "search_default_group_state": 1}
         return action
+
+    # ------------------------------------------------------------------ scope
+
+    def write(self, vals):
+        changed = [name for name in self._scope_fields() if name in vals]
+        result = super().write(vals)
+        if changed:
+            labels = ", ".join(self._fields[name].string for name in changed)
+            for connector in self:
+                connector.message_post(
+                    body=self.env._(
+                        "Scope changed by %(user)s: %(fields)s.",
+                        user=self.env.user.name,
+                        fields=labels,
+                    )
+                )
+        return result
+
+    @api.model
+    def _scope_fields(self):
+        """Fields that say what this connector may receive (extended by addons that add a
+        dimension, e.g. warehouses)."""
+        return SCOPE_FIELDS
+
+    @api.constrains("scope_product_domain")
+    def _check_scope_product_domain(self):
+        for connector in self.filtered("scope_product_domain"):
+            try:
+                domain = connector._scope_product_filter()
+                self.env["product.product"].sudo()._search(domain)
+            except (ValueError, SyntaxError, TypeError, KeyError) as exc:
+                raise ValidationError(
+                    self.env._(
+                        "The product filter of %(connector)s is not a product domain: %(error)s",
+                        connector=connector.name,
+                        error=exc,
+                    )
+                ) from exc
+
+    def _scope_product_filter(self):
+        """The product domain of the scope, parsed ([] when empty); literal values only."""
+        self.ensure_one()
+        text = (self.scope_product_domain or "").strip()
+        if not text:
+            return []
+        domain = ast.literal_eval(text)
+        if not isinstance(domain, list):
+            raise ValueError(self.env._("a domain is a list, e.g. [('sale_ok', '=', True)]"))
+        return domain
+
+    def _scope_restricts_products(self):
+        """True when this connector may receive some products only: each message to it must
+        then say which products it carries."""
+        self.ensure_one()
+        return bool(self.scope_category_ids or self._scope_product_filter())
+
+    def _scope_company_domain(self):
+        """Records of this connector's company, or of none (shared)."""
+        return ["|", ("company_id", "=", False), ("company_id", "=", self.company_id.id)]
+
+    def _scope_domain(self, model_name):
+        """Domain of the `model_name` records this connector may receive; None when its scope
+        does not speak of that model. Addons with a dimension of their own extend it."""
+        self.ensure_one()
+        if model_name == "product.product":
+            domain = self._scope_company_domain() + self._scope_product_filter()
+            if self.scope_category_ids:
+                domain += [("categ_id", "child_of", self.scope_category_ids.ids)]
+            return domain
+        if model_name == "product.pricelist":
+            domain = self._scope_company_domain()
+            if self.scope_pricelist_ids:
+                domain += [("id", "in", self.scope_pricelist_ids.ids)]
+            return domain
+        return None
+
+    def _in_scope(self, model_name, ids):
+        """The one rule of what this connector may receive: the set of those of `ids`
+        (records of `model_name`: product.product, product.pricelist, stock.warehouse...)
+        within its scope (company, categories, product filter, pricelists, warehouses). One
+        query whatever the number of ids; archived records count like the others. Publishers
+        leave the rest out; _enqueue refuses them."""
+        self.ensure_one()
+        ids = {record_id for record_id in ids if record_id}
+        domain = self.sudo()._scope_domain(model_name)
+        if domain is None or not ids:
+            return ids
+        Model = self.env[model_name].sudo().with_context(active_test=False)
+        return set(Model.search([("id", "in", list(ids)), *domain]).ids)
+
+    def _granularity(self, domain_code):
+        """(granularity, bands) this connector is told `domain_code` data at: EXACT and no
+        bands unless a granularity line says otherwise; bands as (threshold, label)."""
+        self.ensure_one()
+        line = self.sudo().granularity_ids.filtered(lambda g: g.domain_id.code == domain_code)
+        if not line:
+            return granularity.EXACT, []
+        return line[0].granularity, [(b.from_quantity, b.label) for b in line[0].band_ids]
 
     # ------------------------------------------------------------------ receivers
 

@@ -16,7 +16,7 @@ from odoo.tools.sql import create_index
 from ..compat.constraints import sql_constraints
 from ..compat.cron import report_progress
 from ..compat.testing import testing
-from ..tools import circuit, options, queue_core, queue_sql
+from ..tools import circuit, granularity, options, queue_core, queue_sql
 from ..tools.queue_core import Bodies, tells_to_rest
 from ..tools.schema import validation_errors
 from ..tools.transport import Outcome
@@ -365,7 +365,14 @@ class IntegrationMessage(models.Model):
           idempotency_key (default: a new UUID), coalescing_key (a newer waiting message
           with the same key supersedes the older one), priority ("realtime", "high",
           "normal" or "batch"), record (the source record) or res_model/res_id,
-          source_version.
+          source_version, scope ({model name: [ids]} of the records the payload carries,
+          e.g. {"product.product": [7], "product.pricelist": [2]}; a product source record
+          counts as carried).
+
+        Scope and granularity: a message carrying a record outside its connector's scope,
+        a message to a connector limited to some products that does not say which products
+        it carries, and a message telling a connector quantities more precisely than its
+        granularity allows are refused (see integration.connector._in_scope).
 
         All or nothing: on any invalid message a ValidationError names it and nothing is
         queued. A message whose idempotency key is already queued for its connector is not
@@ -417,6 +424,7 @@ class IntegrationMessage(models.Model):
                 self._check_receiver(where, connector, message.get("domain"), domains)
                 checked.add((connector.id, message.get("domain")))
             rows.append(self._prepare_row(where, message, connector, domain, schemas))
+        self._check_scopes(messages, connectors)
         return rows
 
     def _enqueue_connectors(self, messages):
@@ -467,6 +475,103 @@ class IntegrationMessage(models.Model):
                     domain=domain.name,
                 )
             )
+
+    def _check_scopes(self, messages, connectors):
+        """Raise ValidationError naming the first message that carries a record outside its
+        connector's scope (integration.connector._in_scope) or tells a connector quantities
+        more precisely than its granularity allows. One query per connector and kind of
+        record, whatever the number of messages."""
+        count = len(messages)
+        scopes = [
+            self._message_scope(_Where(self.env, index, count), message)
+            for index, message in enumerate(messages, start=1)
+        ]
+        wanted = defaultdict(set)
+        for message, scope in zip(messages, scopes, strict=True):
+            for model, ids in scope.items():
+                wanted[(_connector_id(message["connector"]), model)].update(ids)
+        allowed = {
+            (cid, model): connectors[cid]._in_scope(model, ids)
+            for (cid, model), ids in wanted.items()
+        }
+        coarse = {}
+        for index, (message, scope) in enumerate(zip(messages, scopes, strict=True), start=1):
+            where = _Where(self.env, index, count)
+            connector = connectors[_connector_id(message["connector"])]
+            if "product.product" not in scope and connector._scope_restricts_products():
+                raise ValidationError(
+                    self.env._(
+                        "%(where)s: %(c)s may receive some products only, and this message "
+                        "does not say which products it carries (scope).",
+                        where=where,
+                        c=connector.name,
+                    )
+                )
+            for model, ids in scope.items():
+                outside = set(ids) - allowed[(connector.id, model)]
+                if outside:
+                    self._refuse_out_of_scope(where, connector, model, outside)
+            key = (connector.id, message["domain"])
+            if key not in coarse:
+                coarse[key] = connector._granularity(message["domain"])[0]
+            if coarse[key] != granularity.EXACT:
+                self._check_coarse(where, connector, message)
+
+    def _message_scope(self, where, message):
+        """{model: ids} of the records a message carries: its `scope`, and its source record
+        when that is a product."""
+        scope = message.get("scope") or {}
+        if not isinstance(scope, dict) or not all(
+            isinstance(ids, list | tuple | set) and all(isinstance(i, int) for i in ids)
+            for ids in scope.values()
+        ):
+            raise ValidationError(
+                self.env._(
+                    "%(where)s: its scope must map model names to lists of record ids.",
+                    where=where,
+                )
+            )
+        scope = {model: set(ids) for model, ids in scope.items()}
+        record = message.get("record")
+        res_model = record._name if record else message.get("res_model")
+        res_id = record.id if record else message.get("res_id")
+        if res_model == "product.product" and res_id:
+            scope.setdefault("product.product", set()).add(res_id)
+        return scope
+
+    def _refuse_out_of_scope(self, where, connector, model, outside):
+        records = self.env[model].sudo().with_context(active_test=False).browse(sorted(outside))
+        names = ", ".join(records[:5].mapped("display_name"))
+        raise ValidationError(
+            self.env._(
+                "%(where)s: %(records)s%(more)s is outside the scope of %(c)s (see the Scope "
+                "page of the connector): nothing was queued.",
+                where=where,
+                records=names,
+                more=self.env._(" and %s more", len(records) - 5) if len(records) > 5 else "",
+                c=connector.name,
+            )
+        )
+
+    def _check_coarse(self, where, connector, message):
+        """A connector told a data domain coarser than exactly gets that domain's coarse
+        schema, and no number anywhere in the payload."""
+        expected = granularity.COARSE_SCHEMAS.get(message["domain"])
+        schema = message.get("schema")
+        name = schema if isinstance(schema, str) else (schema or [None])[0]
+        numbers = granularity.numbers_in(message.get("payload"))
+        if expected and name == expected[0] and not numbers:
+            return
+        raise ValidationError(
+            self.env._(
+                "%(where)s: %(c)s is told %(domain)s data without quantities (see its "
+                "granularity), and this message carries some%(paths)s: nothing was queued.",
+                where=where,
+                c=connector.name,
+                domain=message["domain"],
+                paths=f" ({', '.join(numbers[:5])})" if numbers else "",
+            )
+        )
 
     def _prepare_row(self, where, message, connector, domain, schemas):
         """The row _enqueue inserts for one checked `message`."""

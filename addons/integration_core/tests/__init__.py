@@ -20,3 +20,4 @@ from . import test_openapi_contract
 from . import test_dashboard
 from . import test_compat
 from . import test_options
+from . import test_scope
