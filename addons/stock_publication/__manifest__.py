@@ -19,6 +19,7 @@
         "views/stock_publication_state_views.xml",
         "views/product_template_views.xml",
         "views/stock_location_views.xml",
+        "views/integration_connector_views.xml",
     ],
     "demo": ["demo/stock_publication_demo.xml"],
     "assets": {

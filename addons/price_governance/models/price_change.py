@@ -410,6 +410,11 @@ class PriceChange(models.Model):
                 "price"
             )
         connectors_of = {pl.id: pl._publication_connectors() for pl in versions.pricelist_id}
+        # A connector confirms the prices of the products within its scope only.
+        in_scope = {
+            connector: connector._in_scope("product.product", versions.product_id.ids)
+            for connector in self.env["integration.connector"].union(*connectors_of.values())
+        }
         problems = defaultdict(list)
         for version in versions:
             item = item_of.get(version.id)
@@ -423,6 +428,8 @@ class PriceChange(models.Model):
                 )
                 continue
             for connector in connectors_of[version.pricelist_id.id]:
+                if version.product_id.id not in in_scope[connector]:
+                    continue
                 price = confirmed.get((version.id, connector.id))
                 if price is None or abs(price - item.fixed_price) > 1e-6:
                     problems[version.change_id.id].append(

@@ -427,6 +427,11 @@ class PriceVersion(models.Model):
                 coalescing_keys=coalescing,
                 idempotency_keys=keys,
                 versions=numbers,
+                # Each connector gets the prices of the products within its scope only.
+                scopes=[
+                    {"product.product": [row["product_id"]], "product.pricelist": [pricelist.id]}
+                    for row in group
+                ],
             )
         return messages
 

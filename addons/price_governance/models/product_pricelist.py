@@ -82,6 +82,16 @@ class ProductPricelist(models.Model):
                             c=connector.name,
                         )
                     )
+                if not connector.sudo()._in_scope("product.pricelist", pricelist.ids):
+                    raise ValidationError(
+                        self.env._(
+                            "%(p)s is outside the scope of %(c)s (its company or its "
+                            "pricelists, see the Scope page of the connector): it cannot "
+                            "publish there.",
+                            c=connector.name,
+                            p=pricelist.name,
+                        )
+                    )
 
     # ------------------------------------------------------------------ governance
 
@@ -305,9 +315,12 @@ class ProductPricelist(models.Model):
         )
 
     def _publication_connectors(self):
-        """Active connectors subscribed to this pricelist that may receive base prices."""
+        """Active connectors subscribed to this pricelist that may receive base prices, and
+        this pricelist (their scope)."""
         self.ensure_one()
-        return self.integration_connector_ids._filter_receivers("base_price")
+        return self.integration_connector_ids._filter_receivers("base_price").filtered(
+            lambda connector: connector._in_scope("product.pricelist", self.ids)
+        )
 
     @api.model
     def _current_prices(self, triples):

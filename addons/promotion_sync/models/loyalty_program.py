@@ -643,6 +643,8 @@ class LoyaltyProgram(models.Model):
                 key = tuple(connectors.ids)
                 groups.setdefault(key, (connectors, self.browse()))
                 groups[key] = (connectors, groups[key][1] | program)
+        snapshots = self.current_snapshot_id
+        carried = snapshots._carried_product_ids()
         for connectors, programs in groups.values():
             programs._integration_publish(
                 "promotion",
@@ -656,6 +658,8 @@ class LoyaltyProgram(models.Model):
                     f"promotion:{p.id}:v{p.current_snapshot_id.version}:{status}" for p in programs
                 ],
                 versions=[str(p.current_snapshot_id.version) for p in programs],
+                # A connector is told of the promotions whose every product is in its scope.
+                scopes=[{"product.product": carried[p.current_snapshot_id.id]} for p in programs],
             )
 
     # ------------------------------------------------------------------ eligibility

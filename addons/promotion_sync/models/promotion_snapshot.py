@@ -16,6 +16,23 @@ def product_sku(product):
     return internal_sku(product.default_code, product.barcode, product.id)
 
 
+def _sku_id(sku):
+    """The product id of a SKU made by product_sku for a product without reference; None."""
+    rest = sku[len(SKU_PREFIX) :] if sku.startswith(SKU_PREFIX) else ""
+    return int(rest) if rest.isdigit() else None
+
+
+def _content_skus(content):
+    """Every SKU a snapshot's content names: its product list, its rules' and rewards'."""
+    skus = set(content.get("skus") or [])
+    for rule in content.get("rules") or []:
+        skus.update(rule.get("skus") or [])
+    for reward in content.get("rewards") or []:
+        skus.update(reward.get("discount_skus") or [])
+        skus.update(reward.get("reward_skus") or [])
+    return skus
+
+
 @sql_constraints
 class PromotionSnapshot(models.Model):
     """Immutable copy of a program's rules, rewards, products and dates as approved."""
@@ -280,6 +297,34 @@ class PromotionSnapshot(models.Model):
                 vals["reward_product_tag_id"] = tag.id
             return vals
         return None  # shipping and others: not a discount a cart can be told about
+
+    def _carried_product_ids(self):
+        """{snapshot id: [product ids]} of the products these snapshots name anywhere (their
+        product list, rules and rewards), by the SKUs they were published with: one query
+        whatever their number. A SKU no product has any more names nothing."""
+        skus_of = {snapshot.id: _content_skus(snapshot.content or {}) for snapshot in self}
+        codes = {sku for skus in skus_of.values() for sku in skus if not _sku_id(sku)}
+        products = (
+            self.env["product.product"]
+            .sudo()
+            .with_context(active_test=False)
+            .search_fetch([("default_code", "in", list(codes))], ["default_code"])
+            if codes
+            else []
+        )
+        ids_of_code = {}
+        for product in products:
+            ids_of_code.setdefault(product.default_code, []).append(product.id)
+        return {
+            snapshot_id: sorted(
+                {
+                    pid
+                    for sku in skus
+                    for pid in ([_sku_id(sku)] if _sku_id(sku) else ids_of_code.get(sku, []))
+                }
+            )
+            for snapshot_id, skus in skus_of.items()
+        }
 
     def _payload(self, status):
         """Canonical promotion payload (schema "promotion" v1) of this snapshot."""

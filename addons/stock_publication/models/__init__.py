@@ -1,3 +1,4 @@
+from . import integration_connector
 from . import stock_publication_channel
 from . import stock_publication_dirty
 from . import stock_publication_override

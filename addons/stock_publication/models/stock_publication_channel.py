@@ -11,6 +11,7 @@ from odoo.exceptions import UserError, ValidationError
 from odoo.tools import SQL
 
 from odoo.addons.integration_core.compat.constraints import sql_constraints
+from odoo.addons.integration_core.tools import granularity
 from odoo.addons.integration_core.tools.pg import array_literal
 from odoo.addons.integration_core.tools.workflow import in_workflow, workflow_method
 
@@ -610,10 +611,26 @@ class StockPublicationChannel(models.Model):
             "AND p.default_code IS NOT NULL AND p.default_code != ''"
         )
 
-    def _compute_quantities(self, products, free=None):
+    def _publication_scopes(self, product_ids):
+        """{channel id: (warehouse ids, product ids)} each channel publishes among
+        `product_ids`: its warehouses and the products within its connector's scope
+        (integration.connector._in_scope), one query per channel and kind."""
+        scopes = {}
+        for channel in self:
+            connector = channel.connector_id
+            allowed = set(connector._in_scope("stock.warehouse", channel.warehouse_ids.ids))
+            warehouses = [w for w in channel.warehouse_ids.ids if w in allowed]
+            scopes[channel.id] = (warehouses, connector._in_scope("product.product", product_ids))
+        return scopes
+
+    def _compute_quantities(self, products, free=None, scopes=None):
         """Quantity to publish per channel and product: {(channel id, product id): qty}.
         `products` are rows from `_publishable_products`; `free` a precomputed result of
-        `_free_quantities` covering the channels' warehouses. Excluded products are absent."""
+        `_free_quantities` covering the channels' warehouses; `scopes` of
+        `_publication_scopes`. Excluded products, and those outside a channel's scope, are
+        absent; only the warehouses in its scope count."""
+        if scopes is None:
+            scopes = self._publication_scopes([row[0] for row in products])
         if free is None:
             free = self._free_quantities(set(self.warehouse_ids.ids), [row[0] for row in products])
         overrides = self.env["stock.publication.override"]._for_channels(
@@ -624,13 +641,17 @@ class StockPublicationChannel(models.Model):
         allocate, excluded = allocation.allocate, allocation.EXCLUDED
         for channel in self:
             policy = channel._policy()
-            warehouses = channel.warehouse_ids.ids
             channel_id = channel.id
+            warehouses, in_scope = scopes[channel_id]
+            if not warehouses:
+                continue
             # The policy alone decides most products: its answer per free quantity is
             # remembered (stock quantities repeat); overrides and discontinued products are
             # allocated one by one.
             by_free = {}
             for product_id, _sku, discontinued, _substitute, _uom in products:
+                if product_id not in in_scope:
+                    continue
                 quantity = 0.0
                 for warehouse in warehouses:
                     quantity += free_of((product_id, warehouse), 0.0)
@@ -682,23 +703,16 @@ class StockPublicationChannel(models.Model):
             contexts = self._stock_contexts(set(channels.warehouse_ids.ids), product_ids)
             if free is None:
                 free = {key: context.free for key, context in contexts.items()}
-        quantities = channels._compute_quantities(products, free=free)
+        scopes = channels._publication_scopes(product_ids)
+        quantities = channels._compute_quantities(products, free=free, scopes=scopes)
         State = self.env["stock.publication.state"]
         # What each channel would be told, reduced to (quantity, digest of the v2 context):
         # compared with what it was last told in SQL, where the equal ones are confirmed in
         # the same statement; payloads are built for the differences alone.
         candidates = []
         for channel in channels:
-            header = channel._get_stock_header_values()
-            v2 = channel.payload_version == "2"
-            channel_id = channel.id
-            for row in products:
-                key = (channel_id, row[0])
-                if key not in quantities:
-                    continue
-                quantity = quantities[key]
-                digest = _context_digest(row, quantity, contexts, header) if v2 else None
-                candidates.append((key, quantity, digest, channel, row, header))
+            header = channel._get_stock_header_values(scopes[channel.id][0])
+            candidates += channel._publication_candidates(products, quantities, contexts, header)
         now = fields.Datetime.now()
         if force:
             differ = candidates
@@ -715,11 +729,14 @@ class StockPublicationChannel(models.Model):
         as_of = now.strftime("%Y-%m-%dT%H:%M:%SZ")
         messages, changed = [], []
         bases = {}
+        substitutes = self._substitutes_in_scope(differ)
         for key, quantity, digest, channel, row, header in differ:
             payload = channel._get_stock_payload_values(row, quantity, contexts, header)
             payload["as_of"] = as_of
+            if payload.get("substitute_sku") and (channel.id, row[0]) not in substitutes:
+                payload["substitute_sku"] = None  # a product outside the channel's scope
             if channel not in bases:
-                bases[channel] = channel._get_stock_message_base()
+                bases[channel] = channel._get_stock_message_base(header)
             messages.append(
                 {
                     **bases[channel],
@@ -734,17 +751,77 @@ class StockPublicationChannel(models.Model):
         State._record(changed, now)
         return len(messages)
 
-    def _get_stock_message_base(self):
+    def _publication_candidates(self, products, quantities, contexts, header):
+        """(key, value, digest, channel, row, header) of the products this channel has a
+        quantity for: the value compared with what it was last told is the quantity, or,
+        told coarser than exactly, the threshold of its band or 1/0 for in stock or not
+        (a new quantity in the same band tells nothing new); the digest is that of the v2
+        stock context, told exactly only."""
+        told, bands = header["granularity"]
+        exact = told == granularity.EXACT
+        v2 = exact and self.payload_version == "2"
+        candidates = []
+        channel_id = self.id
+        for row in products:
+            key = (channel_id, row[0])
+            if key not in quantities:
+                continue
+            quantity = quantities[key]
+            if not exact:
+                quantity = granularity.coarse(told, quantity, bands)[0]
+            digest = _context_digest(row, quantity, contexts, header) if v2 else None
+            candidates.append((key, quantity, digest, self, row, header))
+        return candidates
+
+    @api.model
+    def _substitutes_in_scope(self, candidates):
+        """{(channel id, product id)} of the discontinued products among `candidates` whose
+        substitute the channel may be told of (within its connector's scope)."""
+        discontinued = {row[0] for _k, _q, _d, _c, row, _h in candidates if row[2] and row[3]}
+        if not discontinued:
+            return set()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT p.id, t.stock_substitute_product_id
+                  FROM product_product p
+                  JOIN product_template t ON t.id = p.product_tmpl_id
+                 WHERE p.id = ANY(%s)
+                """,
+                list(discontinued),
+            )
+        )
+        substitute_of = dict(rows)
+        allowed = {}
+        found = set()
+        for _key, _quantity, _digest, channel, row, _header in candidates:
+            if row[0] not in substitute_of:
+                continue
+            if channel not in allowed:
+                allowed[channel] = channel.connector_id._in_scope(
+                    "product.product", substitute_of.values()
+                )
+            if substitute_of[row[0]] in allowed[channel]:
+                found.add((channel.id, row[0]))
+        return found
+
+    def _get_stock_message_base(self, header=None):
         """The `_enqueue` values every stock message of this channel shares (its connector,
-        its schema version); each message adds its payload, coalescing key (stock:<channel
-        id>:<product id>), priority and product (res_id)."""
+        its schema version, the warehouses it tells of); each message adds its payload,
+        coalescing key (stock:<channel id>:<product id>), priority and product (res_id).
+        Told coarser than exactly, the schema is the availability one (no quantity)."""
         self.ensure_one()
+        header = header or self._get_stock_header_values()
+        schema = ("stock", int(self.payload_version))
+        if header["granularity"][0] != granularity.EXACT:
+            schema = granularity.COARSE_SCHEMAS["stock"]
         return {
             "connector": self.connector_id.id,
             "domain": "stock",
             "event_type": "stock.level",
-            "schema": ("stock", int(self.payload_version)),
+            "schema": schema,
             "res_model": "product.product",
+            "scope": {"stock.warehouse": [w for w, _code in header["warehouses"]]},
         }
 
     @api.model
@@ -756,15 +833,20 @@ class StockPublicationChannel(models.Model):
             created |= Message._enqueue(messages[start : start + 5000])
         return created
 
-    def _get_stock_header_values(self):
+    def _get_stock_header_values(self, warehouse_ids=None):
         """What every payload of this channel shares, read once per publication: the
-        connector's code, the warehouses' codes, and [(warehouse id, code)]."""
+        connector's code, the warehouses' codes, [(warehouse id, code)] of the warehouses
+        it publishes (`warehouse_ids`, default those of its connector's scope) and the
+        connector's stock granularity (granularity, bands)."""
         self.ensure_one()
-        warehouses = [(w.id, w.code) for w in self.warehouse_ids]
+        if warehouse_ids is None:
+            warehouse_ids = self._publication_scopes([])[self.id][0]
+        warehouses = [(w.id, w.code) for w in self.warehouse_ids if w.id in warehouse_ids]
         return {
             "channel": self.connector_id.code,
             "warehouse": ",".join(code for _id, code in warehouses),
             "warehouses": warehouses,
+            "granularity": self.connector_id._granularity("stock"),
         }
 
     def _get_stock_payload_values(self, row, quantity, contexts, header):
@@ -772,16 +854,23 @@ class StockPublicationChannel(models.Model):
         `row` comes from `_publishable_products`, `quantity` from the allocation policy,
         `header` from `_get_stock_header_values`."""
         _pid, sku, discontinued, substitute, uom = row
-        payload = {
-            "sku": sku,
-            "uom": uom,
-            "quantity": quantity,
-            "channel": header["channel"],
-            "warehouse": header["warehouse"],
-            "discontinued": bool(discontinued),
-        }
+        told, bands = header["granularity"]
+        if told != granularity.EXACT:
+            # Schema stock_availability: a band's label or a flag, no figure (nor unit) at all.
+            payload = {"sku": sku, **granularity.coarse(told, quantity, bands)[1]}
+        else:
+            payload = {"sku": sku, "uom": uom, "quantity": quantity}
+        payload.update(
+            {
+                "channel": header["channel"],
+                "warehouse": header["warehouse"],
+                "discontinued": bool(discontinued),
+            }
+        )
         if discontinued:
             payload["substitute_sku"] = substitute or None
+        if told != granularity.EXACT:
+            return payload
         if self.payload_version == "2":
             payload.update(
                 self._get_stock_context_values(row[0], quantity, contexts, header["warehouses"])
