@@ -22,9 +22,7 @@ class IntegrationAvailabilityBand(models.Model):
     from_quantity = fields.Float(
         "From quantity", required=True, help="The band starts at this quantity (included)."
     )
-    label = fields.Char(
-        required=True, help="What the connector is told, e.g. Low stock.", translate=False
-    )
+    label = fields.Char(required=True, help="What the connector is told, e.g. Low stock.")
 
     _sql_constraints = [
         (

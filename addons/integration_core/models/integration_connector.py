@@ -1112,7 +1112,8 @@ class IntegrationConnector(models.Model):
         if domain is None or not ids:
             return ids
         Model = self.env[model_name].sudo().with_context(active_test=False)
-        return set(Model.search([("id", "in", list(ids)), *domain]).ids)
+        # Ordered by id: a model's own order (products: by name) would join for nothing.
+        return set(Model.search([("id", "in", list(ids)), *domain], order="id").ids)
 
     def _granularity(self, domain_code):
         """(granularity, bands) this connector is told `domain_code` data at: EXACT and no
