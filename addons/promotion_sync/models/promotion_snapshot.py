@@ -16,12 +16,6 @@ def product_sku(product):
     return internal_sku(product.default_code, product.barcode, product.id)
 
 
-def _sku_id(sku):
-    """The product id of a SKU made by product_sku for a product without reference; None."""
-    rest = sku[len(SKU_PREFIX) :] if sku.startswith(SKU_PREFIX) else ""
-    return int(rest) if rest.isdigit() else None
-
-
 def _content_skus(content):
     """Every SKU a snapshot's content names: its product list, its rules' and rewards'."""
     skus = set(content.get("skus") or [])
@@ -303,26 +297,11 @@ class PromotionSnapshot(models.Model):
         product list, rules and rewards), by the SKUs they were published with: one query
         whatever their number. A SKU no product has any more names nothing."""
         skus_of = {snapshot.id: _content_skus(snapshot.content or {}) for snapshot in self}
-        codes = {sku for skus in skus_of.values() for sku in skus if not _sku_id(sku)}
-        products = (
-            self.env["product.product"]
-            .sudo()
-            .with_context(active_test=False)
-            .search_fetch([("default_code", "in", list(codes))], ["default_code"])
-            if codes
-            else []
+        products = self.env["integration.product.mapping"]._products_for_internal_skus(
+            {sku for skus in skus_of.values() for sku in skus}
         )
-        ids_of_code = {}
-        for product in products:
-            ids_of_code.setdefault(product.default_code, []).append(product.id)
         return {
-            snapshot_id: sorted(
-                {
-                    pid
-                    for sku in skus
-                    for pid in ([_sku_id(sku)] if _sku_id(sku) else ids_of_code.get(sku, []))
-                }
-            )
+            snapshot_id: sorted({products[sku].id for sku in skus if sku in products})
             for snapshot_id, skus in skus_of.items()
         }
 
