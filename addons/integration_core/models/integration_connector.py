@@ -1,6 +1,7 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import ast
+import json
 import logging
 import time
 from datetime import timedelta
@@ -229,6 +230,21 @@ class IntegrationConnector(models.Model):
         compute="_compute_secret_is_set", string="Inbound secret set"
     )
     inbound_url = fields.Char(compute="_compute_inbound_url", string="Inbound URL")
+    ack_required = fields.Boolean(
+        "Acknowledgement required",
+        tracking=True,
+        help="This system confirms what it applied with *.applied events (price.applied, "
+        "promotion.applied, stock.applied): what it receives counts as published only once it "
+        "confirmed it. Off: an HTTP 2xx answer is enough. Needs inbound events.",
+    )
+    readback_path = fields.Char(
+        "Read-back path",
+        tracking=True,
+        help="Path, after the base URL, where this system shows what it currently holds "
+        "(GET, with the connector's authentication); {domain} is replaced by the data domain, "
+        "e.g. /current/{domain}. The read-back Scheduled Actions compare it with Odoo and "
+        "report the differences. Empty: no read-back.",
+    )
     mapping_required = fields.Boolean(
         "Products must be mapped",
         help="Send and accept only products and units with a mapping for this connector: a "
@@ -399,6 +415,17 @@ class IntegrationConnector(models.Model):
                 connector.display_name = f"{connector.name} ({labels[connector.environment]})"
             else:
                 connector.display_name = connector.name
+
+    @api.constrains("ack_required", "inbound_enabled")
+    def _check_ack_required(self):
+        for connector in self:
+            if connector.ack_required and not connector.inbound_enabled:
+                raise ValidationError(
+                    self.env._(
+                        "%s must accept inbound events to acknowledge what it applied.",
+                        connector.name,
+                    )
+                )
 
     @api.constrains("base_url", "transport", "amqp_exchange", "amqp_routing_key")
     def _check_base_url(self):
@@ -841,6 +868,30 @@ class IntegrationConnector(models.Model):
         else:
             text = outcome.error
         return self._connection_tested(outcome.ok, text)
+
+    def _read_back(self, domain_code):
+        """What this system currently holds of `domain_code` data, as the JSON document its
+        read-back path answers (GET, through its own transport and authentication). Raises
+        UserError with the reason when there is no read-back or the answer is unusable."""
+        self.ensure_one()
+        if not self.readback_path or self.transport != "https_json" or not self.base_url:
+            raise UserError(self.env._("%s has no read-back path over HTTPS.", self.name))
+        try:
+            headers = self._auth_headers(b"")
+        except transport.AuthError as exc:
+            raise UserError(str(exc)) from exc
+        path = self.readback_path.replace("{domain}", domain_code)
+        outcome = self._transport().get(path, headers)
+        if not outcome.ok:
+            raise UserError(
+                self.env._("Read-back from %(c)s failed: %(e)s", c=self.name, e=outcome.error)
+            )
+        try:
+            return json.loads(outcome.body)
+        except ValueError as exc:
+            raise UserError(
+                self.env._("Read-back from %(c)s is not JSON: %(e)s", c=self.name, e=exc)
+            ) from exc
 
     def _connection_tested(self, ok, text):
         """Record a 'Test connection' result in the chatter and show it to the user."""

@@ -34,6 +34,17 @@ class IntegrationEventType(models.Model):
         "refused with the reason.",
     )
     description = fields.Text(translate=True, help="What Odoo does when it receives this event.")
+    sender = fields.Selection(
+        [
+            ("owner", "Its system of record"),
+            ("receiver", "A system that receives this data"),
+        ],
+        default="owner",
+        required=True,
+        help="Who may send this event. Its system of record: the event changes the data in "
+        "Odoo (a WMS counting stock). A system that receives this data: the event tells what "
+        "the system did with what Odoo sent it (a channel acknowledging a price).",
+    )
     active = fields.Boolean(default=True)
 
     _sql_constraints = [("code_uniq", "unique(code)", "This event type is already declared.")]
@@ -48,6 +59,8 @@ class IntegrationEventType(models.Model):
         with it (the system of record may have changed while the event waited)."""
         self.ensure_one()
         domain = self.domain_id
+        if self.sender == "receiver":
+            return self._receiver_refusal(connector)
         if domain not in connector.allowed_domain_ids:
             return (
                 "domain_not_allowed",
@@ -69,6 +82,22 @@ class IntegrationEventType(models.Model):
                 ),
             )
         return None
+
+    def _receiver_refusal(self, connector):
+        """Why ``connector`` may not send this event about data it receives, or None: the
+        rule of who receives a domain is the queue's (integration.connector._filter_receivers)."""
+        domain = self.domain_id
+        if connector._filter_receivers(domain.code):
+            return None
+        return (
+            "domain_not_allowed",
+            self.env._(
+                "%(connector)s does not receive %(domain)s data from Odoo, so it has nothing "
+                "to acknowledge.",
+                connector=connector.name,
+                domain=domain.name,
+            ),
+        )
 
     def _payload_errors(self, payload):
         """What is wrong with a payload of this type (formats included), [] when nothing."""

@@ -16,7 +16,7 @@ from odoo.tools import SQL, config
 
 from ..compat.constraints import sql_constraints
 from ..compat.testing import registry_in_test_mode
-from ..tools import backoff, cloudevents, options, signing, strict_json
+from ..tools import backoff, cloudevents, dates, options, signing, strict_json
 from ..tools.crypto import SecretKeyError
 
 _logger = logging.getLogger(__name__)
@@ -39,6 +39,10 @@ INBOUND_STATES = [
     ("dead", "Dead letter"),
     ("cancelled", "Cancelled"),
 ]
+
+
+# The event types by which a channel says what it did with what Odoo sent it.
+ACKNOWLEDGEMENT_TYPES = ("price.applied", "promotion.applied", "stock.applied")
 
 
 class InboundRefusal(Exception):
@@ -506,6 +510,8 @@ class IntegrationInboundEvent(models.Model):
 
             return {**super()._get_inbound_handlers(), "stock.adjusted": "_handle_inbound_stock_adjusted"}
 
+        The acknowledgements of every domain (ACKNOWLEDGEMENT_TYPES) are handled here, once.
+
         The method receives one event (``self``) whose connector may send it and whose
         payload matches the event type's schema (``_handler`` checks both, for every
         handler). It applies the event idempotently and returns a short result text (or
@@ -513,7 +519,91 @@ class IntegrationInboundEvent(models.Model):
         ``UserError`` or ``ValidationError`` for invalid content (dead at once), anything
         else to be retried. It reads the products and quantities the payload names through
         ``_mapped_payload()``, never the sender's SKUs and units as they come."""
-        return {}
+        return dict.fromkeys(ACKNOWLEDGEMENT_TYPES, "_handle_inbound_acknowledgement")
+
+    def _handle_inbound_acknowledgement(self):
+        """A channel says what it applied or rejected of the messages Odoo sent it (schema
+        "acknowledgement"): each acknowledgement names a message of this connector by its
+        idempotency key, or by the record's version and the payload fields that identify it
+        (all of that domain's messages with this version and these fields). All or nothing:
+        one that names no message refuses the event, with its position."""
+        self.ensure_one()
+        entries = self.payload.get("acknowledgements") or [self.payload]
+        found = self._acknowledged_messages(entries)
+        Message = self.env["integration.message"]
+        for status in ("applied", "rejected"):
+            for index, entry in enumerate(entries):
+                if entry["status"] == status:
+                    at = dates.to_naive_utc(entry.get("applied_at"))
+                    found[index]._acknowledge(status, entry.get("reason"), at=at)
+        applied = sum(len(m) for i, m in found.items() if entries[i]["status"] == "applied")
+        rejected = sum(len(m) for m in found.values()) - applied
+        Message.flush_model()
+        return self.env._(
+            "%(applied)s message(s) applied, %(rejected)s rejected.",
+            applied=applied,
+            rejected=rejected,
+        )
+
+    def _acknowledged_messages(self, entries):
+        """{index of entry: the messages it names}, in two queries whatever their number;
+        InboundRefused for an entry that names none."""
+        Message = self.env["integration.message"].sudo()
+        base = [("connector_id", "=", self.connector_id.id), ("domain_id", "=", self.domain_id.id)]
+        keys = [e["idempotency_key"] for e in entries if e.get("idempotency_key")]
+        by_key = {
+            m.idempotency_key: m
+            for m in (Message.search(base + [("idempotency_key", "in", keys)]) if keys else ())
+        }
+        by_version = self._messages_by_version([e for e in entries if not e.get("idempotency_key")])
+        found = {}
+        for index, entry in enumerate(entries):
+            if entry.get("idempotency_key"):
+                messages = by_key.get(entry["idempotency_key"], Message.browse())
+            else:
+                messages = by_version.get(self._version_ref(entry), Message.browse())
+            if not messages:
+                raise InboundRefused(
+                    self.env._(
+                        "Acknowledgement %(i)s names no message sent to %(c)s: %(ref)s",
+                        i=index + 1,
+                        c=self.connector_id.name,
+                        ref=json.dumps({k: v for k, v in entry.items() if k != "reason"}),
+                    ),
+                    category="mapping",
+                )
+            found[index] = messages
+        return found
+
+    @api.model
+    def _version_ref(self, entry):
+        return (str(entry["version"]), json.dumps(entry["record"], sort_keys=True))
+
+    def _messages_by_version(self, entries):
+        """{(version, record fields): messages} of this connector and domain whose source
+        version and payload match, in one query (jsonb containment on the payload)."""
+        Message = self.env["integration.message"].sudo()
+        refs = list({self._version_ref(e) for e in entries})
+        if not refs:
+            return {}
+        Message.flush_model()
+        rows = self.env.execute_query(
+            SQL(
+                """
+                SELECT r.version, r.record, array_agg(m.id ORDER BY m.id)
+                  FROM unnest(%(versions)s::varchar[], %(records)s::varchar[]) AS r(version, record)
+                  JOIN integration_message m
+                    ON m.connector_id = %(connector)s AND m.domain_id = %(domain)s
+                   AND m.source_version = r.version AND m.payload @> r.record::jsonb
+                 GROUP BY r.version, r.record
+                """,
+                versions=[v for v, _r in refs],
+                records=[r for _v, r in refs],
+                connector=self.connector_id.id,
+                domain=self.domain_id.id,
+            )
+        )
+        return {(version, record): Message.browse(ids) for version, record, ids in rows}
 
     def _mapped_payload(self):
         """(payload with its quantities and unit prices in our products' units, {the

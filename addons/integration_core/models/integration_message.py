@@ -223,6 +223,16 @@ class IntegrationMessage(models.Model):
     superseded_by_id = fields.Many2one(
         "integration.message", readonly=True, copy=False, index="btree_not_null"
     )
+    ack_state = fields.Selection(
+        [("applied", "Applied"), ("rejected", "Rejected")],
+        "Acknowledgement",
+        readonly=True,
+        copy=False,
+        help="What the remote said it did with this message (a *.applied event); empty "
+        "until it says so.",
+    )
+    acknowledged_at = fields.Datetime(readonly=True, copy=False)
+    ack_reason = fields.Text("Rejection reason", readonly=True, copy=False)
     res_model = fields.Char("Source model", readonly=True, index=True)
     res_id = fields.Many2oneReference("Source record", model_field="res_model", readonly=True)
     source_version = fields.Char(readonly=True, help="Version of the source record sent.")
@@ -1133,6 +1143,45 @@ class IntegrationMessage(models.Model):
         for statement in queue_sql.remove_chatter(ids) if ids else ():
             self._execute(statement, fetch=False)
         return len(ids)
+
+    # ------------------------------------------------------------------ acknowledgements
+
+    def _acknowledge(self, status, reason=None, at=None):
+        """Record what the remote said it did with these messages (status "applied" or
+        "rejected", with its reason), then let the addons of the source records react. The
+        latest acknowledgement wins: a channel may apply what it rejected once fixed."""
+        if not self:
+            return
+        self.sudo().write(
+            {
+                "ack_state": status,
+                "acknowledged_at": at or fields.Datetime.now(),
+                "ack_reason": reason if status == "rejected" else False,
+            }
+        )
+        self._on_acknowledged()
+
+    def _on_acknowledged(self):
+        """Hook run after acknowledgements were recorded on these messages. Here: a
+        rejection is routed to the connector's responsible user; addons that know a better
+        person for their records (the requester of a price change) route theirs first and
+        call super() with the rest."""
+        for connector in self.filtered(lambda m: m.ack_state == "rejected").connector_id:
+            rejected = self.filtered(
+                lambda m, c=connector: m.connector_id == c and m.ack_state == "rejected"
+            )
+            user = connector.responsible_user_id
+            if not user:
+                continue
+            text = "; ".join(f"{m.display_name}: {m.ack_reason}" for m in rejected[:5])
+            connector.sudo().activity_schedule(
+                "mail.mail_activity_data_todo",
+                summary=self.env._(
+                    "%(c)s rejected %(n)s message(s)", c=connector.name, n=len(rejected)
+                ),
+                note=text,
+                user_id=user.id,
+            )
 
     # ------------------------------------------------------------------ exception routing
 

@@ -319,6 +319,8 @@ class TestReceiver:
         self._key_faults = {}
         self._always = None
         self._mix = None
+        # GET path -> JSON document: what the remote "currently shows" (read-back endpoints).
+        self.resources = {}
 
     # -- lifecycle --------------------------------------------------------
     def start(self):
@@ -546,6 +548,11 @@ class TestReceiver:
                 if reason:
                     return h._send(rec, 401, {"error": "unauthorized", "reason": reason})
                 return h._send(rec, 200, {"status": "ok"})
+            if path in self.resources:
+                reason = self._check_auth(h, body)
+                if reason:
+                    return h._send(rec, 401, {"error": "unauthorized", "reason": reason})
+                return h._send(rec, 200, self.resources[path])
             return h._send(rec, 404, {"error": "not found"})
         if method != "POST":
             return h._send(rec, 405, {"error": "method not allowed"}, [("Allow", "GET, POST")])
