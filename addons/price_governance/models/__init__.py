@@ -8,3 +8,4 @@ from . import res_config_settings
 from . import integration_message
 from . import integration_inbound_event
 from . import integration_dashboard
+from . import price_publication

@@ -28,3 +28,20 @@ class IntegrationMessage(models.Model):
                 )
                 change._notify_requester(self.env._("Price publication failed"), text)
         return result
+
+    def _on_acknowledged(self):
+        """Price messages: a rejection is noted on the price change and routed to its
+        requester (not to the connector's responsible); an acknowledgement may be the last a
+        change waited for, which is then published at once."""
+        prices = self.filtered(lambda m: m.res_model == "price.version" and m.res_id)
+        super(IntegrationMessage, self - prices)._on_acknowledged()
+        if not prices:
+            return
+        versions = self.env["price.version"].sudo().browse(set(prices.mapped("res_id"))).exists()
+        for change in versions.change_id:
+            rejected = prices.filtered(
+                lambda m, c=change: m.ack_state == "rejected" and m.res_id in c.version_ids.ids
+            )
+            if rejected:
+                change._note_rejections(rejected)
+        versions.change_id.filtered(lambda c: c.state == "effective")._check_publication()

@@ -23,6 +23,8 @@ PRICE_CHANGE_STATES = [
 # Changes whose lines hold (or will hold) a pricelist window: a new change may not overlap them.
 ACTIVE_STATES = ("to_approve", "approved", "effective", "published", "reconciled")
 WAITING_MESSAGE_STATES = ("pending", "sending", "failed")
+# What keeps an effective change from being published (see _publication_counts).
+NOT_PUBLISHED_YET = WAITING_MESSAGE_STATES + ("dead", "rejected", "unconfirmed")
 
 
 def windows_conflict(start_a, end_a, start_b, end_b):
@@ -96,6 +98,19 @@ class PriceChange(models.Model):
     publication_sent_count = fields.Integer(compute="_compute_publication")
     publication_dead_count = fields.Integer(compute="_compute_publication")
     publication_failed = fields.Boolean(compute="_compute_publication")
+    publication_rejected_count = fields.Integer(
+        "Rejected by channels", compute="_compute_publication"
+    )
+    publication_unconfirmed_count = fields.Integer(
+        "Waiting for confirmation", compute="_compute_publication"
+    )
+    publication_ids = fields.One2many(
+        "price.publication",
+        "change_id",
+        "Channels",
+        readonly=True,
+        help="Each version of this change on each channel: sent, applied or rejected (and why).",
+    )
     reconciled_at = fields.Datetime(readonly=True, copy=False)
 
     # ------------------------------------------------------------------ computes
@@ -111,7 +126,9 @@ class PriceChange(models.Model):
             change.version_count = len(change.version_ids)
 
     def _publication_counts(self):
-        """{change id: {message state: count}} in one query."""
+        """{change id: {message state: count}} in one query; also "rejected" (messages a
+        channel rejected) and "unconfirmed" (sent to a channel that must acknowledge, and
+        not acknowledged as applied)."""
         versions = self.env["price.version"].search([("change_id", "in", self.ids)])
         change_of = {v.id: v.change_id.id for v in versions}
         counts = defaultdict(lambda: defaultdict(int))
@@ -122,12 +139,19 @@ class PriceChange(models.Model):
             .sudo()
             ._read_group(
                 [("res_model", "=", "price.version"), ("res_id", "in", versions.ids)],
-                ["res_id", "state"],
+                ["res_id", "state", "ack_state", "connector_id"],
                 ["__count"],
             )
         )
-        for res_id, state, count in groups:
-            counts[change_of[res_id]][state] += count
+        for res_id, state, ack_state, connector, count in groups:
+            by_state = counts[change_of[res_id]]
+            by_state[state] += count
+            if state in ("superseded", "cancelled"):
+                continue
+            if ack_state == "rejected":
+                by_state["rejected"] += count
+            elif state == "sent" and connector.ack_required and ack_state != "applied":
+                by_state["unconfirmed"] += count
         return counts
 
     def _compute_publication(self):
@@ -139,7 +163,9 @@ class PriceChange(models.Model):
             )
             change.publication_sent_count = by_state.get("sent", 0)
             change.publication_dead_count = by_state.get("dead", 0)
-            change.publication_failed = bool(by_state.get("dead"))
+            change.publication_failed = bool(by_state.get("dead") or by_state.get("rejected"))
+            change.publication_rejected_count = by_state.get("rejected", 0)
+            change.publication_unconfirmed_count = by_state.get("unconfirmed", 0)
 
     # ------------------------------------------------------------------ approval configuration
 
@@ -366,14 +392,15 @@ class PriceChange(models.Model):
         Message._queue_commit()
 
     def _check_publication(self):
-        """Effective -> published when every message of the change was sent (in bulk)."""
+        """Effective -> published when every message of the change was sent and every channel
+        that must acknowledge applied it (in bulk). A rejection keeps it effective."""
         counts = self._publication_counts()
         done = self.browse()
         for change in self.filtered(lambda c: c.state == "effective"):
             by_state = counts.get(change.id, {})
             if not by_state.get("sent"):
                 continue
-            if any(by_state.get(s) for s in WAITING_MESSAGE_STATES + ("dead",)):
+            if any(by_state.get(s) for s in NOT_PUBLISHED_YET):
                 continue
             done |= change
         done._approval_write({"state": "published"})
@@ -404,8 +431,12 @@ class PriceChange(models.Model):
                 order="id",
             )
         )
-        confirmed = {}  # (version, connector) -> last payload price sent
+        confirmed = {}  # (version, connector) -> last payload price sent (and applied)
         for message in sent:
+            if message.ack_state == "rejected" or (
+                message.connector_id.ack_required and message.ack_state != "applied"
+            ):
+                continue
             confirmed[(message.res_id, message.connector_id.id)] = (message.payload or {}).get(
                 "price"
             )
@@ -464,6 +495,24 @@ class PriceChange(models.Model):
             raise UserError(self.env._("Only published changes can be reconciled."))
         published._reconcile()
         return True
+
+    def _note_rejections(self, messages):
+        """Channels rejected these price messages of this change: say which and why in the
+        chatter and in an activity for the requester."""
+        self.ensure_one()
+        versions = self.env["price.version"].browse(messages.mapped("res_id"))
+        name_of = {v.id: v.display_name for v in versions}
+        text = "; ".join(
+            self.env._(
+                "%(channel)s rejected %(version)s: %(reason)s",
+                channel=m.connector_id.name,
+                version=name_of.get(m.res_id, m.source_version),
+                reason=m.ack_reason,
+            )
+            for m in messages[:10]
+        )
+        self.message_post(body=text)
+        self._notify_requester(self.env._("A channel rejected prices"), text)
 
     def _notify_requester(self, summary, note):
         for change in self:

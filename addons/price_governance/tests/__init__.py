@@ -9,3 +9,4 @@ from . import test_settings
 from . import test_tours
 from . import test_governed_pricelist
 from . import test_approval_policy
+from . import test_acknowledgement

@@ -2,6 +2,8 @@ from odoo.tests import HttpCase, tagged
 
 from odoo.addons.integration_core.compat.groups import USER_GROUPS
 
+from .common import PriceCase
+
 
 @tagged("post_install", "-at_install")
 class TestPriceGovernanceTours(HttpCase):
@@ -68,3 +70,54 @@ class TestPriceGovernanceTours(HttpCase):
             {(self.kettle, self.pricelist, 125.0), (self.toaster, self.pricelist, 65.0)},
         )
         self.assertEqual(set(versions.mapped("approved_by_id")), {self.manager})
+
+
+@tagged("post_install", "-at_install")
+class TestChannelsTour(PriceCase, HttpCase):
+    """Three channels received a price: one applied it, one rejected it (with its reason),
+    one has not confirmed yet; the pricing manager reads that on the change's form."""
+
+    def test_manager_sees_what_each_channel_did(self):
+        shop, market, outlet = (
+            self.make_connector(code, name=name, inbound_enabled=True, ack_required=True)
+            for code, name in (
+                ("tourshop", "Tour Shop"),
+                ("tourmarket", "Tour Market"),
+                ("touroutlet", "Tour Outlet"),
+            )
+        )
+        self.product.name = "Tour Kettle"
+        self.pricelist.integration_connector_ids = [(6, 0, (shop | market | outlet).ids)]
+        change = self.approved_change(
+            [(self.product, self.pricelist, 95.0)], description="Tour channel check"
+        )
+        self.effect()
+        self.process()
+        self.assertEqual(change.version_ids.version, 1)
+        for connector, payload in (
+            (shop, {"status": "applied", "version": 1, "record": {"sku": "PG-KETTLE"}}),
+            (
+                market,
+                {
+                    "status": "rejected",
+                    "version": 1,
+                    "record": {"sku": "PG-KETTLE"},
+                    "reason": "Below the minimum advertised price",
+                },
+            ),
+        ):
+            self.env["integration.inbound.event"].create(
+                {
+                    "connector_id": connector.id,
+                    "domain_id": self.domain_price.id,
+                    "event_type": "price.applied",
+                    "external_id": f"tour-{connector.code}",
+                    "payload": payload,
+                }
+            )._process()
+        self.Change._cron_follow_publication()
+        self.assertEqual(change.state, "effective")
+        self.assertTrue(
+            self.env.ref("base.user_admin").has_group("price_governance.group_price_manager")
+        )
+        self.start_tour("/odoo", "price_governance_channels_of_a_change", login="admin")

@@ -152,3 +152,53 @@ registry.category("web_tour.tours").add("price_governance_manager_approves", {
         },
     ],
 });
+
+// A pricing manager opens a change in effect and reads, per channel, which version each one
+// applied and which rejected it, and why.
+registry.category("web_tour.tours").add("price_governance_channels_of_a_change", {
+    url: "/odoo/action-price_governance.price_change_action",
+    steps: () => [
+        {
+            content: "Switch the Price Changes to the list",
+            trigger: "button.o_switch_view.o_list",
+            run: "click",
+        },
+        {
+            content: "Open the change",
+            trigger: ".o_list_view .o_data_row:contains('Tour channel check') td[name='description']",
+            run: "click",
+        },
+        {
+            content: "Not published: a channel rejected it",
+            trigger: ".o_statusbar_status button.o_arrow_button_current:contains('Effective')",
+        },
+        {
+            content: "Open the channels of the change",
+            trigger: ".o_notebook a.nav-link:contains('Channels')",
+            run: "click",
+        },
+        {
+            content: "The tab says how many a channel rejected",
+            trigger: ".o_notebook .text-danger:contains('rejected by a channel')",
+        },
+        {
+            content: "Tour Shop applied version 1 of the kettle",
+            trigger:
+                ".o_field_widget[name='publication_ids'] .o_data_row:contains('Tour Shop'):contains('Tour Kettle'):contains('Applied') td[name='version_sent']:contains('1')",
+        },
+        {
+            content: "Tour Market rejected it, and says why",
+            trigger:
+                ".o_field_widget[name='publication_ids'] .o_data_row:contains('Tour Market'):contains('Rejected'):contains('Below the minimum advertised price')",
+        },
+        {
+            content: "Tour Outlet has not confirmed yet",
+            trigger:
+                ".o_field_widget[name='publication_ids'] .o_data_row:contains('Tour Outlet'):contains('Waiting for confirmation')",
+        },
+        {
+            content: "The chatter tells the same",
+            trigger: ".o-mail-Message-body:contains('Tour Market rejected')",
+        },
+    ],
+});
