@@ -19,6 +19,7 @@
         "data/base_automation_data.xml",
         "views/price_change_views.xml",
         "views/price_version_views.xml",
+        "views/price_drift_views.xml",
         "views/price_change_import_wizard_views.xml",
         "views/product_pricelist_views.xml",
         "views/product_template_views.xml",

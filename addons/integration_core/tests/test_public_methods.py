@@ -132,6 +132,11 @@ REVIEWED = {
         "reconciliation writes their state in the workflow's scope."
     ),
     ("price.change", "action_submit"): SUBMIT,
+    ("price.drift", "action_republish"): (
+        "_integration_check_caller: Pricing Users who may read the drifts (ACL, company "
+        "rule); then queues the drifts' versions to their channels with sudo "
+        "(price_governance/tests/test_read_back.py, over XML-RPC)."
+    ),
     ("price.change.import.wizard", "action_import"): (
         "ORM only: the wizard is for price users (ACL) and creates draft price changes "
         "through the ORM, under their access rights and the approval workflow."

@@ -9,3 +9,4 @@ from . import integration_message
 from . import integration_inbound_event
 from . import integration_dashboard
 from . import price_publication
+from . import price_drift

@@ -384,11 +384,12 @@ class PriceVersion(models.Model):
 
     # ------------------------------------------------------------------ publication
 
-    def _publish(self, reason="effect", stamp=None):
+    def _publish(self, reason="effect", stamp=None, only_to=None):
         """Queue the canonical price of these versions to the connectors subscribed to their
-        pricelists. reason "retire": the version ended with nothing to restore; the payload
-        then carries the price the pricelist computes without it. The versions' figures are
-        read in one query; pricelists, currencies and changes once each."""
+        pricelists (those of them in `only_to` when given: a re-publication to one channel).
+        reason "retire": the version ended with nothing to restore; the payload then carries
+        the price the pricelist computes without it. The versions' figures are read in one
+        query; pricelists, currencies and changes once each."""
         if not self:
             return self.env["integration.message"]
         rows = self._publication_rows()
@@ -405,6 +406,8 @@ class PriceVersion(models.Model):
         for pricelist_id, group in by_pricelist.items():
             pricelist = self.env["product.pricelist"].browse(pricelist_id)
             connectors = pricelist._publication_connectors()
+            if only_to is not None:
+                connectors &= only_to
             if not connectors:
                 continue
             payloads, keys, coalescing, numbers = [], [], [], []
