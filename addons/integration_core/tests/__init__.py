@@ -21,3 +21,4 @@ from . import test_dashboard
 from . import test_compat
 from . import test_options
 from . import test_scope
+from . import test_acknowledgement

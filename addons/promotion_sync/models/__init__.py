@@ -15,3 +15,4 @@ from . import account_move
 from . import promotion_settlement
 from . import promotion_settlement_line
 from . import promotion_settlement_reconciliation
+from . import integration_message

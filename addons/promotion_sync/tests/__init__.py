@@ -11,3 +11,4 @@ from . import test_release_time
 from . import test_returns
 from . import test_settlement
 from . import test_settlement_rpc
+from . import test_acknowledgement
