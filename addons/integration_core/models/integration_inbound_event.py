@@ -6,6 +6,7 @@ import logging
 import re
 import secrets
 import traceback
+from collections import defaultdict
 from datetime import timedelta
 
 from markupsafe import Markup
@@ -530,19 +531,22 @@ class IntegrationInboundEvent(models.Model):
         self.ensure_one()
         entries = self.payload.get("acknowledgements") or [self.payload]
         found = self._acknowledged_messages(entries)
-        Message = self.env["integration.message"]
-        for status in ("applied", "rejected"):
-            for index, entry in enumerate(entries):
-                if entry["status"] == status:
-                    at = dates.to_naive_utc(entry.get("applied_at"))
-                    found[index]._acknowledge(status, entry.get("reason"), at=at)
-        applied = sum(len(m) for i, m in found.items() if entries[i]["status"] == "applied")
-        rejected = sum(len(m) for m in found.values()) - applied
-        Message.flush_model()
+        # The last word on a message wins; messages told the same are written together.
+        last = {message.id: index for index in found for message in found[index]}
+        Message = self.env["integration.message"].sudo()
+        groups = defaultdict(list)
+        for message_id, index in last.items():
+            entry = entries[index]
+            at = dates.to_naive_utc(entry.get("applied_at")) or fields.Datetime.now()
+            groups[(entry["status"], entry.get("reason"), at)].append(message_id)
+        for (status, reason, at), ids in groups.items():
+            Message.browse(ids)._record_acknowledgement(status, reason, at)
+        Message.browse(list(last))._on_acknowledged()
+        applied = sum(len(ids) for key, ids in groups.items() if key[0] == "applied")
         return self.env._(
             "%(applied)s message(s) applied, %(rejected)s rejected.",
             applied=applied,
-            rejected=rejected,
+            rejected=len(last) - applied,
         )
 
     def _acknowledged_messages(self, entries):

@@ -1146,20 +1146,17 @@ class IntegrationMessage(models.Model):
 
     # ------------------------------------------------------------------ acknowledgements
 
-    def _acknowledge(self, status, reason=None, at=None):
-        """Record what the remote said it did with these messages (status "applied" or
-        "rejected", with its reason), then let the addons of the source records react. The
-        latest acknowledgement wins: a channel may apply what it rejected once fixed."""
-        if not self:
-            return
+    def _record_acknowledgement(self, status, reason, at):
+        """Record what the remote said it did with these messages: status "applied" or
+        "rejected" (with its reason), at `at`. The latest acknowledgement wins: a channel may
+        apply what it rejected once fixed. Callers run _on_acknowledged() afterwards."""
         self.sudo().write(
             {
                 "ack_state": status,
-                "acknowledged_at": at or fields.Datetime.now(),
+                "acknowledged_at": at,
                 "ack_reason": reason if status == "rejected" else False,
             }
         )
-        self._on_acknowledged()
 
     def _on_acknowledged(self):
         """Hook run after acknowledgements were recorded on these messages. Here: a

@@ -200,7 +200,11 @@ class TestAcknowledgements(XmlRpcClientMixin, PriceCase, HttpCase):
         for user in users:
             for model, method, args in (
                 ("integration.message", "write", [[message.id], {"ack_state": "applied"}]),
-                ("integration.message", "_acknowledge", [[message.id], "applied"]),
+                (
+                    "integration.message",
+                    "_record_acknowledgement",
+                    [[message.id], "applied", False, False],
+                ),
                 (
                     "integration.inbound.event",
                     "create",
