@@ -585,7 +585,8 @@ class IntegrationInboundEvent(models.Model):
 
     def _messages_by_version(self, entries):
         """{(version, record fields): messages} of this connector and domain whose source
-        version and payload match, in one query (jsonb containment on the payload)."""
+        version and payload match, in one query (jsonb containment on the payload); never
+        those superseded or cancelled before they left, which the channel cannot have seen."""
         Message = self.env["integration.message"].sudo()
         refs = list({self._version_ref(e) for e in entries})
         if not refs:
@@ -599,6 +600,7 @@ class IntegrationInboundEvent(models.Model):
                   JOIN integration_message m
                     ON m.connector_id = %(connector)s AND m.domain_id = %(domain)s
                    AND m.source_version = r.version AND m.payload @> r.record::jsonb
+                   AND m.state NOT IN ('superseded', 'cancelled')
                  GROUP BY r.version, r.record
                 """,
                 versions=[v for v, _r in refs],

@@ -92,6 +92,17 @@ class TestAcknowledgementHandler(IntegrationCase, HttpCase):
         self.assertEqual(response.status_code, 403)
         self.assertEqual(response.json()["error"], "domain_not_allowed")
 
+    def test_a_message_superseded_before_it_left_cannot_be_acknowledged(self):
+        old = self.enqueue(self.stock_message("SKU-3", 5, source_version="5", coalescing_key="k3"))
+        new = self.enqueue(self.stock_message("SKU-3", 4, source_version="6", coalescing_key="k3"))
+        self.assertEqual(old.state, "superseded")
+        self.process()
+        event = self.acknowledge(
+            {"status": "applied", "version": "5", "record": {"sku": "SKU-3"}}, "stock-ack-5"
+        )
+        self.assertEqual(event.state, "dead")
+        self.assertFalse((old | new).filtered("ack_state"))
+
     def test_acknowledgement_required_needs_inbound_events(self):
         with self.assertRaises(ValidationError):
             self.make_connector("no-inbound", ack_required=True)
