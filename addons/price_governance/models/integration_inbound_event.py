@@ -15,7 +15,20 @@ class IntegrationInboundEvent(models.Model):
         return {
             **super()._get_inbound_handlers(),
             "price.proposed": "_handle_inbound_price_proposed",
+            "price.snapshot": "_handle_inbound_price_snapshot",
         }
+
+    def _handle_inbound_price_snapshot(self):
+        """A channel sends every price it shows (schema "price_snapshot", validated): the
+        drift from the prices in effect in the pricelists it is subscribed to is recorded
+        as the read-back Scheduled Action records it."""
+        self.ensure_one()
+        Drift = self.env["price.drift"].sudo()
+        Drift._compare(self.connector_id, self.payload)
+        count = Drift.search_count(
+            [("connector_id", "=", self.connector_id.id), ("state", "=", "open")]
+        )
+        return self.env._("%s open difference(s) with the channel.", count)
 
     def _handle_inbound_price_proposed(self):
         """A pricing engine that owns base prices proposes prices: they become a price change

@@ -71,12 +71,34 @@ class PriceDrift(models.Model):
                 lambda p, c=connector: c in p.integration_connector_ids
             )
             try:
-                document = connector._read_back("base_price")
-                self._record(connector, self._differences(connector, subscribed, document))
+                self._compare(connector, connector._read_back("base_price"), subscribed)
             except UserError as exc:
                 _logger.warning("Price read-back of %s failed: %s", connector.name, exc)
                 connector.message_post(body=str(exc))
             self.env["integration.message"]._queue_commit()
+
+    @api.model
+    def _compare(self, connector, document, pricelists=None):
+        """Record the drift between what `connector` shows (`document`, schema
+        "price_snapshot": its read-back answer or a price.snapshot event) and the prices in
+        effect in `pricelists` (default: those it is subscribed to). Returns the drifts
+        opened. UserError when the document does not match the schema: nothing changes."""
+        errors = self.env["integration.schema"]._lookup("price_snapshot")._errors(document)
+        if errors:
+            raise UserError(
+                self.env._(
+                    "What %(c)s shows is not a price snapshot: %(e)s",
+                    c=connector.name,
+                    e="; ".join(errors[:5]),
+                )
+            )
+        if pricelists is None:
+            pricelists = (
+                self.env["product.pricelist"]
+                .sudo()
+                .search([("integration_connector_ids", "in", connector.ids)])
+            )
+        return self._record(connector, self._differences(connector, pricelists, document))
 
     @api.model
     def _differences(self, connector, pricelists, document):
@@ -97,8 +119,7 @@ class PriceDrift(models.Model):
             if entry is None:
                 found.append((version, "presence", f"{version.fixed_price:g}", False))
                 continue
-            price = entry.get("price")
-            if not isinstance(price, (int, float)) or abs(price - version.fixed_price) > 1e-6:
+            if abs(entry["price"] - version.fixed_price) > 1e-6:
                 found.append((version, "price", f"{version.fixed_price:g}", str(entry["price"])))
             if entry.get("currency") and entry["currency"] != version.currency_id.name:
                 found.append((version, "currency", version.currency_id.name, entry["currency"]))
@@ -108,18 +129,13 @@ class PriceDrift(models.Model):
 
     @api.model
     def _shown_prices(self, connector, document):
-        """{(pricelist name, product id, quantity break): entry} of the read-back document,
-        its SKUs translated through the connector's product mappings."""
-        entries = document.get("prices") if isinstance(document, dict) else None
-        if not isinstance(entries, list):
-            raise UserError(
-                self.env._("The read-back of %s has no list of prices.", connector.name)
-            )
-        entries = [e for e in entries if isinstance(e, dict) and e.get("sku")]
-        products = connector._products_for_external_skus({str(e["sku"]) for e in entries})
+        """{(pricelist name, product id, quantity break): entry} of a price snapshot, its
+        SKUs translated through the connector's product mappings (unknown ones ignored)."""
+        entries = document["prices"]
+        products = connector._products_for_external_skus({e["sku"] for e in entries})
         shown = {}
         for entry in entries:
-            product = products.get(str(entry["sku"]))
+            product = products.get(entry["sku"])
             if product:
                 key = (entry.get("pricelist"), product.id, _qty_key(entry.get("min_quantity")))
                 shown[key] = entry

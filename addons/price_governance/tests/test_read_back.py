@@ -137,8 +137,41 @@ class TestReadBack(XmlRpcClientMixin, PriceCase, HttpCase):
         self.assertIn("Read-back from Webshop failed", self.connector.message_ids[0].body)
         self.receiver.resources["/current/base_price"] = {"items": []}
         self.Drift._cron_read_back()
-        self.assertIn("no list of prices", self.connector.message_ids[0].body)
+        self.assertIn("is not a price snapshot", self.connector.message_ids[0].body)
         self.assertFalse(self.drifts())
+
+    def test_a_channel_may_send_its_prices_instead(self):
+        """No read endpoint: the channel sends a price.snapshot event now and then."""
+        self.connector.readback_path = False
+
+        def snapshot(external_id, *entries):
+            event = self.env["integration.inbound.event"].create(
+                {
+                    "connector_id": self.connector.id,
+                    "domain_id": self.domain_price.id,
+                    "event_type": "price.snapshot",
+                    "external_id": external_id,
+                    "payload": {"prices": list(entries), "taken_at": "2026-11-25T10:00:00Z"},
+                }
+            )
+            event._process()
+            return event
+
+        event = snapshot(
+            "snap-1",
+            self.entry("PG-KETTLE", 80.0, self.kettle.version),
+            self.entry("PG-TOASTER", 40.0, self.toaster.version),
+        )
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(event.result, "1 open difference(s) with the channel.")
+        self.assertEqual(
+            [(d.product_id, d.field, d.channel_value) for d in self.drifts()],
+            [(self.product, "price", "80.0")],
+        )
+        # A snapshot that is not one is refused and changes nothing.
+        event = snapshot("snap-2", {"sku": "PG-KETTLE", "pricelist": "PG Test Retail"})
+        self.assertEqual(event.state, "dead")
+        self.assertEqual(len(self.drifts()), 1)
 
     def test_drifts_are_not_forged_nor_republished_by_outsiders(self):
         self.show()
