@@ -1,5 +1,6 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
+import copy
 import hmac
 import json
 import logging
@@ -19,6 +20,7 @@ from ..compat.constraints import sql_constraints
 from ..compat.testing import registry_in_test_mode
 from ..tools import backoff, cloudevents, dates, options, signing, strict_json
 from ..tools.crypto import SecretKeyError
+from ..tools.product_mapping import internal_sku
 
 _logger = logging.getLogger(__name__)
 _security_logger = logging.getLogger("odoo.addons.integration_core.inbound.security")
@@ -529,7 +531,8 @@ class IntegrationInboundEvent(models.Model):
         (all of that domain's messages with this version and these fields). All or nothing:
         one that names no message refuses the event, with its position."""
         self.ensure_one()
-        entries = self.payload.get("acknowledgements") or [self.payload]
+        entries = copy.deepcopy(self.payload.get("acknowledgements") or [self.payload])
+        self._acknowledged_records_in_our_skus(entries)
         found = self._acknowledged_messages(entries)
         # The last word on a message wins; messages told the same are written together.
         last = {message.id: index for index in found for message in found[index]}
@@ -548,6 +551,17 @@ class IntegrationInboundEvent(models.Model):
             applied=applied,
             rejected=len(last) - applied,
         )
+
+    def _acknowledged_records_in_our_skus(self, entries):
+        """A record is named as the channel received it: its SKU, when the connector's
+        mappings know it, back into ours (an unknown one then names no message)."""
+        records = [e["record"] for e in entries if (e.get("record") or {}).get("sku")]
+        products = self.env["integration.product.mapping"]._products_for_external_skus(
+            self.connector_id, {str(record["sku"]) for record in records}
+        )
+        for record in records:
+            if product := products.get(str(record["sku"])):
+                record["sku"] = internal_sku(product.default_code, product.barcode, product.id)
 
     def _acknowledged_messages(self, entries):
         """{index of entry: the messages it names}, in two queries whatever their number;

@@ -106,3 +106,24 @@ class TestAcknowledgementHandler(IntegrationCase, HttpCase):
     def test_acknowledgement_required_needs_inbound_events(self):
         with self.assertRaises(ValidationError):
             self.make_connector("no-inbound", ack_required=True)
+
+    def test_a_record_is_named_by_the_sku_the_channel_received(self):
+        product = self.env["product.product"].create(
+            {"name": "Mapped lamp", "default_code": "OUR-1"}
+        )
+        self.env["integration.product.mapping"].create(
+            {"connector_id": self.connector.id, "product_id": product.id, "external_sku": "THEIR-1"}
+        )
+        message = self.enqueue(self.stock_message("OUR-1", 5, source_version="9"))
+        self.process()
+        self.assertEqual(message.state, "sent")
+        event = self.acknowledge(
+            {"status": "applied", "version": 9, "record": {"sku": "THEIR-1"}}, "stock-ack-map"
+        )
+        self.assertEqual(event.state, "done", event.error_message)
+        self.assertEqual(message.ack_state, "applied")
+        # Our own SKU is not what this channel calls the product.
+        event = self.acknowledge(
+            {"status": "applied", "version": 9, "record": {"sku": "OUR-X"}}, "stock-ack-map-2"
+        )
+        self.assertEqual(event.state, "dead")
