@@ -18,7 +18,9 @@ from .common import IntegrationCase
 
 # Every model of the four addons that declares SQL constraints (there are 14).
 CONSTRAINED = {
+    "integration.availability.band",
     "integration.connector",
+    "integration.connector.granularity",
     "integration.data.domain",
     "integration.event.type",
     "integration.inbound.event",
