@@ -48,6 +48,8 @@ SCOPE_FIELDS = (
     "scope_category_ids",
     "scope_product_domain",
     "scope_pricelist_ids",
+    "scope_country_ids",
+    "scope_partner_ids",
     "granularity_ids",
 )
 
@@ -331,6 +333,26 @@ class IntegrationConnector(models.Model):
         string="Pricelists",
         help="Only prices of these pricelists reach this connector. Empty: every pricelist it "
         "is subscribed to.",
+    )
+    scope_country_ids = fields.Many2many(
+        "res.country",
+        "integration_connector_scope_country_rel",
+        "connector_id",
+        "country_id",
+        string="Countries",
+        help="Regional prices (of pricelists restricted to country groups) reach this "
+        "connector only when one of these countries is in one of the pricelist's groups. "
+        "Pricelists without country groups are not regional. Empty: every region.",
+    )
+    scope_partner_ids = fields.Many2many(
+        "res.partner",
+        "integration_connector_scope_partner_rel",
+        "connector_id",
+        "partner_id",
+        string="Customers",
+        help="Customer prices (of pricelists assigned to customers or flagged customer-"
+        "specific) reach this connector only when all the pricelist's customers are listed "
+        "here, themselves or their company. Empty: every customer.",
     )
     granularity_ids = fields.One2many(
         "integration.connector.granularity",
@@ -1148,13 +1170,25 @@ class IntegrationConnector(models.Model):
             domain = self._scope_company_domain()
             if self.scope_pricelist_ids:
                 domain += [("id", "in", self.scope_pricelist_ids.ids)]
+            if self.scope_country_ids:
+                # Geography: a regional pricelist only where one of its countries is served.
+                domain += [
+                    "|",
+                    ("country_group_ids", "=", False),
+                    ("country_group_ids.country_ids", "in", self.scope_country_ids.ids),
+                ]
             return domain
+        if model_name == "res.partner" and self.scope_partner_ids:
+            # A customer listed here brings its contacts (same commercial partner) along.
+            ids = self.scope_partner_ids.ids
+            return ["|", ("id", "in", ids), ("commercial_partner_id", "in", ids)]
         return None
 
     def _in_scope(self, model_name, ids):
         """The one rule of what this connector may receive: the set of those of `ids`
-        (records of `model_name`: product.product, product.pricelist, stock.warehouse...)
-        within its scope (company, categories, product filter, pricelists, warehouses). One
+        (records of `model_name`: product.product, product.pricelist, res.partner,
+        stock.warehouse...) within its scope (company, categories, product filter,
+        pricelists and their countries, customers, warehouses). One
         query whatever the number of ids; archived records count like the others. Publishers
         leave the rest out; _enqueue refuses them."""
         self.ensure_one()

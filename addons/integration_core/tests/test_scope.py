@@ -51,7 +51,7 @@ class TestScope(IntegrationCase):
             set((self.drill | self.saw | self.hose).ids),
         )
         # Models the scope does not speak of are not restricted.
-        self.assertEqual(self.connector._in_scope("res.partner", [1, 2]), {1, 2})
+        self.assertEqual(self.connector._in_scope("res.currency", [1, 2]), {1, 2})
 
     def test_categories_include_subcategories_and_the_filter_narrows(self):
         self.connector.scope_category_ids = [Command.set(self.tools.ids)]
@@ -73,6 +73,37 @@ class TestScope(IntegrationCase):
         self.assertEqual(self.connector._in_scope("product.pricelist", ids), {mine.id, other.id})
         self.connector.scope_pricelist_ids = [Command.set(mine.ids)]
         self.assertEqual(self.connector._in_scope("product.pricelist", ids), {mine.id})
+
+    def test_countries_decide_regional_pricelists(self):
+        Group = self.env["res.country.group"]
+        be, fr = self.env.ref("base.be"), self.env.ref("base.fr")
+        benelux = Group.create({"name": "Scope Benelux", "country_ids": [Command.set(be.ids)]})
+        france = Group.create({"name": "Scope France", "country_ids": [Command.set(fr.ids)]})
+        Pricelist = self.env["product.pricelist"]
+        everywhere, north, south = Pricelist.create(
+            [
+                {"name": "Scope everywhere"},
+                {"name": "Scope north", "country_group_ids": [Command.set(benelux.ids)]},
+                {"name": "Scope south", "country_group_ids": [Command.set(france.ids)]},
+            ]
+        )
+        ids = (everywhere | north | south).ids
+        self.assertEqual(self.connector._in_scope("product.pricelist", ids), set(ids))
+        self.connector.scope_country_ids = [Command.set(be.ids)]
+        self.assertEqual(
+            self.connector._in_scope("product.pricelist", ids), {everywhere.id, north.id}
+        )
+
+    def test_customers_bring_their_contacts(self):
+        Partner = self.env["res.partner"]
+        acme, other = Partner.create([{"name": "Scope Acme", "is_company": True}, {"name": "X"}])
+        buyer = Partner.create({"name": "Scope buyer", "parent_id": acme.id})
+        ids = (acme | other | buyer).ids
+        self.assertEqual(self.connector._in_scope("res.partner", ids), set(ids))
+        self.connector.scope_partner_ids = [Command.set(acme.ids)]
+        with self.assertQueryCount(1):
+            found = self.connector._in_scope("res.partner", ids)
+        self.assertEqual(found, {acme.id, buyer.id})
 
     def test_a_bad_product_filter_is_refused(self):
         for text in ("[('no_such_field', '=', 1)]", "not a domain", "{'a': 1}"):
