@@ -132,7 +132,9 @@ class PriceDrift(models.Model):
         """{(pricelist name, product id, quantity break): entry} of a price snapshot, its
         SKUs translated through the connector's product mappings (unknown ones ignored)."""
         entries = document["prices"]
-        products = connector._products_for_external_skus({e["sku"] for e in entries})
+        products = self.env["integration.product.mapping"]._products_for_external_skus(
+            connector, {e["sku"] for e in entries}
+        )
         shown = {}
         for entry in entries:
             product = products.get(entry["sku"])
