@@ -10,3 +10,4 @@ from . import integration_inbound_event
 from . import integration_dashboard
 from . import price_publication
 from . import price_drift
+from . import integration_data_domain

@@ -241,9 +241,17 @@ class PriceChange(models.Model):
         self.line_ids._snapshot_current_prices()
 
     def _approval_evaluate_policy(self):
-        """Thresholds of Settings on the lines as they are now: they decide who approves."""
-        policy = self.env["price.governance.policy"]._get()
-        self.line_ids._evaluate_thresholds(policy)
+        """Thresholds on the lines as they are now, those of each line's price data domain
+        (its own, else Settings): they decide who approves."""
+        lines = self.line_ids
+        customers = lines.pricelist_id._price_customers()
+        by_code = defaultdict(lambda: self.env["price.change.line"])
+        for line in lines:
+            pricelist = line.pricelist_id
+            by_code[pricelist._price_domain_code(customers[pricelist.id])] |= line
+        Policy = self.env["price.governance.policy"]
+        for code, code_lines in by_code.items():
+            code_lines._evaluate_thresholds(Policy._get(code))
         for change in self:
             change.needs_manager = any(change.line_ids.mapped("breach"))
 

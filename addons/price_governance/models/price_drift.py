@@ -1,6 +1,7 @@
 # Copyright 2026 Governed Commerce Sync
 # License LGPL-3.0 or later (https://www.gnu.org/licenses/lgpl-3.0).
 import logging
+from collections import defaultdict
 
 from odoo import api, fields, models
 from odoo.exceptions import UserError
@@ -61,21 +62,35 @@ class PriceDrift(models.Model):
     @api.model
     def _cron_read_back(self):
         """Scheduled Action: read back what every channel with a read-back path shows of the
-        prices of the pricelists it is subscribed to; record the differences, resolve those
-        no longer found. A channel that cannot be read is noted on it and skipped."""
-        Pricelist = self.env["product.pricelist"].sudo()
-        pricelists = Pricelist.search([("integration_connector_ids", "!=", False)])
-        connectors = pricelists.integration_connector_ids._filter_receivers("base_price")
-        for connector in connectors.filtered("readback_path"):
-            subscribed = pricelists.filtered(
-                lambda p, c=connector: c in p.integration_connector_ids
-            )
+        prices of the pricelists it receives, per price data domain (its read-back path for
+        base_price, for customer_price); record the differences, resolve those no longer
+        found. A channel that cannot be read is noted on it and skipped."""
+        for connector, by_code in self._read_back_subscriptions().items():
             try:
-                self._compare(connector, connector._read_back("base_price"), subscribed)
+                differences = []
+                for code, pricelists in by_code.items():
+                    document = connector._read_back(code)
+                    self._check_snapshot(connector, document)
+                    differences += self._differences(connector, pricelists, document)
+                self._record(connector, differences)
             except UserError as exc:
                 _logger.warning("Price read-back of %s failed: %s", connector.name, exc)
                 connector.message_post(body=str(exc))
             self.env["integration.message"]._queue_commit()
+
+    @api.model
+    def _read_back_subscriptions(self):
+        """{connector with a read-back path: {price domain code: pricelists it receives}}."""
+        Pricelist = self.env["product.pricelist"].sudo()
+        pricelists = Pricelist.search([("integration_connector_ids", "!=", False)])
+        customers = pricelists._price_customers()
+        result = defaultdict(lambda: defaultdict(Pricelist.browse))
+        for pricelist in pricelists:
+            code = pricelist._price_domain_code(customers[pricelist.id])
+            receivers = pricelist._publication_connectors(customers[pricelist.id])
+            for connector in receivers.filtered("readback_path"):
+                result[connector][code] |= pricelist
+        return result
 
     @api.model
     def _compare(self, connector, document, pricelists=None):
@@ -83,6 +98,18 @@ class PriceDrift(models.Model):
         "price_snapshot": its read-back answer or a price.snapshot event) and the prices in
         effect in `pricelists` (default: those it is subscribed to). Returns the drifts
         opened. UserError when the document does not match the schema: nothing changes."""
+        self._check_snapshot(connector, document)
+        if pricelists is None:
+            pricelists = (
+                self.env["product.pricelist"]
+                .sudo()
+                .search([("integration_connector_ids", "in", connector.ids)])
+            )
+        return self._record(connector, self._differences(connector, pricelists, document))
+
+    @api.model
+    def _check_snapshot(self, connector, document):
+        """UserError unless `document` follows the schema "price_snapshot"."""
         errors = self.env["integration.schema"]._lookup("price_snapshot")._errors(document)
         if errors:
             raise UserError(
@@ -92,13 +119,6 @@ class PriceDrift(models.Model):
                     e="; ".join(errors[:5]),
                 )
             )
-        if pricelists is None:
-            pricelists = (
-                self.env["product.pricelist"]
-                .sudo()
-                .search([("integration_connector_ids", "in", connector.ids)])
-            )
-        return self._record(connector, self._differences(connector, pricelists, document))
 
     @api.model
     def _differences(self, connector, pricelists, document):

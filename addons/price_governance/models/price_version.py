@@ -405,7 +405,9 @@ class PriceVersion(models.Model):
         messages = self.env["integration.message"]
         for pricelist_id, group in by_pricelist.items():
             pricelist = self.env["product.pricelist"].browse(pricelist_id)
-            connectors = pricelist._publication_connectors()
+            customers = pricelist._price_customers()[pricelist.id]
+            domain_code = pricelist._price_domain_code(customers)
+            connectors = pricelist._publication_connectors(customers)
             if only_to is not None:
                 connectors &= only_to
             if not connectors:
@@ -421,8 +423,12 @@ class PriceVersion(models.Model):
                 )
                 coalescing.append(f"price:{pricelist.id}:{row['product_id']}:{row['min_quantity']}")
                 numbers.append(str(payload["version"]))
+            carried = {"product.pricelist": [pricelist.id]}
+            if domain_code == "customer_price":
+                # Only channels in scope for every customer of the pricelist get its prices.
+                carried["res.partner"] = customers.ids
             messages |= self.browse([row["id"] for row in group])._integration_publish(
-                "base_price",
+                domain_code,
                 "price.updated",
                 payloads,
                 connectors=connectors,
@@ -431,10 +437,7 @@ class PriceVersion(models.Model):
                 idempotency_keys=keys,
                 versions=numbers,
                 # Each connector gets the prices of the products within its scope only.
-                scopes=[
-                    {"product.product": [row["product_id"]], "product.pricelist": [pricelist.id]}
-                    for row in group
-                ],
+                scopes=[{"product.product": [row["product_id"]], **carried} for row in group],
             )
         return messages
 

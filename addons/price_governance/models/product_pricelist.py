@@ -18,7 +18,13 @@ DRIFT_LINES = 20
 
 # Pricelist fields that change what a governed pricelist's approved prices mean or who gets
 # them (see _check_governed_settings).
-GOVERNED_SETTINGS = ("currency_id", "active", "company_id", "country_group_ids")
+GOVERNED_SETTINGS = (
+    "currency_id",
+    "active",
+    "company_id",
+    "country_group_ids",
+    "price_customer_specific",
+)
 
 
 class ProductPricelist(models.Model):
@@ -32,8 +38,25 @@ class ProductPricelist(models.Model):
         string="Publish to",
         copy=False,
         help="Channels that receive the prices of this pricelist once a price change is in "
-        "effect. They must be allowed the Base price data domain. A copy of the pricelist "
-        "publishes nowhere until someone chooses.",
+        "effect. They must be allowed its price data domain (Base price, or Customer price "
+        "for a customer pricelist). A copy of the pricelist publishes nowhere until someone "
+        "chooses.",
+    )
+    price_customer_specific = fields.Boolean(
+        "Customer-specific prices",
+        copy=False,
+        tracking=True,
+        help="Prices agreed with customers: its changes belong to the Customer price data "
+        "domain (its approval thresholds, its system of record) and reach only channels "
+        "whose scope includes its customers. A pricelist set on a customer is one as well.",
+    )
+    price_domain_id = fields.Many2one(
+        "integration.data.domain",
+        "Price data domain",
+        compute="_compute_price_domain_id",
+        help="Base price, or Customer price when the pricelist is set on customers or is "
+        "customer-specific. A pricelist restricted to country groups stays a base price: its "
+        "geography is a matter of the channels' scope (their countries).",
     )
     price_governed = fields.Boolean(
         "Governed prices",
@@ -60,34 +83,72 @@ class ProductPricelist(models.Model):
         for pricelist in self:
             pricelist.price_version_count = counts.get(pricelist.id, 0)
 
-    @api.constrains("integration_connector_ids")
-    def _check_publication_connectors(self):
-        domain = self.env.ref("integration_core.domain_base_price")
+    def _compute_price_domain_id(self):
+        Domain = self.env["integration.data.domain"].sudo()
         for pricelist in self:
+            code = pricelist._price_domain_code()
+            pricelist.price_domain_id = Domain.search([("code", "=", code)], limit=1)
+
+    def _price_customers(self):
+        """{pricelist id: the customers (res.partner) it is set on, in its company}; one
+        query per company whatever the number of pricelists."""
+        result = {pricelist.id: self.env["res.partner"] for pricelist in self}
+        by_company = defaultdict(list)
+        for pricelist in self:
+            by_company[pricelist.company_id or self.env.company].append(pricelist.id)
+        for company, ids in by_company.items():
+            partners = (
+                self.env["res.partner"]
+                .sudo()
+                .with_company(company)
+                .search([("specific_property_product_pricelist", "in", ids)])
+            )
+            for partner in partners:
+                result[partner.specific_property_product_pricelist.id] |= partner
+        return result
+
+    def _price_domain_code(self, customers=None):
+        """The one rule of which price data domain this pricelist's changes belong to:
+        "customer_price" when it is flagged customer-specific or set on customers, else
+        "base_price" (a regional pricelist included: its country groups are matched
+        against the channels' scope). `customers`: from _price_customers, when known."""
+        self.ensure_one()
+        if self.price_customer_specific:
+            return "customer_price"
+        if customers is None:
+            customers = self._price_customers()[self.id]
+        return "customer_price" if customers else "base_price"
+
+    @api.constrains("integration_connector_ids", "price_customer_specific")
+    def _check_publication_connectors(self):
+        for pricelist in self:
+            domain = pricelist.price_domain_id
             for connector in pricelist.integration_connector_ids:
                 if domain not in connector.allowed_domain_ids:
                     raise ValidationError(
                         self.env._(
-                            "%(c)s may not receive base prices (see its allowed data domains): "
+                            "%(c)s may not receive %(d)s (see its allowed data domains): "
                             "it cannot publish %(p)s.",
                             c=connector.name,
+                            d=domain.name,
                             p=pricelist.name,
                         )
                     )
                 if domain.owner_connector_id == connector:
                     raise ValidationError(
                         self.env._(
-                            "%(c)s owns base prices (system of record): Odoo does not publish "
+                            "%(c)s owns %(d)s (system of record): Odoo does not publish "
                             "them back to it.",
                             c=connector.name,
+                            d=domain.name,
                         )
                     )
                 if not connector.sudo()._in_scope("product.pricelist", pricelist.ids):
                     raise ValidationError(
                         self.env._(
-                            "%(p)s is outside the scope of %(c)s (its company or its "
-                            "pricelists, see the Scope page of the connector): it cannot "
-                            "publish there.",
+                            "%(p)s is outside the scope of %(c)s (its company, its "
+                            "pricelists or its countries, see the Scope page of the "
+                            "connector): it cannot publish there.",
                             c=connector.name,
                             p=pricelist.name,
                         )
@@ -314,12 +375,21 @@ class ProductPricelist(models.Model):
             version=version.display_name,
         )
 
-    def _publication_connectors(self):
-        """Active connectors subscribed to this pricelist that may receive base prices, and
-        this pricelist (their scope)."""
+    def _publication_connectors(self, customers=None):
+        """Active connectors subscribed to this pricelist that may receive its price data
+        domain (_price_domain_code) and whose scope holds this pricelist (company,
+        pricelists, countries) and, for customer prices, every one of its customers.
+        `customers`: from _price_customers, when known."""
         self.ensure_one()
-        return self.integration_connector_ids._filter_receivers("base_price").filtered(
-            lambda connector: connector._in_scope("product.pricelist", self.ids)
+        if customers is None:
+            customers = self._price_customers()[self.id]
+        code = self._price_domain_code(customers)
+        wanted = set(customers.ids) if code == "customer_price" else set()
+        return self.integration_connector_ids._filter_receivers(code).filtered(
+            lambda connector: (
+                connector._in_scope("product.pricelist", self.ids)
+                and connector._in_scope("res.partner", wanted) == wanted
+            )
         )
 
     @api.model

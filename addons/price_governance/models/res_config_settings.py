@@ -37,13 +37,30 @@ class ResConfigSettings(models.TransientModel):
 
 
 class PriceGovernancePolicy(models.AbstractModel):
-    """The thresholds of Settings, read once per call."""
+    """The approval thresholds of a price data domain: its own when it has them, else those
+    of Settings. Read once per call."""
 
     _name = "price.governance.policy"
     _description = "Price approval thresholds"
 
     @api.model
-    def _get(self):
+    def _get(self, domain_code=None):
+        """{"max_drop", "below_cost", "margin_floor", "guardrail"}: Settings, with the
+        thresholds of the data domain `domain_code` instead when it has its own."""
+        policy = self._settings()
+        domain = self.env["integration.data.domain"].sudo()
+        if domain_code:
+            domain = domain.search([("code", "=", domain_code)], limit=1)
+        if domain.price_own_policy:
+            policy.update(
+                max_drop=domain.price_max_drop_percent,
+                below_cost=domain.price_below_cost_needs_manager,
+                margin_floor=domain.price_margin_floor_percent,
+            )
+        return policy
+
+    @api.model
+    def _settings(self):
         params = self.env["ir.config_parameter"].sudo()
 
         # A setting left empty is stored as no parameter at all: 0 / off.

@@ -11,3 +11,4 @@ from . import test_governed_pricelist
 from . import test_approval_policy
 from . import test_acknowledgement
 from . import test_read_back
+from . import test_price_domains

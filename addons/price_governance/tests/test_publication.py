@@ -160,7 +160,7 @@ class TestPublication(PriceCase):
 
     def test_pricelist_refuses_a_connector_without_base_prices(self):
         stock_only = self.make_connector("wms", allowed_domain_ids=[(6, 0, [self.domain_stock.id])])
-        with self.assertRaisesRegex(ValidationError, "base prices"):
+        with self.assertRaisesRegex(ValidationError, "may not receive Base price"):
             self.other_pricelist.integration_connector_ids = [(4, stock_only.id)]
 
     def test_activation_and_reconciliation_queries_do_not_grow_with_lines(self):
