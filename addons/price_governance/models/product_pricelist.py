@@ -84,10 +84,12 @@ class ProductPricelist(models.Model):
             pricelist.price_version_count = counts.get(pricelist.id, 0)
 
     def _compute_price_domain_id(self):
-        Domain = self.env["integration.data.domain"].sudo()
+        domains = self.env["integration.data.domain"].sudo().search([])
+        by_code = {domain.code: domain for domain in domains}
+        customers = self._price_customers()
         for pricelist in self:
-            code = pricelist._price_domain_code()
-            pricelist.price_domain_id = Domain.search([("code", "=", code)], limit=1)
+            code = pricelist._price_domain_code(customers[pricelist.id])
+            pricelist.price_domain_id = by_code.get(code, domains.browse())
 
     def _price_customers(self):
         """{pricelist id: the customers (res.partner) it is set on, in its company}; one

@@ -149,3 +149,35 @@ class TestPriceDomains(XmlRpcClientMixin, PriceCase, HttpCase):
         self.assertFalse(self.domain_customer.price_own_policy)
         self.assertIs(self.xmlrpc(self.manager, *args), True)
         self.assertEqual(self.domain_customer.price_max_drop_percent, 90.0)
+
+    def test_read_back_asks_each_price_domain_for_its_pricelists(self):
+        # Acme's dealer also receives the base prices of the retail pricelist.
+        self.acme_dealer.readback_path = "/current/{domain}"
+        self.pricelist.integration_connector_ids = [Command.set(self.acme_dealer.ids)]
+        with freeze_time(T0):
+            change = self.approved_change(
+                [(self.product, self.pricelist, 90.0), (self.product, self.contract, 80.0)],
+                start=T0,
+            )
+            self.effect()
+        retail = change.version_ids.filtered(lambda v: v.pricelist_id == self.pricelist)
+        contract = change.version_ids - retail
+
+        def entry(pricelist, price, version):
+            return {"sku": "PG-KETTLE", "pricelist": pricelist, "price": price, "version": version}
+
+        resources = self.receiver.resources
+        resources["/current/base_price"] = {
+            "prices": [entry("PG Test Retail", 90.0, retail.version)]
+        }
+        resources["/current/customer_price"] = {
+            "prices": [entry("PG Acme contract", 75.0, contract.version)]
+        }
+        self.env["price.drift"]._cron_read_back()
+        paths = {r.path for r in self.receiver.requests if r.method == "GET"}
+        self.assertEqual(paths, {"/current/base_price", "/current/customer_price"})
+        drifts = self.env["price.drift"].search([("connector_id", "=", self.acme_dealer.id)])
+        self.assertEqual(
+            [(d.version_id, d.field, d.channel_value) for d in drifts],
+            [(contract, "price", "75.0")],
+        )
