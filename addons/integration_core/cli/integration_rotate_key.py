@@ -36,8 +36,12 @@ class IntegrationRotateKey(Command):
         parser = odoo.tools.config.parser
         parser.prog = f"{Path(sys.argv[0]).name} {self.name}"
         odoo.tools.config.parse_config(args, setup_logging=True)
-        from odoo.addons.integration_core.compat.config import database_names
-        from odoo.addons.integration_core.tools.crypto import SecretKeyError
+        from odoo.addons.integration_core.compat.config import (  # pylint: disable=odoo-addons-relative-import
+            database_names,
+        )
+        from odoo.addons.integration_core.tools.crypto import (  # pylint: disable=odoo-addons-relative-import
+            SecretKeyError,
+        )
 
         dbnames = database_names(odoo.tools.config)
         if len(dbnames) != 1:
